@@ -1,0 +1,116 @@
+"""Shared estimator skeleton: validation, the fit template's glue, predict and tags.
+
+This is the only module that touches scikit-learn's private helpers (``_fit_context``,
+``_check_sample_weight``, the parameter-constraint classes).
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+__all__ = [
+    "Interval",
+    "Integral",
+    "LinearRegressorBase",
+    "Real",
+    "StrOptions",
+    "_fit_context",
+    "check_random_state",
+    "warn_not_converged",
+]
+
+_SPARSE_FORMATS = ("csr", "csc", "coo")
+_DTYPES = [np.float64, np.float32]
+
+
+class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Validation and prediction shared by the sparsefit estimators."""
+
+    def _validate_fit_data(self, X, y, sample_weight):
+        """Validate ``X``, ``y`` and ``sample_weight``; none of them is ever modified.
+
+        Returns ``X`` (float32 or float64, sparse kept sparse), ``y`` (float64) and the
+        weights (float64 array, or None).
+        """
+        X, y = validate_data(
+            self, X, y, accept_sparse=_SPARSE_FORMATS, dtype=_DTYPES, multi_output=True,
+            y_numeric=True,
+        )
+        if sp.issparse(X) and X.format == "coo":
+            X = X.tocsc()
+        y = np.asarray(y, dtype=np.float64)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            if not np.all(np.isfinite(sample_weight)):
+                raise ValueError("sample_weight must contain only finite values (no NaN/inf).")
+            if np.any(sample_weight < 0):
+                raise ValueError(
+                    "Negative values in data passed to sample_weight: sparsefit requires "
+                    "non-negative sample weights."
+                )
+            if not np.any(sample_weight > 0):
+                raise ValueError("Sample weights must contain at least one non-zero number.")
+        return X, y, sample_weight
+
+    def _set_solution(self, X, coefs, intercepts, n_iters, gaps, y_ndim):
+        """Store fitted attributes in scikit-learn's shapes and the input's float dtype."""
+        dtype = X.dtype
+        coefs = np.asarray(coefs, dtype=dtype)
+        gaps = np.asarray(gaps, dtype=dtype)
+        if y_ndim == 1:
+            self.coef_ = coefs[0]
+            self.intercept_ = dtype.type(intercepts[0]) if self.fit_intercept else 0.0
+            self.n_iter_ = int(n_iters[0])
+            self.dual_gap_ = gaps[0]
+        else:
+            self.coef_ = coefs
+            self.intercept_ = (
+                np.asarray(intercepts, dtype=dtype)
+                if self.fit_intercept
+                else np.zeros(coefs.shape[0], dtype=dtype)
+            )
+            self.n_iter_ = [int(k) for k in n_iters]
+            self.dual_gap_ = gaps
+        if not (np.all(np.isfinite(self.coef_)) and np.all(np.isfinite(self.intercept_))):
+            raise ValueError(
+                "The solver produced non-finite coefficients; the data are probably badly "
+                "scaled (standardize X, e.g. with StandardScaler) or alpha is too small."
+            )
+
+    def predict(self, X):
+        """Predict using the linear model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=_SPARSE_FORMATS, dtype=_DTYPES, reset=False)
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def warn_not_converged(name, gap, tol_abs, max_iter, extra=""):
+    """Raise the ConvergenceWarning in the user's units (those of ``dual_gap_``)."""
+    warnings.warn(
+        f"{name} did not converge in max_iter={max_iter} iterations: duality gap "
+        f"{gap:.3e} > tolerance {tol_abs:.3e} (both in the units of dual_gap_). Increase "
+        f"max_iter, standardize the features (e.g. StandardScaler) or increase alpha.{extra}",
+        ConvergenceWarning,
+        stacklevel=3,
+    )

@@ -1,0 +1,504 @@
+"""The estimators: LassoCD, ElasticNetCD and RidgeGD."""
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._base import (
+    Integral,
+    Interval,
+    LinearRegressorBase,
+    Real,
+    StrOptions,
+    _fit_context,
+    check_random_state,
+    warn_not_converged,
+)
+from ._cd import enet_coordinate_descent
+from ._data import center_data
+from ._ridge import ridge_solve
+from .penalties import L1, L2, L1L2
+
+__all__ = ["ElasticNetCD", "LassoCD", "RidgeGD"]
+
+_RIDGE_MAX_ITER = 15000
+
+
+class ElasticNetCD(LinearRegressorBase):
+    r"""Elastic net by coordinate descent: a drop-in for :class:`sklearn.linear_model.ElasticNet`.
+
+    Minimizes, over ``w`` and the (unpenalized) intercept ``b``,
+
+    .. math::
+
+        \frac{1}{2 \sum_i s_i} \sum_i s_i (y_i - x_i^\top w - b)^2
+        + \alpha \rho \|w\|_1 + \frac{\alpha (1 - \rho)}{2} \|w\|_2^2
+
+    with :math:`\rho` = ``l1_ratio`` and :math:`s` the sample weights (all ones by default).
+    This is exactly scikit-learn's ``ElasticNet`` objective: the same ``alpha`` and
+    ``l1_ratio`` give the same solution.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Regularization strength, ``>= 0``. ``alpha=0`` is ordinary least squares (a warning
+        suggests a better-suited estimator).
+    l1_ratio : float, default=0.5
+        Mixing parameter in ``[0, 1]``: 1 is the lasso, 0 is ridge.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept (data are centred implicitly; sparse X stays sparse).
+    precompute : bool or array-like of shape (n_features, n_features), default=False
+        Use the Gram matrix ``X^T X`` (computed once, or given) for every product. Pays off
+        when ``n_samples >> n_features``. A given Gram is only used when
+        ``fit_intercept=False`` and no sample weights are passed (else it is recomputed with a
+        warning, as in scikit-learn).
+    copy_X : bool, default=True
+        Kept for compatibility: ``X`` is never modified whatever its value.
+    max_iter : int, default=1000
+        Maximum number of outer iterations. Each evaluates the duality gap on all features,
+        then solves a working-set subproblem by coordinate descent.
+    tol : float, default=1e-4
+        Stop when the duality gap is at most ``tol * ||y_c||^2 / n_samples`` (see Notes).
+    warm_start : bool, default=False
+        Start from the previous ``coef_`` when its shape still fits the data.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    random_state : int, RandomState instance or None, default=None
+        Seed for the coordinate order when ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order, or in a random permutation every epoch.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    n_iter_ : int or list of int
+        Outer iterations run (at least 1: the gap at the starting point is evaluated).
+    dual_gap_ : float or ndarray of shape (n_targets,)
+        Duality gap of the returned solution, in the units of the objective above.
+    sparse_coef_ : scipy.sparse.csr_matrix of shape (1, n_features) or (n_targets, n_features)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` has string column names.
+
+    Notes
+    -----
+    Stopping rule, identical to scikit-learn's: with :math:`\tilde y` the centred target
+    scaled by :math:`\sqrt{s}` (weights rescaled to sum to ``n_samples``), the solver stops
+    when the duality gap of the problem multiplied by ``n_samples`` is at most
+    ``tol * ||ỹ||^2``; equivalently ``dual_gap_ <= tol * ||ỹ||^2 / n_samples``. Multi-output
+    ``y`` fits each column as its own problem.
+
+    The solver is coordinate descent with soft-thresholding on working sets of features (the
+    support and the worst violators of the optimality conditions), with Gram-matrix updates
+    and an exact solve on the identified support.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsefit import ElasticNetCD
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 5.0, 6.0])
+    >>> model = ElasticNetCD(alpha=0.1, l1_ratio=0.5).fit(X, y)
+    >>> model.predict([[4.0, 1.0]]).round(2)
+    array([8.27])
+    """
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "precompute": ["boolean", "array-like"],
+        "copy_X": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "positive": ["boolean"],
+        "random_state": ["random_state"],
+        "selection": [StrOptions({"cyclic", "random"})],
+    }
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        l1_ratio=0.5,
+        fit_intercept=True,
+        precompute=False,
+        copy_X=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+    ):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.copy_X = copy_X
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+
+    def _penalty(self):
+        return L1L2(self.alpha, self.l1_ratio, positive=self.positive)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by coordinate descent.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Non-negative weights (at least one positive); scaling them changes nothing.
+
+        Returns
+        -------
+        self : object
+        """
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        name = type(self).__name__
+        if self.alpha == 0:
+            warnings.warn(
+                f"With alpha=0, {name} fits ordinary least squares, for which coordinate "
+                "descent converges slowly: prefer sklearn.linear_model.LinearRegression, or "
+                "RidgeGD with a small alpha.",
+                UserWarning,
+                stacklevel=2,
+            )
+        n_samples, n_features = X.shape
+        design, yt, x_offset, y_offset = center_data(
+            X, y, sample_weight, self.fit_intercept, normalize_weights=True
+        )
+        self._setup_gram(design, X, sample_weight)
+        Yt = yt.reshape(n_samples, -1)
+        n_targets = Yt.shape[1]
+        W0 = self._warm_start_coef(n_targets, n_features)
+        rng = check_random_state(self.random_state) if self.selection == "random" else None
+        penalty = self._penalty()
+
+        coefs, n_iters, gaps = [], [], []
+        worst = None
+        for k in range(n_targets):
+            res = enet_coordinate_descent(
+                design, Yt[:, k], penalty, n_samples, tol=self.tol, max_iter=self.max_iter,
+                w0=None if W0 is None else W0[k], rng=rng,
+            )
+            coefs.append(res.w)
+            n_iters.append(res.n_iter)
+            gaps.append(res.gap / n_samples)
+            if not res.converged and (worst is None or res.gap > worst.gap):
+                worst = res
+        coefs = np.array(coefs)
+        intercepts = np.atleast_1d(y_offset - coefs @ x_offset) if self.fit_intercept else None
+        self._set_solution(X, coefs, intercepts, n_iters, gaps, y.ndim)
+        if worst is not None:
+            warn_not_converged(
+                name, worst.gap / n_samples, worst.tol_abs / n_samples, self.max_iter
+            )
+        return self
+
+    def _setup_gram(self, design, X, sample_weight):
+        if isinstance(self.precompute, (bool, np.bool_)):
+            if self.precompute:
+                design.precompute_gram()
+            return
+        gram = np.asarray(self.precompute, dtype=np.float64)
+        p = X.shape[1]
+        if gram.shape != (p, p):
+            raise ValueError(
+                f"precompute should be a Gram matrix of shape ({p}, {p}) (n_features, "
+                f"n_features), got shape {gram.shape}."
+            )
+        if self.fit_intercept or sample_weight is not None:
+            warnings.warn(
+                "Gram matrix was provided but X was centered to fit an intercept or "
+                "sample weights were given: recomputing Gram matrix.",
+                UserWarning,
+                stacklevel=3,
+            )
+            design.precompute_gram()
+            return
+        norms2 = design.col_norms2
+        if not np.allclose(np.diag(gram), norms2, rtol=1e-4 if X.dtype == np.float32 else 1e-7,
+                           atol=1e-5):
+            raise ValueError(
+                "The precomputed Gram matrix does not match X: its diagonal differs from the "
+                "squared column norms of X."
+            )
+        design.precompute_gram(gram)
+
+    def _warm_start_coef(self, n_targets, n_features):
+        if not self.warm_start or not hasattr(self, "coef_"):
+            return None
+        coef = np.asarray(self.coef_, dtype=np.float64).reshape(-1, n_features) \
+            if np.size(self.coef_) == n_targets * n_features else None
+        if coef is None or coef.shape != (n_targets, n_features):
+            return None  # the data changed shape: start cold
+        return coef
+
+    @property
+    def sparse_coef_(self):
+        """``coef_`` as a scipy.sparse CSR matrix."""
+        return sp.csr_matrix(np.atleast_2d(self.coef_))
+
+
+class LassoCD(ElasticNetCD):
+    r"""Lasso by coordinate descent: a drop-in for :class:`sklearn.linear_model.Lasso`.
+
+    Minimizes, over ``w`` and the (unpenalized) intercept ``b``,
+
+    .. math::
+
+        \frac{1}{2 \sum_i s_i} \sum_i s_i (y_i - x_i^\top w - b)^2 + \alpha \|w\|_1
+
+    with :math:`s` the sample weights (all ones by default): exactly scikit-learn's ``Lasso``
+    objective, so the same ``alpha`` gives the same solution. ``LassoCD`` is
+    :class:`ElasticNetCD` with ``l1_ratio=1``.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Regularization strength, ``>= 0``. For ``alpha >= alpha_max =
+        max_j |x_j^T y_c| / n_samples`` (centred data) every coefficient is zero.
+    fit_intercept : bool, default=True
+    precompute : bool or array-like of shape (n_features, n_features), default=False
+    copy_X : bool, default=True
+        Kept for compatibility: ``X`` is never modified.
+    max_iter : int, default=1000
+        Maximum number of outer (working-set) iterations.
+    tol : float, default=1e-4
+        Stop when ``dual_gap_ <= tol * ||y_c||^2 / n_samples`` (scikit-learn's rule).
+    warm_start : bool, default=False
+    positive : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+    selection : {'cyclic', 'random'}, default='cyclic'
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    n_iter_ : int or list of int
+    dual_gap_ : float or ndarray of shape (n_targets,)
+    sparse_coef_ : scipy.sparse.csr_matrix
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Notes
+    -----
+    See :class:`ElasticNetCD` for the stopping rule and the solver.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsefit import LassoCD
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 3.0, 5.0, 7.0])
+    >>> model = LassoCD(alpha=0.1).fit(X, y)
+    >>> model.coef_.round(3)
+    array([1.92, 0.  ])
+    """
+
+    _parameter_constraints: dict = {
+        k: v for k, v in ElasticNetCD._parameter_constraints.items() if k != "l1_ratio"
+    }
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        precompute=False,
+        copy_X=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+    ):
+        super().__init__(
+            alpha=alpha,
+            l1_ratio=1.0,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            copy_X=copy_X,
+            max_iter=max_iter,
+            tol=tol,
+            warm_start=warm_start,
+            positive=positive,
+            random_state=random_state,
+            selection=selection,
+        )
+
+    def _penalty(self):
+        return L1(self.alpha, positive=self.positive)
+
+
+class RidgeGD(LinearRegressorBase):
+    r"""Ridge regression by gradient-family solvers: a drop-in for :class:`sklearn.linear_model.Ridge`.
+
+    Minimizes, over ``w`` and the (unpenalized) intercept ``b``,
+
+    .. math::
+
+        \sum_i s_i (y_i - x_i^\top w - b)^2 + \alpha \|w\|_2^2
+
+    (scikit-learn's ``Ridge`` scaling: no ``1/n``, weights not normalized), so the same
+    ``alpha`` gives the same solution. ``Ridge(alpha=a)`` equals
+    ``ElasticNetCD(alpha=a / sum(s), l1_ratio=0)``.
+
+    Parameters
+    ----------
+    alpha : float or ndarray of shape (n_targets,), default=1.0
+        Regularization strength ``>= 0``; an array gives one penalty per target.
+    fit_intercept : bool, default=True
+    copy_X : bool, default=True
+        Kept for compatibility: ``X`` is never modified.
+    max_iter : int or None, default=None
+        Maximum number of iterations (None: 15000).
+    tol : float, default=1e-4
+        Stop when the duality gap is at most ``tol`` times the objective at ``w = 0``.
+    solver : {'auto', 'cg', 'gd', 'agd'}, default='auto'
+        'cg': conjugate gradient on the normal equations with a Jacobi preconditioner;
+        'gd': gradient descent with step 1/L; 'agd': Nesterov's accelerated gradient with
+        adaptive restart. 'auto' picks 'cg', or 'agd' (projected) when ``positive=True``.
+        When ``n_samples >= n_features`` and ``n_features <= 2000`` the Gram matrix is formed
+        once and every iteration costs ``O(n_features^2)``.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative (projected gradient; not with 'cg').
+    random_state : int, RandomState instance or None, default=None
+        Unused; kept for compatibility with ``Ridge``. The solvers are deterministic.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    n_iter_ : int or ndarray of shape (n_targets,)
+    dual_gap_ : float or ndarray of shape (n_targets,)
+        Duality gap of the returned solution in the units of the objective above.
+    solver_ : str
+        The solver used.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Notes
+    -----
+    Stopping rule: ``dual_gap_ <= tol * sum_i s_i (y_i - ybar)^2`` (the objective at
+    ``w = 0``), with the ridge duality gap at the dual point ``theta = residual``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsefit import RidgeGD
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 3.0, 5.0, 7.0])
+    >>> RidgeGD(alpha=1.0, tol=1e-10).fit(X, y).coef_.round(3)
+    array([1.667, 0.   ])
+    """
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left"), np.ndarray],
+        "fit_intercept": ["boolean"],
+        "copy_X": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions({"auto", "cg", "gd", "agd"})],
+        "positive": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        copy_X=True,
+        max_iter=None,
+        tol=1e-4,
+        solver="auto",
+        positive=False,
+        random_state=None,
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.copy_X = copy_X
+        self.max_iter = max_iter
+        self.tol = tol
+        self.solver = solver
+        self.positive = positive
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the ridge model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Non-negative weights (at least one positive).
+
+        Returns
+        -------
+        self : object
+        """
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        solver = self.solver
+        if solver == "auto":
+            solver = "agd" if self.positive else "cg"
+        elif solver == "cg" and self.positive:
+            raise ValueError(
+                "solver='cg' does not support positive=True; use solver='auto', 'gd' or 'agd'."
+            )
+        n_samples, n_features = X.shape
+        Yt_shape_targets = 1 if y.ndim == 1 else y.shape[1]
+        alphas = np.asarray(self.alpha, dtype=np.float64).ravel()
+        if alphas.size == 1:
+            alphas = np.repeat(alphas, Yt_shape_targets)
+        elif alphas.size != Yt_shape_targets:
+            raise ValueError(
+                "Number of targets and number of penalties do not correspond: "
+                f"{alphas.size} != {Yt_shape_targets}"
+            )
+        if np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
+            raise ValueError(f"alpha values must be finite and >= 0, got {self.alpha!r}.")
+        design, yt, x_offset, y_offset = center_data(
+            X, y, sample_weight, self.fit_intercept, normalize_weights=False
+        )
+        if n_samples >= n_features and n_features <= 2000:
+            design.precompute_gram()
+        Yt = yt.reshape(n_samples, -1)
+        max_iter = _RIDGE_MAX_ITER if self.max_iter is None else self.max_iter
+
+        coefs, n_iters, gaps = [], [], []
+        worst = None
+        for k in range(Yt.shape[1]):
+            res = ridge_solve(
+                design, Yt[:, k], L2(alphas[k], positive=self.positive), 0.5, solver=solver,
+                tol=self.tol, max_iter=max_iter,
+            )
+            coefs.append(res.w)
+            n_iters.append(res.n_iter)
+            gaps.append(2.0 * res.gap)  # the Ridge objective is twice the sum form
+            if not res.converged and (worst is None or res.gap > worst.gap):
+                worst = res
+        coefs = np.array(coefs)
+        intercepts = np.atleast_1d(y_offset - coefs @ x_offset) if self.fit_intercept else None
+        self._set_solution(X, coefs, intercepts, n_iters, gaps, y.ndim)
+        if y.ndim > 1:
+            self.n_iter_ = np.asarray(self.n_iter_)
+        self.solver_ = solver
+        if worst is not None:
+            warn_not_converged(type(self).__name__, 2.0 * worst.gap, 2.0 * worst.tol_abs,
+                               max_iter)
+        return self
