@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import LinAlgError, blas, cho_factor, cho_solve
 
-from ._objective import duality_gap
+from ._objective import duality_gap, primal_objective
 from .penalties import soft_threshold
 
 __all__ = ["CDResult", "enet_coordinate_descent"]
@@ -42,6 +42,8 @@ _P0 = 10
 _MAX_EPOCHS = 1000
 #: the subproblem is solved to this fraction of the current outer duality gap
 _INNER_RATIO = 0.3
+#: Anderson extrapolation uses this many past iterates
+_ANDERSON_K = 5
 
 
 @dataclass
@@ -168,10 +170,18 @@ def _subproblem_gap(b, q, w, yty, l1, l2, positive):
     return duality_gap(b - q, yty - 2.0 * bw + float(w @ q), yty - bw, w, l1, l2, positive)
 
 
+def _subproblem_primal(b, q, w, yty, l1, l2):
+    """Objective of the working-set problem (``q = G w``), including the constant."""
+    return primal_objective(yty - 2.0 * float(b @ w) + float(w @ q), w, l1, l2)
+
+
 def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_EPOCHS):
     """Coordinate descent on ``1/2 w^T G w - b^T w + l1 |w|_1 + l2/2 |w|^2`` (+ const).
 
-    Returns the new ``w`` and the number of epochs run.
+    Every epoch ends with the subproblem's duality gap (``O(k)``); every ``_ANDERSON_K``
+    epochs the iterates are extrapolated (Anderson); once the signs are stable, the smooth
+    problem on the support is solved exactly. Both are accepted only if they lower the
+    objective. Returns the new ``w`` and the number of epochs run.
     """
     k = b.shape[0]
     w = np.array(w, dtype=np.float64)
@@ -184,9 +194,8 @@ def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_E
     wl = w.tolist()
     bl = b.tolist()
     daxpy = blas.daxpy
-    last_tried = None
-    prev_support = None
-    gap = np.inf
+    history = []
+    last_tried = prev_signature = None
     epoch = 0
     for epoch in range(1, max_epochs + 1):
         order = range(k) if rng is None else rng.permutation(k).tolist()
@@ -201,40 +210,80 @@ def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_E
                 daxpy(cols[j], q, a=new - wj)
                 wl[j] = new
         w = np.array(wl)
-        gap = _subproblem_gap(b, q, w, yty, l1, l2, positive)
-        if gap <= tol_in:
+        if _subproblem_gap(b, q, w, yty, l1, l2, positive) <= tol_in:
             break
+        candidates = []
+        history.append(w)
+        if len(history) == _ANDERSON_K + 1:
+            candidates.append(_anderson(history, positive))
+            history = []
         # exact finish: with the signs identified, solve the smooth problem on the support
         support = np.flatnonzero(w)
         signature = (support.tobytes(), np.signbit(w[support]).tobytes())
-        if signature == prev_support and signature != last_tried and support.size:
+        if signature == prev_signature and signature != last_tried and support.size:
             last_tried = signature
-            w_new, q_new = _solve_on_support(G, b, w, support, l1, l2)
-            if w_new is not None:
-                gap_new = _subproblem_gap(b, q_new, w_new, yty, l1, l2, positive)
-                if gap_new < gap:
-                    w, q, gap = w_new, q_new, gap_new
-                    wl = w.tolist()
-                    if gap <= tol_in:
-                        break
-        prev_support = signature
+            candidates.append(_solve_on_support(G, b, w, support, l1, l2))
+        prev_signature = signature
+        candidates = [c for c in candidates if c is not None]
+        if candidates:
+            best = _subproblem_primal(b, q, w, yty, l1, l2)
+            accepted = False
+            for w_new in candidates:
+                q_new = G @ w_new
+                value = _subproblem_primal(b, q_new, w_new, yty, l1, l2)
+                if value < best:
+                    best, w, q, accepted = value, w_new, q_new, True
+            if accepted:
+                wl = w.tolist()
+                if _subproblem_gap(b, q, w, yty, l1, l2, positive) <= tol_in:
+                    break
     return w, epoch
 
 
+def _anderson(history, positive):
+    """Anderson extrapolation of the last iterates (None if ill-posed)."""
+    W = np.array(history)
+    U = np.diff(W, axis=0)
+    try:
+        c = np.linalg.solve(U @ U.T, np.ones(U.shape[0]))
+    except np.linalg.LinAlgError:
+        return None
+    total = c.sum()
+    if not np.isfinite(total) or total == 0:
+        return None
+    w_acc = (c / total) @ W[1:]
+    if not np.all(np.isfinite(w_acc)) or (positive and np.any(w_acc < 0)):
+        return None
+    return w_acc
+
+
 def _solve_on_support(G, b, w, support, l1, l2):
-    """Solve ``(G_SS + l2 I) w_S = b_S - l1 sign(w_S)``; None if the signs do not hold."""
-    sign = np.sign(w[support])
+    """Newton step on the support with the signs of ``w`` held fixed.
+
+    Solves ``(G_SS + l2 I) u = b_S - l1 sign(w_S)``. If ``u`` keeps the signs it is the exact
+    solution of the smooth problem; otherwise step from ``w_S`` towards ``u`` only until the
+    first coefficient reaches zero (the objective decreases along that segment). Returns
+    None when the system cannot be solved.
+    """
+    w_S = w[support]
+    sign = np.sign(w_S)
     A = G[np.ix_(support, support)]
     if l2:
         A = A + l2 * np.eye(support.size)
     try:
         factor = cho_factor(A, check_finite=False)
     except LinAlgError:
-        return None, None
-    w_S = cho_solve(factor, b[support] - l1 * sign, check_finite=False)
-    if not np.all(np.isfinite(w_S)) or np.any(np.sign(w_S) != sign):
-        return None, None
+        return None
+    u = cho_solve(factor, b[support] - l1 * sign, check_finite=False)
+    if not np.all(np.isfinite(u)):
+        return None
+    crossed = np.sign(u) != sign
     w_new = np.zeros_like(w)
-    w_new[support] = w_S
-    q_new = np.ascontiguousarray(G[:, support] @ w_S)
-    return w_new, q_new
+    if np.any(crossed):
+        ratios = w_S[crossed] / (w_S[crossed] - u[crossed])
+        t = float(ratios.min())
+        u = w_S + t * (u - w_S)
+        u[np.flatnonzero(crossed)[ratios == t]] = 0.0
+        u[np.sign(u) != sign] = 0.0
+    w_new[support] = u
+    return w_new

@@ -1,13 +1,14 @@
-"""Weighted centring of the data, without densifying sparse input.
+"""Weighted centring of the data, implicit: X is never copied whole, sparse never densified.
 
 Solvers work on the centred, sqrt-weighted design and target::
 
     Xt = diag(sqrt(s)) (X - 1 x_offset^T),      yt = sqrt(s) * (y - y_offset)
 
 with ``x_offset``/``y_offset`` the weighted means (zero when there is no intercept).
-For dense ``X`` the design is formed explicitly (one float64 copy, never written back). For
-sparse ``X`` it stays implicit: ``Xt = Xs - sqrt(s) x_offset^T`` with ``Xs = diag(sqrt(s)) X``
-sparse, so every product costs ``O(nnz)`` and the matrix is never densified.
+``Xt`` is never formed: products apply the offset and the weights to vectors, so each costs
+one pass over ``X`` (``O(nnz)`` when sparse). Gram blocks of a few columns are formed from
+an explicitly centred copy of those columns when ``X`` is dense (no cancellation for columns
+with a large mean), and through the rank-one correction when it is sparse.
 
 Numeric core: imports NumPy and SciPy only.
 """
@@ -17,6 +18,9 @@ import scipy.sparse as sp
 
 __all__ = ["Design", "center_data"]
 
+#: rows per block when a pass over dense X must centre explicitly
+_CHUNK_ROWS = 4096
+
 
 class Design:
     """The centred, sqrt-weighted design ``Xt`` as a small linear operator.
@@ -24,6 +28,7 @@ class Design:
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Kept by reference (float64 dense input is not copied) and never modified.
     x_offset : ndarray of shape (n_features,) or None
     sqrt_sw : ndarray of shape (n_samples,) or None
     """
@@ -32,32 +37,16 @@ class Design:
         self.n_samples, self.n_features = X.shape
         self.sparse = sp.issparse(X)
         if self.sparse:
-            Xs = X.tocsc()
-            if sqrt_sw is not None:
-                Xs = sp.csc_matrix(sp.diags(sqrt_sw) @ Xs)
-            if Xs.dtype != np.float64:
-                Xs = Xs.astype(np.float64)
-            self.X = Xs
-            self.x_offset = None
-            if x_offset is not None and np.any(x_offset != 0):
-                self.x_offset = np.asarray(x_offset, dtype=np.float64)
-            self.sqrt_sw = (
-                np.ones(self.n_samples) if sqrt_sw is None else np.asarray(sqrt_sw, float)
-            )
+            X = X.tocsc()
+            if X.dtype != np.float64:
+                X = X.astype(np.float64)
         else:
-            center = x_offset is not None and np.any(x_offset != 0)
-            if center or sqrt_sw is not None:
-                # one private float64 copy in Fortran order; the caller's X is never touched
-                Xt = np.array(X, dtype=np.float64, order="F", copy=True)
-                if center:
-                    Xt -= x_offset
-                if sqrt_sw is not None:
-                    Xt *= sqrt_sw[:, None]
-            else:
-                Xt = np.asarray(X, dtype=np.float64)
-            self.X = Xt
-            self.x_offset = None
-            self.sqrt_sw = None
+            X = np.asarray(X, dtype=np.float64)
+        self.X = X
+        self.x_offset = None
+        if x_offset is not None and np.any(x_offset != 0):
+            self.x_offset = np.asarray(x_offset, dtype=np.float64)
+        self.sqrt_sw = None if sqrt_sw is None else np.asarray(sqrt_sw, dtype=np.float64)
         self._norms2 = None
         self._gram = None
 
@@ -71,41 +60,74 @@ class Design:
             off = None if self.x_offset is None else self.x_offset[idx]
         else:
             X, off = self.X, self.x_offset
-        out = X @ w
-        if self.sparse:
-            out = np.asarray(out).ravel()
-            if off is not None:
-                out -= float(off @ w) * self.sqrt_sw
+        out = np.asarray(X @ w).ravel()
+        if off is not None:
+            out -= float(off @ w)
+        if self.sqrt_sw is not None:
+            out *= self.sqrt_sw
         return out
 
     def rmatvec(self, v):
         """``Xt^T @ v`` for a vector (or a 2-D block of columns) ``v``."""
-        out = self.X.T @ v
-        if self.sparse:
-            out = np.asarray(out)
-            if self.x_offset is not None:
-                out = out - np.multiply.outer(self.x_offset, self.sqrt_sw @ v)
+        if self.sqrt_sw is not None:
+            v = (self.sqrt_sw * v.T).T
+        out = np.asarray(self.X.T @ v)
+        if self.x_offset is not None:
+            out = out - np.multiply.outer(self.x_offset, v.sum(axis=0))
         return out
+
+    def columns(self, idx):
+        """Dense ``Xt[:, idx]`` (dense X only: a centred, weighted copy of those columns)."""
+        Xi = np.take(self.X, idx, axis=1)  # always a copy
+        if self.x_offset is not None:
+            Xi -= self.x_offset[idx]
+        if self.sqrt_sw is not None:
+            Xi *= self.sqrt_sw[:, None]
+        return Xi
 
     def gram(self, idx=None):
         """``Xt[:, idx]^T Xt[:, idx]`` as a dense Fortran-ordered float64 array."""
         if self._gram is not None:
             G = self._gram if idx is None else self._gram[np.ix_(idx, idx)]
             return np.asfortranarray(G)
+        if idx is None and not self.sparse:
+            return np.asfortranarray(self._chunked_gram())
+        if not self.sparse:
+            Xi = self.columns(idx)
+            return np.asfortranarray(Xi.T @ Xi)
         X = self.X if idx is None else self.X[:, idx]
+        if self.sqrt_sw is not None:
+            X = sp.csc_matrix(sp.diags(self.sqrt_sw) @ X)
         G = X.T @ X
-        if self.sparse:
-            G = G.toarray() if sp.issparse(G) else np.asarray(G)
-            if self.x_offset is not None:
-                off = self.x_offset if idx is None else self.x_offset[idx]
-                u = np.asarray(X.T @ self.sqrt_sw).ravel()
-                ss = float(self.sqrt_sw @ self.sqrt_sw)
-                G = G - np.outer(u, off) - np.outer(off, u) + ss * np.outer(off, off)
+        G = G.toarray() if sp.issparse(G) else np.asarray(G)
+        if self.x_offset is not None:
+            off = self.x_offset if idx is None else self.x_offset[idx]
+            sq = np.ones(self.n_samples) if self.sqrt_sw is None else self.sqrt_sw
+            u = np.asarray(X.T @ sq).ravel()
+            ss = float(sq @ sq)
+            G = G - np.outer(u, off) - np.outer(off, u) + ss * np.outer(off, off)
         return np.asfortranarray(G)
+
+    def _row_blocks(self):
+        """Centred, weighted blocks of rows of dense ``Xt`` (bounded extra memory)."""
+        for start in range(0, self.n_samples, _CHUNK_ROWS):
+            block = self.X[start:start + _CHUNK_ROWS]
+            if self.x_offset is not None:
+                block = block - self.x_offset
+            if self.sqrt_sw is not None:
+                block = block * self.sqrt_sw[start:start + _CHUNK_ROWS, None]
+            yield block
+
+    def _chunked_gram(self):
+        G = np.zeros((self.n_features, self.n_features))
+        for block in self._row_blocks():
+            G += block.T @ block
+        return G
 
     def precompute_gram(self, gram=None):
         """Keep the full Gram matrix (given, or computed once) for later ``gram`` calls."""
         self._gram = self.gram() if gram is None else np.asfortranarray(gram, dtype=np.float64)
+        self._norms2 = None
         return self._gram
 
     @property
@@ -114,15 +136,21 @@ class Design:
         if self._norms2 is None:
             if self._gram is not None:
                 self._norms2 = np.diag(self._gram).copy()
-            elif self.sparse:
-                sq = np.asarray(self.X.multiply(self.X).sum(axis=0)).ravel()
-                if self.x_offset is not None:
-                    u = np.asarray(self.X.T @ self.sqrt_sw).ravel()
-                    ss = float(self.sqrt_sw @ self.sqrt_sw)
-                    sq = sq - 2.0 * u * self.x_offset + ss * self.x_offset**2
-                self._norms2 = np.maximum(sq, 0.0)
+            elif not self.sparse:
+                self._norms2 = sum(np.einsum("ij,ij->j", b, b) for b in self._row_blocks())
+                if self.n_samples == 0:
+                    self._norms2 = np.zeros(self.n_features)
             else:
-                self._norms2 = np.einsum("ij,ij->j", self.X, self.X)
+                X = self.X
+                sq = self.sqrt_sw
+                if sq is not None:
+                    X = sp.csc_matrix(sp.diags(sq) @ X)
+                norms2 = np.asarray(X.multiply(X).sum(axis=0)).ravel()
+                if self.x_offset is not None:
+                    sq = np.ones(self.n_samples) if sq is None else sq
+                    u = np.asarray(X.T @ sq).ravel()
+                    norms2 = norms2 - 2.0 * u * self.x_offset + float(sq @ sq) * self.x_offset**2
+                self._norms2 = np.maximum(norms2, 0.0)
         return self._norms2
 
 
