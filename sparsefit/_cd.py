@@ -16,6 +16,8 @@ Design (why it is fast in pure Python):
   ``G = Xt_W^T Xt_W`` and ``b = Xt_W^T yt``: a coordinate update costs one BLAS ``daxpy`` of
   length ``k``, independent of ``n_samples``, and the subproblem's own duality gap costs
   ``O(k)``.
+* **Full Gram when it pays.** For dense X, once the working-set Gram blocks have cost as
+  much as ``Xt^T Xt`` would, the full Gram matrix is formed (``n_samples >> n_features``).
 * **Exact finish.** Once the signs of the support are stable, the subproblem's solution
   solves a small positive-definite system ``(G_SS + l2 I) w_S = b_S - l1 sign(w_S)``. It is
   accepted only if it lowers the subproblem's duality gap, so coordinate descent remains the
@@ -42,6 +44,8 @@ _P0 = 10
 _MAX_EPOCHS = 1000
 #: the subproblem is solved to this fraction of the current outer duality gap
 _INNER_RATIO = 0.3
+#: largest n_features for which the full Gram matrix may be formed (dense X)
+_MAX_FULL_GRAM = 4000
 #: Anderson extrapolation uses this many past iterates
 _ANDERSON_K = 5
 
@@ -125,6 +129,7 @@ def enet_coordinate_descent(
 
     n_iter = 0
     n_epochs = 0
+    gram_spent = 0
     ws_min = 0
     prev_gap = np.inf
     gap = np.inf
@@ -149,6 +154,12 @@ def enet_coordinate_descent(
             ws = np.sort(candidates[top])
         else:
             ws = candidates
+        if design._gram is None and not design.sparse and n_features <= _MAX_FULL_GRAM:
+            # ski rental: once the working-set Gram blocks have cost as much as the full
+            # Gram matrix, form it (every later block and gap evaluation is then O(p^2))
+            gram_spent += ws.size**2
+            if gram_spent >= n_features**2:
+                design.precompute_gram()
         G = design.gram(ws)
         w_ws, epochs = _gram_cd(
             G, Xty[ws], w[ws], yty, l1, l2, positive, _INNER_RATIO * gap, rng
@@ -187,6 +198,7 @@ def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_E
     w = np.array(w, dtype=np.float64)
     q = G @ w
     diag = np.diag(G).copy()
+    diag[~(diag > 0)] = np.inf  # a zero column never moves from zero
     cols = [G[:, j] for j in range(k)]  # contiguous (G is Fortran-ordered)
     inv = (1.0 / diag).tolist()
     thr = (l1 / diag).tolist()

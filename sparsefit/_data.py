@@ -124,6 +124,22 @@ class Design:
             G += block.T @ block
         return G
 
+    def _dense_norms2(self):
+        """Column norms in one pass without a copy; columns that cancel are redone exactly."""
+        X = self.X
+        sw = None if self.sqrt_sw is None else self.sqrt_sw**2
+        raw = np.einsum("ij,ij->j", X, X) if sw is None else np.einsum("ij,i,ij->j", X, sw, X)
+        if self.x_offset is None:
+            return raw
+        total = float(self.n_samples if sw is None else sw.sum())
+        norms2 = raw - total * self.x_offset**2
+        # raw - total * mean^2 loses digits when a column's mean dwarfs its spread
+        bad = np.flatnonzero(norms2 <= 1e-6 * raw)
+        if bad.size:
+            Xb = self.columns(bad)
+            norms2[bad] = np.einsum("ij,ij->j", Xb, Xb)
+        return norms2
+
     def precompute_gram(self, gram=None):
         """Keep the full Gram matrix (given, or computed once) for later ``gram`` calls."""
         self._gram = self.gram() if gram is None else np.asfortranarray(gram, dtype=np.float64)
@@ -137,9 +153,7 @@ class Design:
             if self._gram is not None:
                 self._norms2 = np.diag(self._gram).copy()
             elif not self.sparse:
-                self._norms2 = sum(np.einsum("ij,ij->j", b, b) for b in self._row_blocks())
-                if self.n_samples == 0:
-                    self._norms2 = np.zeros(self.n_features)
+                self._norms2 = self._dense_norms2()
             else:
                 X = self.X
                 sq = self.sqrt_sw
