@@ -285,7 +285,13 @@ def _solve_on_support(G, b, w, support, l1, l2):
     try:
         factor = cho_factor(A, check_finite=False)
     except LinAlgError:
-        return None
+        # (numerically) singular block, e.g. collinear columns: a tiny ridge still gives a
+        # descent step, and the caller keeps it only if the objective decreases
+        jitter = 1e-10 * float(np.mean(np.diag(A))) + np.finfo(float).tiny
+        try:
+            factor = cho_factor(A + jitter * np.eye(support.size), check_finite=False)
+        except LinAlgError:
+            return None
     u = cho_solve(factor, b[support] - l1 * sign, check_finite=False)
     if not np.all(np.isfinite(u)):
         return None

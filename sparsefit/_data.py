@@ -78,7 +78,7 @@ class Design:
 
     def columns(self, idx):
         """Dense ``Xt[:, idx]`` (dense X only: a centred, weighted copy of those columns)."""
-        Xi = np.take(self.X, idx, axis=1)  # always a copy
+        Xi = self.X[:, np.asarray(idx, dtype=np.intp)]  # integer indexing: always a copy
         if self.x_offset is not None:
             Xi -= self.x_offset[idx]
         if self.sqrt_sw is not None:
