@@ -37,9 +37,10 @@ class Design:
         self.n_samples, self.n_features = X.shape
         self.sparse = sp.issparse(X)
         if self.sparse:
-            X = X.tocsc()
+            if X.format not in ("csr", "csc"):
+                X = X.tocsc()
             if X.dtype != np.float64:
-                X = X.astype(np.float64)
+                X = X.astype(np.float64)  # once, rather than an upcast in every product
         else:
             X = np.asarray(X, dtype=np.float64)
         self.X = X
@@ -155,15 +156,12 @@ class Design:
             elif not self.sparse:
                 self._norms2 = self._dense_norms2()
             else:
-                X = self.X
-                sq = self.sqrt_sw
-                if sq is not None:
-                    X = sp.csc_matrix(sp.diags(sq) @ X)
-                norms2 = np.asarray(X.multiply(X).sum(axis=0)).ravel()
+                sw = np.ones(self.n_samples) if self.sqrt_sw is None else self.sqrt_sw**2
+                raw = np.asarray(self.X.power(2).T @ sw).ravel()  # one temporary copy of X
+                norms2 = raw
                 if self.x_offset is not None:
-                    sq = np.ones(self.n_samples) if sq is None else sq
-                    u = np.asarray(X.T @ sq).ravel()
-                    norms2 = norms2 - 2.0 * u * self.x_offset + float(sq @ sq) * self.x_offset**2
+                    u = np.asarray(self.X.T @ sw).ravel()
+                    norms2 = raw - 2.0 * u * self.x_offset + float(sw.sum()) * self.x_offset**2
                 self._norms2 = np.maximum(norms2, 0.0)
         return self._norms2
 
