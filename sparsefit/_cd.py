@@ -16,8 +16,9 @@ Design (why it is fast in pure Python):
   ``G = Xt_W^T Xt_W`` and ``b = Xt_W^T yt``: a coordinate update costs one BLAS ``daxpy`` of
   length ``k``, independent of ``n_samples``, and the subproblem's own duality gap costs
   ``O(k)``.
-* **Full Gram when it pays.** For dense X, once the working-set Gram blocks have cost as
-  much as ``Xt^T Xt`` would, the full Gram matrix is formed (``n_samples >> n_features``).
+* **Gram cache.** Gram blocks are cached across outer iterations (``Design.gram``); for dense
+  X whose working sets span half of the features, the full Gram matrix is formed once and
+  the gap evaluations use it too (``n_samples >> n_features``).
 * **Exact finish.** Once the signs of the support are stable, the subproblem's solution
   solves a small positive-definite system ``(G_SS + l2 I) w_S = b_S - l1 sign(w_S)``. It is
   accepted only if it lowers the subproblem's duality gap, so coordinate descent remains the
@@ -44,8 +45,6 @@ _P0 = 10
 _MAX_EPOCHS = 1000
 #: the subproblem is solved to this fraction of the current outer duality gap
 _INNER_RATIO = 0.3
-#: largest n_features for which the full Gram matrix may be formed (dense X)
-_MAX_FULL_GRAM = 4000
 #: Anderson extrapolation uses this many past iterates
 _ANDERSON_K = 5
 
@@ -113,9 +112,9 @@ def enet_coordinate_descent(
 
     def evaluate(w):
         S = np.flatnonzero(w)
-        if design._gram is not None:
+        if design.full_gram is not None:
             wS = w[S]
-            GwS = design._gram[:, S] @ wS
+            GwS = design.full_gram[:, S] @ wS
             XtR = Xty - GwS
             bw = float(Xty[S] @ wS)
             RtR = yty - 2.0 * bw + float(wS @ GwS[S])
@@ -129,7 +128,6 @@ def enet_coordinate_descent(
 
     n_iter = 0
     n_epochs = 0
-    gram_spent = 0
     ws_min = 0
     prev_gap = np.inf
     gap = np.inf
@@ -152,17 +150,14 @@ def enet_coordinate_descent(
         if candidates.size > ws_size:
             top = np.argpartition(-score[candidates], ws_size - 1)[:ws_size]
             ws = np.sort(candidates[top])
+            tol_in = _INNER_RATIO * gap
         else:
+            # every violator is in: solving this subproblem accurately usually ends the fit
             ws = candidates
-        if design._gram is None and not design.sparse and n_features <= _MAX_FULL_GRAM:
-            # ski rental: once the working-set Gram blocks have cost as much as the full
-            # Gram matrix, form it (every later block and gap evaluation is then O(p^2))
-            gram_spent += ws.size**2
-            if gram_spent >= n_features**2:
-                design.precompute_gram()
+            tol_in = min(_INNER_RATIO * gap, 0.1 * tol_abs)
         G = design.gram(ws)
         w_ws, epochs = _gram_cd(
-            G, Xty[ws], w[ws], yty, l1, l2, positive, _INNER_RATIO * gap, rng
+            G, Xty[ws], w[ws], yty, l1, l2, positive, tol_in, rng
         )
         n_epochs += epochs
         w[ws] = w_ws

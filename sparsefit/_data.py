@@ -20,6 +20,10 @@ __all__ = ["Design", "center_data"]
 
 #: rows per block when a pass over dense X must centre explicitly
 _CHUNK_ROWS = 4096
+#: largest n_features for which the full Gram matrix may be formed (dense X)
+_MAX_FULL_GRAM = 4000
+#: most features whose Gram block is cached
+_MAX_CACHE = 4000
 
 
 class Design:
@@ -49,11 +53,18 @@ class Design:
             self.x_offset = np.asarray(x_offset, dtype=np.float64)
         self.sqrt_sw = None if sqrt_sw is None else np.asarray(sqrt_sw, dtype=np.float64)
         self._norms2 = None
-        self._gram = None
+        self.full_gram = None
+        self._cache_idx = np.zeros(0, dtype=np.intp)
+        self._cache_pos = np.full(self.n_features, -1, dtype=np.intp)
+        self._cache_G = np.zeros((0, 0))
 
     # -- products ---------------------------------------------------------------------------
     def matvec(self, w, idx=None):
         """``Xt[:, idx] @ w`` (all columns when ``idx`` is None)."""
+        if idx is not None and 4 * len(idx) > self.n_features:
+            w_full = np.zeros(self.n_features)  # cheaper than gathering many columns
+            w_full[idx] = w
+            idx, w = None, w_full
         if idx is not None:
             if len(idx) == 0:
                 return np.zeros(self.n_samples)
@@ -78,36 +89,73 @@ class Design:
         return out
 
     def columns(self, idx):
-        """Dense ``Xt[:, idx]`` (dense X only: a centred, weighted copy of those columns)."""
-        Xi = self.X[:, np.asarray(idx, dtype=np.intp)]  # integer indexing: always a copy
+        """Columns ``idx`` of the design, as a copy.
+
+        Dense X: ``Xt[:, idx]`` itself (centred and weighted). Sparse X: the weighted but
+        uncentred columns ``diag(sqrt(s)) X[:, idx]`` (centring is applied to products).
+        """
+        idx = np.asarray(idx, dtype=np.intp)
+        Xi = self.X[:, idx]  # integer indexing: always a copy
+        if self.sparse:
+            return Xi if self.sqrt_sw is None else sp.csc_matrix(sp.diags(self.sqrt_sw) @ Xi)
         if self.x_offset is not None:
             Xi -= self.x_offset[idx]
         if self.sqrt_sw is not None:
             Xi *= self.sqrt_sw[:, None]
         return Xi
 
-    def gram(self, idx=None):
-        """``Xt[:, idx]^T Xt[:, idx]`` as a dense Fortran-ordered float64 array."""
-        if self._gram is not None:
-            G = self._gram if idx is None else self._gram[np.ix_(idx, idx)]
-            return np.asfortranarray(G)
-        if idx is None and not self.sparse:
-            return np.asfortranarray(self._chunked_gram())
+    def cross_gram(self, a, b, Xa=None, Xb=None):
+        """``Xt[:, a]^T Xt[:, b]`` (dense array); ``Xa``/``Xb`` are ``columns(a)``/``(b)``."""
+        Xa = self.columns(a) if Xa is None else Xa
+        Xb = self.columns(b) if Xb is None else Xb
+        P = Xa.T @ Xb
         if not self.sparse:
-            Xi = self.columns(idx)
-            return np.asfortranarray(Xi.T @ Xi)
-        X = self.X if idx is None else self.X[:, idx]
-        if self.sqrt_sw is not None:
-            X = sp.csc_matrix(sp.diags(self.sqrt_sw) @ X)
-        G = X.T @ X
-        G = G.toarray() if sp.issparse(G) else np.asarray(G)
+            return P
+        P = P.toarray() if sp.issparse(P) else np.asarray(P)
         if self.x_offset is not None:
-            off = self.x_offset if idx is None else self.x_offset[idx]
             sq = np.ones(self.n_samples) if self.sqrt_sw is None else self.sqrt_sw
-            u = np.asarray(X.T @ sq).ravel()
-            ss = float(sq @ sq)
-            G = G - np.outer(u, off) - np.outer(off, u) + ss * np.outer(off, off)
-        return np.asfortranarray(G)
+            ua, ub = np.asarray(Xa.T @ sq).ravel(), np.asarray(Xb.T @ sq).ravel()
+            oa, ob = self.x_offset[a], self.x_offset[b]
+            P = P - np.outer(ua, ob) - np.outer(oa, ub) + float(sq @ sq) * np.outer(oa, ob)
+        return P
+
+    def gram(self, idx):
+        """``Xt[:, idx]^T Xt[:, idx]`` as a dense Fortran-ordered float64 array.
+
+        Blocks are cached: a pair of features is multiplied once per fit. For dense X with at
+        most ``_MAX_FULL_GRAM`` features, once the cache would span half of them the full Gram
+        matrix is formed instead (``n_samples >> n_features``) and kept in ``full_gram``.
+        """
+        idx = np.asarray(idx, dtype=np.intp)
+        if self.full_gram is None:
+            new = idx[self._cache_pos[idx] < 0]
+            if new.size:
+                cached = self._cache_idx
+                if (not self.sparse and self.n_features <= _MAX_FULL_GRAM
+                        and 2 * (cached.size + new.size) > self.n_features):
+                    self.precompute_gram()
+                else:
+                    self._extend_cache(cached, new)
+        if self.full_gram is not None:
+            return np.asfortranarray(self.full_gram[np.ix_(idx, idx)])
+        pos = self._cache_pos[idx]
+        return np.asfortranarray(self._cache_G[np.ix_(pos, pos)])
+
+    def _extend_cache(self, cached, new):
+        if cached.size + new.size > _MAX_CACHE:  # start afresh rather than grow without bound
+            self._cache_pos[cached] = -1
+            cached = np.zeros(0, dtype=np.intp)
+            self._cache_G = np.zeros((0, 0))
+        Xn = self.columns(new)
+        G_nn = self.cross_gram(new, new, Xn, Xn)
+        if cached.size:
+            G_cn = self.cross_gram(cached, new, None, Xn)
+            G = np.block([[self._cache_G, G_cn], [G_cn.T, G_nn]])
+        else:
+            G = G_nn
+        self._cache_idx = np.concatenate([cached, new])
+        self._cache_pos[new] = np.arange(cached.size, self._cache_idx.size)
+        self._cache_G = G
 
     def _row_blocks(self):
         """Centred, weighted blocks of rows of dense ``Xt`` (bounded extra memory)."""
@@ -142,17 +190,23 @@ class Design:
         return norms2
 
     def precompute_gram(self, gram=None):
-        """Keep the full Gram matrix (given, or computed once) for later ``gram`` calls."""
-        self._gram = self.gram() if gram is None else np.asfortranarray(gram, dtype=np.float64)
+        """Form (or take) the full Gram matrix; later products use it."""
+        if gram is not None:
+            self.full_gram = np.asfortranarray(gram, dtype=np.float64)
+        elif self.sparse:
+            all_idx = np.arange(self.n_features)
+            self.full_gram = np.asfortranarray(self.cross_gram(all_idx, all_idx))
+        else:
+            self.full_gram = np.asfortranarray(self._chunked_gram())
         self._norms2 = None
-        return self._gram
+        return self.full_gram
 
     @property
     def col_norms2(self):
         """Squared Euclidean norms of the columns of ``Xt``."""
         if self._norms2 is None:
-            if self._gram is not None:
-                self._norms2 = np.diag(self._gram).copy()
+            if self.full_gram is not None:
+                self._norms2 = np.diag(self.full_gram).copy()
             elif not self.sparse:
                 self._norms2 = self._dense_norms2()
             else:

@@ -46,7 +46,7 @@ class _Residuals:
         self.yt = yt
         self.Xty = design.rmatvec(yt)
         self.yty = float(yt @ yt)
-        self.G = design._gram
+        self.G = design.full_gram
 
     def summaries(self, w):
         """Return ``(XtR, RtR, Rty)`` at ``w``."""
@@ -174,7 +174,8 @@ def _lipschitz(res, l2):
     design = res.design
     p = design.n_features
     if res.G is not None or p <= 500:
-        G = res.G if res.G is not None else design.gram()
+        all_idx = np.arange(p)
+        G = res.G if res.G is not None else design.cross_gram(all_idx, all_idx)
         top = float(np.linalg.eigvalsh(G)[-1]) if p else 0.0
     else:
         op = LinearOperator(
