@@ -61,8 +61,9 @@ class Design:
     # -- products ---------------------------------------------------------------------------
     def matvec(self, w, idx=None):
         """``Xt[:, idx] @ w`` (all columns when ``idx`` is None)."""
-        if idx is not None and 4 * len(idx) > self.n_features:
-            w_full = np.zeros(self.n_features)  # cheaper than gathering many columns
+        if idx is not None and (self.sparse or 4 * len(idx) > self.n_features):
+            # a full product beats gathering columns (always for sparse: O(nnz) either way)
+            w_full = np.zeros(self.n_features)
             w_full[idx] = w
             idx, w = None, w_full
         if idx is not None:
