@@ -40,7 +40,12 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         weights (float64 array, or None).
         """
         X, y = validate_data(
-            self, X, y, accept_sparse=_SPARSE_FORMATS, dtype=_DTYPES, multi_output=True,
+            self,
+            X,
+            y,
+            accept_sparse=_SPARSE_FORMATS,
+            dtype=_DTYPES,
+            multi_output=True,
             y_numeric=True,
         )
         if sp.issparse(X) and X.format == "coo":

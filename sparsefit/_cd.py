@@ -156,16 +156,18 @@ def enet_coordinate_descent(
             ws = candidates
             tol_in = min(_INNER_RATIO * gap, 0.1 * tol_abs)
         G = design.gram(ws)
-        w_ws, epochs = _gram_cd(
-            G, Xty[ws], w[ws], yty, l1, l2, positive, tol_in, rng
-        )
+        w_ws, epochs = _gram_cd(G, Xty[ws], w[ws], yty, l1, l2, positive, tol_in, rng)
         n_epochs += epochs
         w[ws] = w_ws
     else:
         # max_iter subproblems solved without a certificate yet: certify the last iterate
         gap, _ = evaluate(w)
     return CDResult(
-        w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=n_epochs,
+        w=w,
+        gap=gap,
+        tol_abs=tol_abs,
+        n_iter=n_iter,
+        n_epochs=n_epochs,
         converged=bool(gap <= tol_abs),
     )
 

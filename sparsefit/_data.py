@@ -132,8 +132,11 @@ class Design:
             new = idx[self._cache_pos[idx] < 0]
             if new.size:
                 cached = self._cache_idx
-                if (not self.sparse and self.n_features <= _MAX_FULL_GRAM
-                        and 2 * (cached.size + new.size) > self.n_features):
+                if (
+                    not self.sparse
+                    and self.n_features <= _MAX_FULL_GRAM
+                    and 2 * (cached.size + new.size) > self.n_features
+                ):
                     self.precompute_gram()
                 else:
                     self._extend_cache(cached, new)
@@ -161,11 +164,11 @@ class Design:
     def _row_blocks(self):
         """Centred, weighted blocks of rows of dense ``Xt`` (bounded extra memory)."""
         for start in range(0, self.n_samples, _CHUNK_ROWS):
-            block = self.X[start:start + _CHUNK_ROWS]
+            block = self.X[start : start + _CHUNK_ROWS]
             if self.x_offset is not None:
                 block = block - self.x_offset
             if self.sqrt_sw is not None:
-                block = block * self.sqrt_sw[start:start + _CHUNK_ROWS, None]
+                block = block * self.sqrt_sw[start : start + _CHUNK_ROWS, None]
             yield block
 
     def _chunked_gram(self):

@@ -64,8 +64,7 @@ class _Residuals:
         return self.design.rmatvec(self.design.matvec(d)) + l2 * d
 
 
-def ridge_solve(design, yt, penalty, scale=1.0, *, solver="cg", tol=1e-4, max_iter=15000,
-                w0=None):
+def ridge_solve(design, yt, penalty, scale=1.0, *, solver="cg", tol=1e-4, max_iter=15000, w0=None):
     """Solve the ridge problem with a gradient-family method.
 
     Parameters
@@ -105,8 +104,14 @@ def ridge_solve(design, yt, penalty, scale=1.0, *, solver="cg", tol=1e-4, max_it
 
 
 def _result(w, gap, tol_abs, n_iter):
-    return CDResult(w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=n_iter,
-                    converged=bool(gap <= tol_abs))
+    return CDResult(
+        w=w,
+        gap=gap,
+        tol_abs=tol_abs,
+        n_iter=n_iter,
+        n_epochs=n_iter,
+        converged=bool(gap <= tol_abs),
+    )
 
 
 def _cg(res, w, l2, norms2, tol_abs, max_iter):
@@ -181,8 +186,9 @@ def _lipschitz(res, l2):
         op = LinearOperator(
             (p, p), matvec=lambda v: design.rmatvec(design.matvec(np.ravel(v))), dtype=float
         )
-        top = float(eigsh(op, k=1, which="LA", v0=np.ones(p), tol=1e-4,
-                          return_eigenvectors=False)[0])
+        top = float(
+            eigsh(op, k=1, which="LA", v0=np.ones(p), tol=1e-4, return_eigenvectors=False)[0]
+        )
     top = max(top, 0.0) * (1.0 + 1e-3)
     L = top + l2
     return L if L > 0 else 1.0

@@ -18,7 +18,7 @@ from ._base import (
 from ._cd import enet_coordinate_descent
 from ._data import center_data
 from ._ridge import ridge_solve
-from .penalties import L1, L2, L1L2
+from .penalties import L1, L1L2, L2
 
 __all__ = ["ElasticNetCD", "LassoCD", "RidgeGD"]
 
@@ -102,7 +102,7 @@ class ElasticNetCD(LinearRegressorBase):
     >>> y = np.array([1.0, 2.0, 5.0, 6.0])
     >>> model = ElasticNetCD(alpha=0.1, l1_ratio=0.5).fit(X, y)
     >>> model.predict([[4.0, 1.0]]).round(2)
-    array([8.27])
+    array([8.21])
     """
 
     _parameter_constraints: dict = {
@@ -189,8 +189,14 @@ class ElasticNetCD(LinearRegressorBase):
         worst = None
         for k in range(n_targets):
             res = enet_coordinate_descent(
-                design, Yt[:, k], penalty, n_samples, tol=self.tol, max_iter=self.max_iter,
-                w0=None if W0 is None else W0[k], rng=rng,
+                design,
+                Yt[:, k],
+                penalty,
+                n_samples,
+                tol=self.tol,
+                max_iter=self.max_iter,
+                w0=None if W0 is None else W0[k],
+                rng=rng,
             )
             coefs.append(res.w)
             n_iters.append(res.n_iter)
@@ -228,8 +234,9 @@ class ElasticNetCD(LinearRegressorBase):
             design.precompute_gram()
             return
         norms2 = design.col_norms2
-        if not np.allclose(np.diag(gram), norms2, rtol=1e-4 if X.dtype == np.float32 else 1e-7,
-                           atol=1e-5):
+        if not np.allclose(
+            np.diag(gram), norms2, rtol=1e-4 if X.dtype == np.float32 else 1e-7, atol=1e-5
+        ):
             raise ValueError(
                 "The precomputed Gram matrix does not match X: its diagonal differs from the "
                 "squared column norms of X."
@@ -239,8 +246,11 @@ class ElasticNetCD(LinearRegressorBase):
     def _warm_start_coef(self, n_targets, n_features):
         if not self.warm_start or not hasattr(self, "coef_"):
             return None
-        coef = np.asarray(self.coef_, dtype=np.float64).reshape(-1, n_features) \
-            if np.size(self.coef_) == n_targets * n_features else None
+        coef = (
+            np.asarray(self.coef_, dtype=np.float64).reshape(-1, n_features)
+            if np.size(self.coef_) == n_targets * n_features
+            else None
+        )
         if coef is None or coef.shape != (n_targets, n_features):
             return None  # the data changed shape: start cold
         return coef
@@ -344,7 +354,7 @@ class LassoCD(ElasticNetCD):
 
 
 class RidgeGD(LinearRegressorBase):
-    r"""Ridge regression by gradient-family solvers: a drop-in for :class:`sklearn.linear_model.Ridge`.
+    r"""Ridge regression by gradient-family solvers, a drop-in for sklearn.linear_model.Ridge.
 
     Minimizes, over ``w`` and the (unpenalized) intercept ``b``,
 
@@ -402,7 +412,7 @@ class RidgeGD(LinearRegressorBase):
     >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
     >>> y = np.array([1.0, 3.0, 5.0, 7.0])
     >>> RidgeGD(alpha=1.0, tol=1e-10).fit(X, y).coef_.round(3)
-    array([1.667, 0.   ])
+    array([ 1.636, -0.182])
     """
 
     _parameter_constraints: dict = {
@@ -484,8 +494,13 @@ class RidgeGD(LinearRegressorBase):
         worst = None
         for k in range(Yt.shape[1]):
             res = ridge_solve(
-                design, Yt[:, k], L2(alphas[k], positive=self.positive), 0.5, solver=solver,
-                tol=self.tol, max_iter=max_iter,
+                design,
+                Yt[:, k],
+                L2(alphas[k], positive=self.positive),
+                0.5,
+                solver=solver,
+                tol=self.tol,
+                max_iter=max_iter,
             )
             coefs.append(res.w)
             n_iters.append(res.n_iter)
@@ -499,6 +514,5 @@ class RidgeGD(LinearRegressorBase):
             self.n_iter_ = np.asarray(self.n_iter_)
         self.solver_ = solver
         if worst is not None:
-            warn_not_converged(type(self).__name__, 2.0 * worst.gap, 2.0 * worst.tol_abs,
-                               max_iter)
+            warn_not_converged(type(self).__name__, 2.0 * worst.gap, 2.0 * worst.tol_abs, max_iter)
         return self

@@ -48,8 +48,8 @@ def soft_threshold(z, threshold):
         if z < -threshold:
             return z + threshold
         return 0.0
-    z = np.asarray(z)
-    return np.sign(z) * np.maximum(np.abs(z) - threshold, 0.0)
+    z = np.asarray(z, dtype=float)
+    return np.maximum(z - threshold, 0.0) + np.minimum(z + threshold, 0.0)
 
 
 class _SeparablePenalty:
