@@ -120,14 +120,14 @@ class Design:
             P = P - np.outer(ua, ob) - np.outer(oa, ub) + float(sq @ sq) * np.outer(oa, ob)
         return P
 
-    def gram(self, idx):
-        """``Xt[:, idx]^T Xt[:, idx]`` as a dense Fortran-ordered float64 array.
+    def gram(self, idx=None):
+        """``Xt[:, idx]^T Xt[:, idx]`` (all features when None), dense, Fortran-ordered.
 
         Blocks are cached: a pair of features is multiplied once per fit. For dense X with at
         most ``_MAX_FULL_GRAM`` features, once the cache would span half of them the full Gram
         matrix is formed instead (``n_samples >> n_features``) and kept in ``full_gram``.
         """
-        idx = np.asarray(idx, dtype=np.intp)
+        idx = np.arange(self.n_features) if idx is None else np.asarray(idx, dtype=np.intp)
         if self.full_gram is None:
             new = idx[self._cache_pos[idx] < 0]
             if new.size:
