@@ -69,9 +69,16 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         dtype = X.dtype
         coefs = np.asarray(coefs, dtype=dtype)
         gaps = np.asarray(gaps, dtype=dtype)
-        if y_ndim == 1:
+        if coefs.shape[0] == 1:
+            # one target: 1-D coef_, scalar n_iter_/dual_gap_ (as scikit-learn, even for a
+            # column-vector y, where intercept_ keeps shape (1,))
             self.coef_ = coefs[0]
-            self.intercept_ = dtype.type(intercepts[0]) if self.fit_intercept else 0.0
+            if not self.fit_intercept:
+                self.intercept_ = 0.0
+            elif y_ndim == 1:
+                self.intercept_ = dtype.type(intercepts[0])
+            else:
+                self.intercept_ = np.asarray(intercepts, dtype=dtype)
             self.n_iter_ = int(n_iters[0])
             self.dual_gap_ = gaps[0]
         else:

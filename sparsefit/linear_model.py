@@ -510,7 +510,7 @@ class RidgeGD(LinearRegressorBase):
         coefs = np.array(coefs)
         intercepts = np.atleast_1d(y_offset - coefs @ x_offset) if self.fit_intercept else None
         self._set_solution(X, coefs, intercepts, n_iters, gaps, y.ndim)
-        if y.ndim > 1:
+        if isinstance(self.n_iter_, list):
             self.n_iter_ = np.asarray(self.n_iter_)
         self.solver_ = solver
         if worst is not None:

@@ -1,0 +1,122 @@
+"""The coordinate-descent core (``sparsefit._cd.enet_coordinate_descent``) used directly.
+
+Every returned solution is re-certified with the independent gap of ``_certificates.py``.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from sklearn.linear_model import ElasticNet
+
+from sparsefit._cd import enet_coordinate_descent
+from sparsefit._data import center_data
+from sparsefit.penalties import L1, L1L2
+
+from ._certificates import center, enet_gap_sum_form
+
+
+def problem(seed=0, n=40, p=30):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    w = np.zeros(p)
+    w[:6] = rng.normal(size=6) * 3
+    y = X @ w + 0.3 * rng.normal(size=n) + 1.0
+    return X, y
+
+
+def solve(X, y, penalty, fmt="dense", tol=1e-10, max_iter=1000, w0=None, rng=None, gram=False):
+    Xin = X if fmt == "dense" else sp.csc_matrix(X)
+    design, yt, _, _ = center_data(Xin, y, None, fit_intercept=True)
+    if gram:
+        design.precompute_gram()
+    n = X.shape[0]
+    return enet_coordinate_descent(
+        design, yt, penalty, n, tol=tol, max_iter=max_iter, w0=w0, rng=rng
+    ), yt
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("gram", [False, True])
+@pytest.mark.parametrize("pen", ["l1", "l1l2", "l1_pos", "ridge"])
+def test_result_is_certified(fmt, gram, pen):
+    X, y = problem()
+    n = X.shape[0]
+    a = 0.05
+    penalty = {
+        "l1": L1(a),
+        "l1l2": L1L2(a, 0.4),
+        "l1_pos": L1(a, positive=True),
+        "ridge": L1L2(a, 0.0),
+    }[pen]
+    res, yt = solve(X, y, penalty, fmt=fmt, gram=gram)
+    Xt, yt_ref, *_ = center(X, y)
+    assert_allclose(yt, yt_ref, rtol=1e-12)
+    l1, l2 = n * penalty.l1_weight, n * penalty.l2_weight
+    gap = enet_gap_sum_form(Xt, yt_ref, res.w, l1, l2, penalty.positive)
+    yy = yt_ref @ yt_ref
+    assert_allclose(res.tol_abs, 1e-10 * yy, rtol=1e-12)
+    assert res.converged
+    assert gap <= res.tol_abs + 1e-13 * yy
+    assert abs(res.gap - gap) <= 1e-10 * yy
+    assert res.n_iter >= 1
+    assert isinstance(res.n_iter, int) and isinstance(res.n_epochs, int)
+    if penalty.positive:
+        assert np.all(res.w >= 0)
+    # the same problem solved by scikit-learn (closed reference at tight tol)
+    ref = ElasticNet(
+        alpha=a,
+        l1_ratio=penalty.l1_weight / a,
+        positive=penalty.positive,
+        tol=1e-13,
+        max_iter=100_000,
+    ).fit(X, y)
+    assert_allclose(res.w, ref.coef_, rtol=1e-6, atol=1e-7 * np.abs(ref.coef_).max())
+
+
+def test_warm_start_at_solution_stops_at_first_check():
+    """Starting from a certified point, the first gap evaluation must accept it."""
+    X, y = problem(1)
+    res, _ = solve(X, y, L1(0.05))
+    again, _ = solve(X, y, L1(0.05), w0=res.w.copy())
+    assert again.n_iter == 1
+    assert again.converged
+    assert_allclose(again.w, res.w, rtol=0, atol=0)
+
+
+def test_w0_is_not_modified():
+    X, y = problem(2)
+    w0 = np.full(X.shape[1], 0.1)
+    w0_copy = w0.copy()
+    solve(X, y, L1(0.05), w0=w0)
+    assert np.array_equal(w0, w0_copy)
+
+
+def test_max_iter_bounds_outer_iterations_and_reports_non_convergence():
+    X, y = problem(3, n=50, p=40)
+    res, yt = solve(X, y, L1(1e-3), tol=1e-14, max_iter=1)
+    assert res.n_iter == 1
+    assert not res.converged
+    Xt, yt_ref, *_ = center(X, y)
+    gap = enet_gap_sum_form(Xt, yt_ref, res.w, X.shape[0] * 1e-3, 0.0)
+    # the reported gap is the true gap of the returned iterate, and it is above tolerance
+    assert_allclose(res.gap, gap, rtol=1e-8, atol=1e-12 * (yt @ yt))
+    assert res.gap > res.tol_abs
+
+
+def test_random_order_is_seeded_and_certified():
+    X, y = problem(4)
+    r1, _ = solve(X, y, L1L2(0.05, 0.7), rng=np.random.default_rng(0))
+    r2, _ = solve(X, y, L1L2(0.05, 0.7), rng=np.random.default_rng(0))
+    assert np.array_equal(r1.w, r2.w)
+    assert r1.converged and r1.gap <= r1.tol_abs
+
+
+def test_alpha_above_alpha_max_returns_zero_in_one_iteration():
+    X, y = problem(5)
+    Xt, yt, *_ = center(X, y)
+    n = X.shape[0]
+    amax = np.max(np.abs(Xt.T @ yt)) / n
+    res, _ = solve(X, y, L1(1.01 * amax), tol=1e-4)
+    assert np.all(res.w == 0)
+    assert res.n_iter == 1 and res.converged

@@ -1,0 +1,77 @@
+"""Weighted centring (``sparsefit._data.center_data``) against the hand-written one."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+
+from sparsefit._data import center_data
+
+from ._certificates import center
+
+
+def data(seed=0, n=25, p=7, n_targets=None, density=None):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) + rng.uniform(-3, 3, size=p)
+    if density is not None:
+        X[rng.uniform(size=X.shape) > density] = 0.0
+    y = rng.normal(size=(n,) if n_targets is None else (n, n_targets)) + 2.0
+    return X, y, rng
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weights", [None, "random", "zeros"])
+@pytest.mark.parametrize("normalize", [True, False])
+@pytest.mark.parametrize("n_targets", [None, 2])
+def test_center_data_matches_reference(fmt, fit_intercept, weights, normalize, n_targets):
+    X, y, rng = data(n_targets=n_targets, density=0.4 if fmt != "dense" else None)
+    sw = None
+    if weights is not None:
+        sw = rng.uniform(0.1, 3.0, size=X.shape[0])
+        if weights == "zeros":
+            sw[::4] = 0.0
+    Xin = X if fmt == "dense" else getattr(sp, f"{fmt}_matrix")(X)
+    X_before, y_before = X.copy(), y.copy()
+    sw_before = None if sw is None else sw.copy()
+
+    design, yt, x_off, y_off = center_data(
+        Xin, y, sw, fit_intercept=fit_intercept, normalize_weights=normalize
+    )
+    Xt_ref, yt_ref, x_ref, y_ref, _ = center(X, y, sw, fit_intercept, normalize=normalize)
+
+    assert_allclose(x_off, x_ref, rtol=1e-12, atol=1e-13)
+    assert_allclose(y_off, y_ref, rtol=1e-12, atol=1e-13)
+    assert_allclose(yt, yt_ref, rtol=1e-12, atol=1e-13)
+    # the (possibly implicit) design acts as the explicit centred, sqrt-weighted matrix
+    w = rng.normal(size=X.shape[1])
+    v = rng.normal(size=X.shape[0])
+    assert_allclose(design.matvec(w), Xt_ref @ w, rtol=1e-11, atol=1e-11)
+    assert_allclose(design.rmatvec(v), Xt_ref.T @ v, rtol=1e-11, atol=1e-11)
+    every = np.arange(X.shape[1])
+    assert_allclose(design.gram(every), Xt_ref.T @ Xt_ref, rtol=1e-11, atol=1e-11)
+    some = np.array([4, 0, 2])
+    assert_allclose(design.gram(some), Xt_ref[:, some].T @ Xt_ref[:, some], rtol=1e-11, atol=1e-11)
+    assert_allclose(design.col_norms2, (Xt_ref**2).sum(axis=0), rtol=1e-11, atol=1e-11)
+    # inputs untouched
+    if fmt == "dense":
+        assert np.array_equal(Xin, X_before)
+    else:
+        assert np.array_equal(Xin.toarray(), X_before)
+    assert np.array_equal(y, y_before)
+    if sw is not None:
+        assert np.array_equal(sw, sw_before)
+
+
+def test_weight_scaling_is_irrelevant_when_normalized():
+    X, y, rng = data(1)
+    sw = rng.uniform(0.5, 2.0, size=X.shape[0])
+    d1, yt1, x1, y1 = center_data(X, y, sw, normalize_weights=True)
+    d2, yt2, x2, y2 = center_data(X, y, 17.0 * sw, normalize_weights=True)
+    assert_allclose(yt1, yt2, rtol=1e-12)
+    assert_allclose(x1, x2, rtol=1e-12)
+    every = np.arange(X.shape[1])
+    assert_allclose(d1.gram(every), d2.gram(every), rtol=1e-12)
+    # normalised weights sum to n: ||yt||^2 = sum_i (n s_i / sum s) (y_i - ybar)^2
+    s = sw * X.shape[0] / sw.sum()
+    assert_allclose(yt1 @ yt1, s @ (y - (s @ y) / s.sum()) ** 2, rtol=1e-12)

@@ -1,0 +1,83 @@
+"""Every example script runs end to end and writes its PNG where it is told to."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SCRIPTS = sorted(EXAMPLES.glob("*.py"))
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def load(path):
+    spec = importlib.util.spec_from_file_location(f"_example_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # runs only the module body: main() is guarded
+    return module
+
+
+def test_examples_exist():
+    assert (EXAMPLES / "plot_overfitting.py") in SCRIPTS
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
+def test_example_runs_and_writes_png(script, tmp_path, monkeypatch, capsys):
+    pytest.importorskip(
+        "matplotlib",
+        reason="the examples write PNGs with matplotlib "
+        "(optional extra: pip install -e '.[plot]')",
+    )
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    out = tmp_path / "sub" / f"{script.stem}.png"
+    shipped = {p: p.stat().st_mtime_ns for p in EXAMPLES.glob("*.png")}
+    module = load(script)
+    assert hasattr(module, "main"), f"{script.name} has no main(argv=None)"
+    monkeypatch.setattr(sys, "argv", [str(script)])  # argv must come from the argument
+    status = module.main(["--output", str(out)])
+    assert status in (None, 0)
+    assert out.exists(), f"{script.name} did not write {out}"
+    assert out.read_bytes()[:8] == PNG_MAGIC
+    assert out.stat().st_size > 1000
+    # the shipped figures were not overwritten by the test run
+    assert {p: p.stat().st_mtime_ns for p in EXAMPLES.glob("*.png")} == shipped
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    capsys.readouterr()
+
+
+def test_overfitting_story_holds():
+    """The claims of examples/plot_overfitting.py's docstring, checked on its own data."""
+    from sparsefit import LassoCD, RidgeGD
+
+    from ._certificates import assert_enet_certified, assert_ridge_certified
+
+    module = load(EXAMPLES / "plot_overfitting.py")
+    data = module.fit_models()
+    from sklearn.linear_model import LinearRegression
+
+    ols = [r for r in data["results"] if isinstance(r["model"][-1], LinearRegression)]
+    assert len(ols) == 1
+    ols = ols[0]
+    reg = [r for r in data["results"] if r is not ols]
+    assert len(reg) == 2
+    for r in reg:
+        # "Both regularized models cut the test error of the unregularized fit by an order of
+        # magnitude."
+        assert r["test_mse"] * 10 <= ols["test_mse"], (r["name"], r["test_mse"], ols["test_mse"])
+        model = r["model"]
+        Z = model[:-1].transform(data["X_train"])
+        est = model[-1]
+        if isinstance(est, RidgeGD):
+            assert_ridge_certified(est, Z, data["y_train"])
+            assert np.all(est.coef_ != 0)  # "All 15 stay non-zero"
+        else:
+            assert isinstance(est, LassoCD)
+            assert_enet_certified(est, Z, data["y_train"])
+            # "sets most coefficients exactly to zero"
+            assert np.count_nonzero(est.coef_) < est.coef_.size / 2
+    # overfitting: training error well below the noise variance (1.0), test error far above
+    assert ols["train_mse"] < 1.0 < ols["test_mse"] / 10
