@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Ridge
 
@@ -336,3 +337,31 @@ def test_wide_problems_match_sklearn(kind, fmt):
         assert_same_solution(est.coef_, ref.coef_, fitted, ref.predict(X))
     else:
         assert np.count_nonzero(est.coef_) <= n  # a lasso solution with at most n non-zeros
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize(
+    "ours, ref",
+    [
+        (LassoCD(alpha=0.05, tol=TOL), "Lasso"),
+        (ElasticNetCD(alpha=0.05, tol=TOL), "ElasticNet"),
+        (RidgeGD(alpha=1.0, tol=TOL), "Ridge"),
+    ],
+    ids=["lasso", "enet", "ridge"],
+)
+def test_column_vector_y_has_sklearn_shapes(ours, ref, fit_intercept):
+    """y of shape (n, 1): the shapes of coef_, intercept_ and predict match scikit-learn's."""
+    import sklearn.linear_model as sklm
+
+    X, y, _, _ = make_problem(7)
+    Y = y[:, None]
+    kw = {"alpha": ours.alpha, "fit_intercept": fit_intercept}
+    if ref != "Ridge":
+        kw.update(tol=REF_TOL, max_iter=100_000)
+    theirs = getattr(sklm, ref)(**kw).fit(X, Y)
+    mine = clone(ours).set_params(fit_intercept=fit_intercept).fit(X, Y)
+    assert mine.coef_.shape == theirs.coef_.shape
+    assert np.shape(mine.intercept_) == np.shape(theirs.intercept_)
+    assert mine.predict(X).shape == theirs.predict(X).shape
+    assert np.ndim(mine.n_iter_) == 0 and np.ndim(mine.dual_gap_) == 0
+    assert_allclose(mine.predict(X), theirs.predict(X), rtol=1e-6)
