@@ -4,6 +4,8 @@ This is the only module that touches scikit-learn's private helpers (``_fit_cont
 ``_check_sample_weight``, the parameter-constraint classes).
 """
 
+import contextlib
+import functools
 import warnings
 from numbers import Integral, Real
 
@@ -16,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 __all__ = [
+    "single_threaded_blas",
     "Interval",
     "Integral",
     "LinearRegressorBase",
@@ -115,6 +118,28 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+@functools.cache
+def _blas_controller():
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        return None
+    return ThreadpoolController()
+
+
+def single_threaded_blas():
+    """Context manager limiting BLAS to one thread (a no-op without threadpoolctl).
+
+    The working-set subproblems make many small BLAS/LAPACK calls (``k x k`` products and
+    Cholesky factorizations) for which a second thread only adds synchronization, and which
+    slow down by orders of magnitude when the cores are shared with other processes.
+    """
+    controller = _blas_controller()
+    if controller is None:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
 
 
 def warn_not_converged(name, gap, tol_abs, max_iter, extra=""):

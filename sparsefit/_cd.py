@@ -29,6 +29,7 @@ Stopping rule (scikit-learn's): ``gap <= tol * ||yt||^2``.
 Numeric core: imports NumPy and SciPy only.
 """
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,7 +63,16 @@ class CDResult:
 
 
 def enet_coordinate_descent(
-    design, yt, penalty, scale=1.0, *, tol=1e-4, max_iter=1000, w0=None, rng=None
+    design,
+    yt,
+    penalty,
+    scale=1.0,
+    *,
+    tol=1e-4,
+    max_iter=1000,
+    w0=None,
+    rng=None,
+    inner_context=None,
 ):
     """Solve the (sum-form) elastic net by working-set coordinate descent.
 
@@ -84,6 +94,9 @@ def enet_coordinate_descent(
         Starting point (warm start).
     rng : numpy random generator or RandomState, optional
         If given, coordinates are visited in a random order each epoch.
+    inner_context : callable returning a context manager, optional
+        Entered around each working-set subproblem (the estimators use it to keep BLAS
+        single-threaded for the many small products and factorizations there).
 
     Returns
     -------
@@ -156,7 +169,8 @@ def enet_coordinate_descent(
             ws = candidates
             tol_in = min(_INNER_RATIO * gap, 0.1 * tol_abs)
         G = design.gram(ws)
-        w_ws, epochs = _gram_cd(G, Xty[ws], w[ws], yty, l1, l2, positive, tol_in, rng)
+        with inner_context() if inner_context is not None else contextlib.nullcontext():
+            w_ws, epochs = _gram_cd(G, Xty[ws], w[ws], yty, l1, l2, positive, tol_in, rng)
         n_epochs += epochs
         w[ws] = w_ws
     else:

@@ -13,6 +13,7 @@ from ._base import (
     StrOptions,
     _fit_context,
     check_random_state,
+    single_threaded_blas,
     warn_not_converged,
 )
 from ._cd import enet_coordinate_descent
@@ -197,6 +198,7 @@ class ElasticNetCD(LinearRegressorBase):
                 max_iter=self.max_iter,
                 w0=None if W0 is None else W0[k],
                 rng=rng,
+                inner_context=single_threaded_blas,
             )
             coefs.append(res.w)
             n_iters.append(res.n_iter)
