@@ -161,6 +161,30 @@ class Design:
         self._cache_pos[new] = np.arange(cached.size, self._cache_idx.size)
         self._cache_G = G
 
+    def kernel(self):
+        """``Xt Xt^T`` (n_samples x n_samples), dense X centred explicitly by column blocks."""
+        n = self.n_samples
+        if self.sparse:
+            Xs = self.X if self.sqrt_sw is None else sp.diags(self.sqrt_sw) @ self.X
+            K = Xs @ Xs.T
+            K = K.toarray() if sp.issparse(K) else np.asarray(K)
+            if self.x_offset is not None:
+                sq = np.ones(n) if self.sqrt_sw is None else self.sqrt_sw
+                u = np.asarray(Xs @ self.x_offset).ravel()
+                K = (
+                    K
+                    - np.outer(u, sq)
+                    - np.outer(sq, u)
+                    + (self.x_offset @ self.x_offset) * np.outer(sq, sq)
+                )
+            return K
+        K = np.zeros((n, n))
+        step = max(1, _CHUNK_ROWS * 64 // max(n, 1))
+        for start in range(0, self.n_features, step):
+            C = self.columns(np.arange(start, min(start + step, self.n_features)))
+            K += C @ C.T
+        return K
+
     def _row_blocks(self):
         """Centred, weighted blocks of rows of dense ``Xt`` (bounded extra memory)."""
         for start in range(0, self.n_samples, _CHUNK_ROWS):

@@ -18,7 +18,7 @@ Numeric core: imports NumPy only.
 
 import numpy as np
 
-__all__ = ["duality_gap", "primal_objective"]
+__all__ = ["duality_gap", "primal_objective", "ridge_gap"]
 
 
 def primal_objective(RtR, w, l1, l2):
@@ -62,9 +62,18 @@ def duality_gap(XtR, RtR, Rty, w, l1, l2, positive=False):
         return primal - dual
     if l2 > 0:
         v = np.maximum(XtR, 0.0) if positive else XtR
-        return RtR + 0.5 * l2 * w_norm2 - Rty + float(np.dot(v, v)) / (2.0 * l2)
+        return ridge_gap(RtR, Rty, w_norm2, float(np.dot(v, v)), l2)
     if positive:
         # squared violation of the KKT conditions of non-negative least squares
         v = np.where(w > 0, XtR, np.maximum(XtR, 0.0))
         return float(np.dot(v, v))
     return float(np.dot(XtR, XtR))
+
+
+def ridge_gap(RtR, Rty, w_norm2, XtR_norm2, l2):
+    """Formulation B from scalars: the ridge gap at the dual point ``theta = R``.
+
+    ``P(w) - D(R)`` with ``D(theta) = theta^T yt - 1/2 ||theta||^2 - ||Xt^T theta||^2 / (2 l2)``
+    (for ``positive``, pass the squared norm of the positive part of ``Xt^T R``).
+    """
+    return RtR + 0.5 * l2 * w_norm2 - Rty + XtR_norm2 / (2.0 * l2)
