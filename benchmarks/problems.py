@@ -105,24 +105,52 @@ def get_problems(data_dir=None):
     problems = []
     if os.path.isdir(data_dir):
         problems += [
-            Problem("leukemia", lambda: load_leukemia(data_dir), quick=True,
-                    description="72 x 7129 dense, +-1 target"),
-            Problem("gisette_test", lambda: load_gisette_test(data_dir),
-                    description="1000 x 5000 dense, +-1 target"),
-            Problem("news20", lambda: load_news20(data_dir),
-                    description="15935 x 62061 sparse CSC, classes 1-10 vs 11-20"),
-            Problem("california", lambda: load_california(data_dir), divisors=TALL_DIVISORS,
-                    description="20640 x 164 dense, degree-3 polynomials, standardized"),
+            Problem(
+                "leukemia",
+                lambda: load_leukemia(data_dir),
+                quick=True,
+                description="72 x 7129 dense, +-1 target",
+            ),
+            Problem(
+                "gisette_test",
+                lambda: load_gisette_test(data_dir),
+                description="1000 x 5000 dense, +-1 target",
+            ),
+            Problem(
+                "news20",
+                lambda: load_news20(data_dir),
+                description="15935 x 62061 sparse CSC, classes 1-10 vs 11-20",
+            ),
+            Problem(
+                "california",
+                lambda: load_california(data_dir),
+                divisors=TALL_DIVISORS,
+                description="20640 x 164 dense, degree-3 polynomials, standardized",
+            ),
         ]
     else:
         notes.append(f"data directory {data_dir} not found: real-data problems skipped")
     problems += [
-        Problem("synth_10000x1000", lambda: make_correlated(10000, 1000, seed=0),
-                divisors=TALL_DIVISORS, real=False,
-                description="AR(1) rho=0.6, 50 nonzero coefs, SNR 3"),
-        Problem("synth_200x20000", lambda: make_correlated(200, 20000, seed=1), real=False,
-                description="AR(1) rho=0.6, 50 nonzero coefs, SNR 3"),
-        Problem("synth_100x500", lambda: make_correlated(100, 500, seed=2), real=False,
-                quick=True, default=False, description="small smoke-test problem"),
+        Problem(
+            "synth_10000x1000",
+            lambda: make_correlated(10000, 1000, seed=0),
+            divisors=TALL_DIVISORS,
+            real=False,
+            description="AR(1) rho=0.6, 50 nonzero coefs, SNR 3",
+        ),
+        Problem(
+            "synth_200x20000",
+            lambda: make_correlated(200, 20000, seed=1),
+            real=False,
+            description="AR(1) rho=0.6, 50 nonzero coefs, SNR 3",
+        ),
+        Problem(
+            "synth_100x500",
+            lambda: make_correlated(100, 500, seed=2),
+            real=False,
+            quick=True,
+            default=False,
+            description="small smoke-test problem",
+        ),
     ]
     return problems, notes

@@ -82,11 +82,17 @@ def bench_enet(problem, X, y, solvers, args):
                 calibrate(entry, X, y, args.slow_limit)
                 entries.append(entry)
             time_alternating(entries, X, y, args.repeat)
-            row = {"problem": problem.name, "model": model, "divisor": divisor,
-                   "entries": {e.name: e for e in entries}}
+            row = {
+                "problem": problem.name,
+                "model": model,
+                "divisor": divisor,
+                "entries": {e.name: e for e in entries},
+            }
             rows.append(row)
-            log(f"  {model:10s} alpha_max/{divisor:<5d} "
-                + "  ".join(f"{e.name}={e.time:.3g}s/{e.error:.1e}" for e in entries))
+            log(
+                f"  {model:10s} alpha_max/{divisor:<5d} "
+                + "  ".join(f"{e.name}={e.time:.3g}s/{e.error:.1e}" for e in entries)
+            )
     return rows
 
 
@@ -126,24 +132,36 @@ def enet_report(rows, solvers, target):
                 if both:
                     ratios[p].append((row["model"], ratio))
                     if ratio > 1:
-                        slower.append(f"{row['problem']} {row['model']} α_max/{row['divisor']}: "
-                                      f"{ratio:.2f}× slower than {p}")
+                        slower.append(
+                            f"{row['problem']} {row['model']} α_max/{row['divisor']}: "
+                            f"{ratio:.2f}× slower than {p}"
+                        )
         lines.append("| " + " | ".join(cells) + " |")
 
-    lines += ["", "Cells: median time · achieved relative duality gap (shared formula, "
-              f"target {target:g}) [· the peer's own `tol` that reached it, or the tightest "
-              "tried]. ✗ = target gap not reached; ⚠ = the solver raised a ConvergenceWarning. "
-              "Ratios are sparsefit time / peer time "
-              "(< 1: sparsefit faster)."]
+    lines += [
+        "",
+        "Cells: median time · achieved relative duality gap (shared formula, "
+        f"target {target:g}) [· the peer's own `tol` that reached it, or the tightest "
+        "tried]. ✗ = target gap not reached; ⚠ = the solver raised a ConvergenceWarning. "
+        "Ratios are sparsefit time / peer time "
+        "(< 1: sparsefit faster).",
+    ]
     if "sparsefit" in names and peers:
-        lines += ["", "Geometric mean of sparsefit/peer time ratios "
-                  "(rows where both solvers reached the target gap):", "",
-                  "| peer | all | Lasso | ElasticNet | rows |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "Geometric mean of sparsefit/peer time ratios "
+            "(rows where both solvers reached the target gap):",
+            "",
+            "| peer | all | Lasso | ElasticNet | rows |",
+            "|---|---|---|---|---|",
+        ]
         for p in peers:
             by = {m: [r for mm, r in ratios[p] if mm == m] for m, _ in MODELS}
-            lines.append(f"| {p} | {geometric_mean([r for _, r in ratios[p]]):.2f} | "
-                         f"{geometric_mean(by['Lasso']):.2f} | "
-                         f"{geometric_mean(by['ElasticNet']):.2f} | {len(ratios[p])} |")
+            lines.append(
+                f"| {p} | {geometric_mean([r for _, r in ratios[p]]):.2f} | "
+                f"{geometric_mean(by['Lasso']):.2f} | "
+                f"{geometric_mean(by['ElasticNet']):.2f} | {len(ratios[p])} |"
+            )
         lines += ["", "Where sparsefit is slower than a peer:", ""]
         lines += [f"- {s}" for s in slower] or ["- nowhere"]
     return lines
@@ -178,25 +196,45 @@ def bench_ridge(problem, X, y, args):
             return (ridge_objective(design, est.coef_, alpha) - p_ref) / p_ref
 
         entries = [
-            Entry("RidgeGD", make=lambda tol, a=alpha: RidgeGD(alpha=a, tol=tol),
-                  ladder=RIDGE_LADDER, accuracy=accuracy, target=args.target),
-            Entry("sklearn", make=lambda tol, a=alpha: Ridge(alpha=a, solver="auto", tol=tol),
-                  ladder=RIDGE_LADDER, accuracy=accuracy, target=args.target),
+            Entry(
+                "RidgeGD",
+                make=lambda tol, a=alpha: RidgeGD(alpha=a, tol=tol),
+                ladder=RIDGE_LADDER,
+                accuracy=accuracy,
+                target=args.target,
+            ),
+            Entry(
+                "sklearn",
+                make=lambda tol, a=alpha: Ridge(alpha=a, solver="auto", tol=tol),
+                ladder=RIDGE_LADDER,
+                accuracy=accuracy,
+                target=args.target,
+            ),
         ]
         for entry in entries:
             est = calibrate(entry, X, y, args.slow_limit)
             entry.extra["solver"] = getattr(est, "solver_", "?")
         time_alternating(entries, X, y, args.repeat)
-        rows.append({"problem": problem.name, "alpha": alpha, "entries": entries,
-                     "ref": f"{ref_name}, certified ≤ {max(ref_bound, 0):.0e}"})
-        log(f"  Ridge alpha={alpha:g} "
-            + "  ".join(f"{e.name}={e.time:.3g}s/{e.error:.1e}" for e in entries))
+        rows.append(
+            {
+                "problem": problem.name,
+                "alpha": alpha,
+                "entries": entries,
+                "ref": f"{ref_name}, certified ≤ {max(ref_bound, 0):.0e}",
+            }
+        )
+        log(
+            f"  Ridge alpha={alpha:g} "
+            + "  ".join(f"{e.name}={e.time:.3g}s/{e.error:.1e}" for e in entries)
+        )
     return rows
 
 
 def ridge_report(rows, target):
-    lines = ["| problem | α | RidgeGD | sklearn Ridge(solver='auto') | RidgeGD/sklearn "
-             "| reference |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| problem | α | RidgeGD | sklearn Ridge(solver='auto') | RidgeGD/sklearn | reference |",
+        "|---|---|---|---|---|---|",
+    ]
     ratios = []
     for row in rows:
         gd, sk = row["entries"]
@@ -204,20 +242,25 @@ def ridge_report(rows, target):
         for e in (gd, sk):
             solver = e.extra["solver"]
             tol = "" if solver in ("cholesky", "svd") else f" tol {e.tol:.0e}"
-            cells.append(f"{fmt_time(e.time)} · {e.error:.1e} · {solver}{tol}"
-                         + ("" if e.reached else " ✗")
-                         + (" (1 run)" if e.single_run else ""))
+            cells.append(
+                f"{fmt_time(e.time)} · {e.error:.1e} · {solver}{tol}"
+                + ("" if e.reached else " ✗")
+                + (" (1 run)" if e.single_run else "")
+            )
         ratio = gd.time / sk.time
         if gd.reached and sk.reached:
             ratios.append(ratio)
         cells += [f"{ratio:.3g}" + ("" if gd.reached and sk.reached else " (✗)"), row["ref"]]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "Cells: median time · relative suboptimality (P(w) − P_ref) / P_ref of "
-              f"sklearn's Ridge objective (target {target:g}) · solver used · the loosest "
-              "`tol` of 1e-4, 1e-5, … that reached the target (sklearn's cholesky ignores tol). "
-              "The reference is certified by the strong-convexity bound ‖∇P‖²/(4α) / P_ref.",
-              "", f"Geometric mean RidgeGD/sklearn: {geometric_mean(ratios):.2f} "
-              f"({len(ratios)} rows)"]
+    lines += [
+        "",
+        "Cells: median time · relative suboptimality (P(w) − P_ref) / P_ref of "
+        f"sklearn's Ridge objective (target {target:g}) · solver used · the loosest "
+        "`tol` of 1e-4, 1e-5, … that reached the target (sklearn's cholesky ignores tol). "
+        "The reference is certified by the strong-convexity bound ‖∇P‖²/(4α) / P_ref.",
+        "",
+        f"Geometric mean RidgeGD/sklearn: {geometric_mean(ratios):.2f} ({len(ratios)} rows)",
+    ]
     return lines
 
 
@@ -227,9 +270,11 @@ def ridge_report(rows, target):
 def memory_report(data_dir):
     """Peak memory of fitting news20 in fresh subprocesses (see memory.py)."""
     script = Path(__file__).resolve().parent / "memory.py"
-    lines = ["| estimator | X arrays (data+indices+indptr) | tracemalloc peak during fit | "
-             "peak / X | peak RSS − RSS before fit | RSS growth / X |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| estimator | X arrays (data+indices+indptr) | tracemalloc peak during fit | "
+        "peak / X | peak RSS − RSS before fit | RSS growth / X |",
+        "|---|---|---|---|---|---|",
+    ]
     for estimator in ("LassoCD", "sklearn.Lasso"):
         cmd = [sys.executable, str(script), "--estimator", estimator]
         if data_dir is not None:
@@ -237,8 +282,10 @@ def memory_report(data_dir):
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         res = dict(line.split("=", 1) for line in out.strip().splitlines() if "=" in line)
         x_mb, peak_mb, rss_mb = (float(res[k]) / 2**20 for k in ("x_bytes", "peak", "rss_growth"))
-        lines.append(f"| {estimator} (α_max/100) | {x_mb:.1f} MiB | {peak_mb:.1f} MiB | "
-                     f"{peak_mb / x_mb:.2f} | {rss_mb:.1f} MiB | {rss_mb / x_mb:.2f} |")
+        lines.append(
+            f"| {estimator} (α_max/100) | {x_mb:.1f} MiB | {peak_mb:.1f} MiB | "
+            f"{peak_mb / x_mb:.2f} | {rss_mb:.1f} MiB | {rss_mb / x_mb:.2f} |"
+        )
     return lines
 
 
@@ -247,23 +294,41 @@ def memory_report(data_dir):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", default=None,
-                        help="directory with the shared datasets (default ../shared/datasets "
-                             "relative to the repository root)")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="directory with the shared datasets (default ../shared/datasets "
+        "relative to the repository root)",
+    )
     parser.add_argument("--problems", default=None, help="comma-separated problem names")
     parser.add_argument("--solvers", default="sparsefit,sklearn,celer,skglm")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per solver (median)")
     parser.add_argument("--quick", action="store_true", help="small problems only (smoke test)")
     parser.add_argument("--tasks", default="enet,ridge", help="enet and/or ridge")
-    parser.add_argument("--target", type=float, default=1e-6,
-                        help="required relative duality gap / ridge suboptimality")
-    parser.add_argument("--slow-limit", type=float, default=120.0,
-                        help="a solver whose warm-up fit takes longer is timed once only")
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=1e-6,
+        help="required relative duality gap / ridge suboptimality",
+    )
+    parser.add_argument(
+        "--slow-limit",
+        type=float,
+        default=120.0,
+        help="a solver whose warm-up fit takes longer is timed once only",
+    )
     parser.add_argument("--sklearn-max-iter", type=int, default=100_000)
-    parser.add_argument("--memory", action="store_true",
-                        help="also measure peak memory of fitting news20 with LassoCD")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="limit BLAS/OpenMP threads (threadpoolctl); default: library default")
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="also measure peak memory of fitting news20 with LassoCD",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="limit BLAS/OpenMP threads (threadpoolctl); default: library default",
+    )
     parser.add_argument("--output", default=None, help="also write the markdown report here")
     return parser.parse_args(argv)
 
@@ -274,8 +339,10 @@ def select_problems(args):
         wanted = args.problems.split(",")
         unknown = set(wanted) - {p.name for p in problems}
         if unknown:
-            raise SystemExit(f"unknown or unavailable problems {sorted(unknown)}; "
-                             f"available: {[p.name for p in problems]}")
+            raise SystemExit(
+                f"unknown or unavailable problems {sorted(unknown)}; "
+                f"available: {[p.name for p in problems]}"
+            )
         problems = [p for p in problems if p.name in wanted]
     elif args.quick:
         problems = [p for p in problems if p.quick]
@@ -289,13 +356,18 @@ def environment_lines(solvers):
 
     import sparsefit
 
-    versions = [f"sparsefit {sparsefit.__version__}", f"scikit-learn {sklearn.__version__}",
-                f"numpy {np.__version__}"]
+    versions = [
+        f"sparsefit {sparsefit.__version__}",
+        f"scikit-learn {sklearn.__version__}",
+        f"numpy {np.__version__}",
+    ]
     for s in solvers:
         if s.name in ("celer", "skglm"):
             versions.append(f"{s.name} {__import__(s.name).__version__}")
-    return [f"Python {platform.python_version()} on {platform.machine()}, "
-            f"{os.cpu_count()} CPUs; " + ", ".join(versions)]
+    return [
+        f"Python {platform.python_version()} on {platform.machine()}, "
+        f"{os.cpu_count()} CPUs; " + ", ".join(versions)
+    ]
 
 
 def main(argv=None):
@@ -307,8 +379,11 @@ def main(argv=None):
 
     report = ["# sparsefit benchmarks", ""] + environment_lines(solvers)
     report += [f"Threads: {args.threads if args.threads else 'library default'}."]
-    report += ["", f"Median of {args.repeat} timed runs after untimed warm-up fits; "
-               "solvers interleaved, each round starting with a different solver."]
+    report += [
+        "",
+        f"Median of {args.repeat} timed runs after untimed warm-up fits; "
+        "solvers interleaved, each round starting with a different solver.",
+    ]
     report += [f"- note: {n}" for n in notes]
     started = time.perf_counter()
     load_start = os.getloadavg()[0]
@@ -320,8 +395,10 @@ def main(argv=None):
     enet_rows, ridge_rows = [], []
     for problem in problems:
         X, y = problem.load()
-        log(f"{problem.name}: {X.shape[0]} x {X.shape[1]} "
-            f"{'sparse' if sparse.issparse(X) else 'dense'}")
+        log(
+            f"{problem.name}: {X.shape[0]} x {X.shape[1]} "
+            f"{'sparse' if sparse.issparse(X) else 'dense'}"
+        )
         if "enet" in tasks:
             enet_rows += bench_enet(problem, X, y, solvers, args)
         if "ridge" in tasks:
@@ -334,10 +411,13 @@ def main(argv=None):
         report += ["", "## Ridge, fit_intercept=True", ""] + ridge_report(ridge_rows, args.target)
     if args.memory:
         report += ["", "## Peak memory, news20 Lasso", ""] + memory_report(args.data_dir)
-    report += ["", f"Total wall time: {time.perf_counter() - started:.0f} s. "
-               f"Load average (1 min) at start {load_start:.1f}, at end {os.getloadavg()[0]:.1f} "
-               f"on {os.cpu_count()} CPUs (other processes share the machine if it exceeds "
-               "the threads used)."]
+    report += [
+        "",
+        f"Total wall time: {time.perf_counter() - started:.0f} s. "
+        f"Load average (1 min) at start {load_start:.1f}, at end {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs (other processes share the machine if it exceeds "
+        "the threads used).",
+    ]
 
     text = "\n".join(report) + "\n"
     print(text)

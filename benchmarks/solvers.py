@@ -59,8 +59,9 @@ def _make_sklearn(max_iter):
 
         if l1_ratio == 1.0:
             return Lasso(alpha=alpha, tol=tol, max_iter=max_iter, fit_intercept=True)
-        return ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=max_iter,
-                          fit_intercept=True)
+        return ElasticNet(
+            alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=max_iter, fit_intercept=True
+        )
 
     return make
 
@@ -70,8 +71,7 @@ def _make_celer(alpha, l1_ratio, tol):
 
     if l1_ratio == 1.0:
         return Lasso(alpha=alpha, tol=tol, max_iter=1000, fit_intercept=True)
-    return ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=1000,
-                      fit_intercept=True)
+    return ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=1000, fit_intercept=True)
 
 
 def _make_skglm(alpha, l1_ratio, tol):
@@ -79,19 +79,20 @@ def _make_skglm(alpha, l1_ratio, tol):
 
     if l1_ratio == 1.0:
         return Lasso(alpha=alpha, tol=tol, max_iter=1000, fit_intercept=True)
-    return ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=1000,
-                      fit_intercept=True)
+    return ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=1000, fit_intercept=True)
 
 
 def available_solvers(names=None, sklearn_max_iter=100_000):
     """Return ``(solvers, notes)`` for the requested names that are installed."""
     candidates = {
         "sparsefit": Solver("sparsefit", _make_sparsefit, _fixed),
-        "sklearn": Solver("sklearn", _make_sklearn(sklearn_max_iter), _fixed,
-                          note=f"max_iter={sklearn_max_iter}"),
+        "sklearn": Solver(
+            "sklearn", _make_sklearn(sklearn_max_iter), _fixed, note=f"max_iter={sklearn_max_iter}"
+        ),
         "celer": Solver("celer", _make_celer, lambda target, y: _tightening(target)),
-        "skglm": Solver("skglm", _make_skglm,
-                        lambda target, y: _tightening(target * float(np.std(y)))),
+        "skglm": Solver(
+            "skglm", _make_skglm, lambda target, y: _tightening(target * float(np.std(y)))
+        ),
     }
     names = list(candidates) if names is None else names
     solvers, notes = [], []
