@@ -17,8 +17,8 @@ Design (why it is fast in pure Python):
   length ``k``, independent of ``n_samples``, and the subproblem's own duality gap costs
   ``O(k)``.
 * **Gram cache.** Gram blocks are cached across outer iterations (``Design.gram``); for dense
-  X whose working sets span half of the features, the full Gram matrix is formed once and
-  the gap evaluations use it too (``n_samples >> n_features``).
+  X whose working sets span nearly all features, the full Gram matrix is formed once and
+  the gap evaluations use it too.
 * **Exact finish.** Once the signs of the support are stable, the subproblem's solution
   solves a small positive-definite system ``(G_SS + l2 I) w_S = b_S - l1 sign(w_S)``. It is
   accepted only if it lowers the subproblem's duality gap, so coordinate descent remains the
@@ -142,6 +142,7 @@ def enet_coordinate_descent(
     n_iter = 0
     n_epochs = 0
     ws_min = 0
+    prev_ws_size = _P0
     prev_gap = np.inf
     gap = np.inf
     for n_iter in range(1, max_iter + 1):
@@ -159,7 +160,11 @@ def enet_coordinate_descent(
         if gap > 0.5 * prev_gap:  # slow progress: let the working set grow
             ws_min = min(n_valid, 2 * ws_min if ws_min else 2 * _P0)
         prev_gap = gap
-        ws_size = min(n_valid, max(_P0, 2 * int(support.sum()), ws_min))
+        nnz = int(support.sum())
+        # twice the support; four times when the last subproblem filled its whole working set
+        growth = 4 if nnz >= 0.9 * prev_ws_size else 2
+        ws_size = min(n_valid, max(_P0, growth * nnz, ws_min))
+        prev_ws_size = ws_size
         if candidates.size > ws_size:
             top = np.argpartition(-score[candidates], ws_size - 1)[:ws_size]
             ws = np.sort(candidates[top])
@@ -257,9 +262,9 @@ def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_E
                 if value < best:
                     best, w, q, accepted = value, w_new, q_new, True
             if accepted:
+                # no stop here: the next sweep re-thresholds (an extrapolated point is not
+                # sparse) and certifies
                 wl = w.tolist()
-                if _subproblem_gap(b, q, w, yty, l1, l2, positive) <= tol_in:
-                    break
     return w, epoch
 
 

@@ -123,9 +123,10 @@ class Design:
     def gram(self, idx=None):
         """``Xt[:, idx]^T Xt[:, idx]`` (all features when None), dense, Fortran-ordered.
 
-        Blocks are cached: a pair of features is multiplied once per fit. For dense X with at
-        most ``_MAX_FULL_GRAM`` features, once the cache would span half of them the full Gram
-        matrix is formed instead (``n_samples >> n_features``) and kept in ``full_gram``.
+        Blocks are cached: a pair of features is multiplied once per fit, so the blocks never
+        cost more than the full Gram matrix. For dense X with at most ``_MAX_FULL_GRAM``
+        features, once the cache would span 90% of them the full Gram matrix is formed instead
+        and kept in ``full_gram`` (gap evaluations then cost ``O(p |support|)``).
         """
         idx = np.arange(self.n_features) if idx is None else np.asarray(idx, dtype=np.intp)
         if self.full_gram is None:
@@ -135,9 +136,15 @@ class Design:
                 if (
                     not self.sparse
                     and self.n_features <= _MAX_FULL_GRAM
-                    and 2 * (cached.size + new.size) > self.n_features
+                    and 10 * (cached.size + new.size) > 9 * self.n_features
                 ):
-                    self.precompute_gram()
+                    # complete the cache with every missing feature: no pair computed twice
+                    rest = np.flatnonzero(self._cache_pos < 0)
+                    self._extend_cache(cached, rest)
+                    full = np.empty((self.n_features, self.n_features), order="F")
+                    full[np.ix_(self._cache_idx, self._cache_idx)] = self._cache_G
+                    self.full_gram = full
+                    self._cache_G = None
                 else:
                     self._extend_cache(cached, new)
         if self.full_gram is not None:
