@@ -67,6 +67,32 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 raise ValueError("Sample weights must contain at least one non-zero number.")
         return X, y, sample_weight
 
+    def _fit_targets(self, X, y, solve, n_targets, x_offset, y_offset, gap_scale, max_iter=None):
+        """Solve each target with ``solve(k)``, store the attributes, warn if not converged.
+
+        ``gap_scale`` converts a solver's (sum-form) gap into the units of ``dual_gap_``.
+        """
+        results = [solve(k) for k in range(n_targets)]
+        coefs = np.array([res.w for res in results])
+        intercepts = np.atleast_1d(y_offset - coefs @ x_offset) if self.fit_intercept else None
+        self._set_solution(
+            X,
+            coefs,
+            intercepts,
+            [res.n_iter for res in results],
+            [gap_scale * res.gap for res in results],
+            y.ndim,
+        )
+        failed = [res for res in results if not res.converged]
+        if failed:
+            worst = max(failed, key=lambda res: res.gap)
+            warn_not_converged(
+                type(self).__name__,
+                gap_scale * worst.gap,
+                gap_scale * worst.tol_abs,
+                self.max_iter if max_iter is None else max_iter,
+            )
+
     def _set_solution(self, X, coefs, intercepts, n_iters, gaps, y_ndim):
         """Store fitted attributes in scikit-learn's shapes and the input's float dtype."""
         dtype = X.dtype
@@ -149,5 +175,5 @@ def warn_not_converged(name, gap, tol_abs, max_iter, extra=""):
         f"{gap:.3e} > tolerance {tol_abs:.3e} (both in the units of dual_gap_). Increase "
         f"max_iter, standardize the features (e.g. StandardScaler) or increase alpha.{extra}",
         ConvergenceWarning,
-        stacklevel=3,
+        stacklevel=5,  # the caller of fit (through _fit_targets and _fit_context)
     )

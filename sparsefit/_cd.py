@@ -52,14 +52,18 @@ _ANDERSON_K = 5
 
 @dataclass
 class CDResult:
-    """What the solver returns (always the same fields)."""
+    """What the solvers (coordinate descent and the ridge solvers) return."""
 
     w: np.ndarray
     gap: float
     tol_abs: float
     n_iter: int
     n_epochs: int
-    converged: bool
+
+    @property
+    def converged(self):
+        """Whether the returned point meets the stopping rule ``gap <= tol_abs``."""
+        return bool(self.gap <= self.tol_abs)
 
 
 def enet_coordinate_descent(
@@ -181,14 +185,7 @@ def enet_coordinate_descent(
     else:
         # max_iter subproblems solved without a certificate yet: certify the last iterate
         gap, _ = evaluate(w)
-    return CDResult(
-        w=w,
-        gap=gap,
-        tol_abs=tol_abs,
-        n_iter=n_iter,
-        n_epochs=n_epochs,
-        converged=bool(gap <= tol_abs),
-    )
+    return CDResult(w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=n_epochs)
 
 
 def _subproblem_gap(b, q, w, yty, l1, l2, positive):

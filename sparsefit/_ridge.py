@@ -110,14 +110,7 @@ def ridge_solve(design, yt, penalty, scale=1.0, *, solver="cg", tol=1e-4, max_it
 
 
 def _result(w, gap, tol_abs, n_iter):
-    return CDResult(
-        w=w,
-        gap=gap,
-        tol_abs=tol_abs,
-        n_iter=n_iter,
-        n_epochs=n_iter,
-        converged=bool(gap <= tol_abs),
-    )
+    return CDResult(w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=n_iter)
 
 
 def _cg(res, w, l2, norms2, tol_abs, max_iter):

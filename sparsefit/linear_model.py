@@ -14,7 +14,6 @@ from ._base import (
     _fit_context,
     check_random_state,
     single_threaded_blas,
-    warn_not_converged,
 )
 from ._cd import enet_coordinate_descent
 from ._data import center_data
@@ -166,12 +165,11 @@ class ElasticNetCD(LinearRegressorBase):
         self : object
         """
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
-        name = type(self).__name__
         if self.alpha == 0:
             warnings.warn(
-                f"With alpha=0, {name} fits ordinary least squares, for which coordinate "
-                "descent converges slowly: prefer sklearn.linear_model.LinearRegression, or "
-                "RidgeGD with a small alpha.",
+                f"With alpha=0, {type(self).__name__} fits ordinary least squares, for which "
+                "coordinate descent converges slowly: prefer "
+                "sklearn.linear_model.LinearRegression, or RidgeGD with a small alpha.",
                 UserWarning,
                 stacklevel=2,
             )
@@ -186,10 +184,8 @@ class ElasticNetCD(LinearRegressorBase):
         rng = check_random_state(self.random_state) if self.selection == "random" else None
         penalty = self._penalty()
 
-        coefs, n_iters, gaps = [], [], []
-        worst = None
-        for k in range(n_targets):
-            res = enet_coordinate_descent(
+        def solve(k):
+            return enet_coordinate_descent(
                 design,
                 Yt[:, k],
                 penalty,
@@ -200,18 +196,9 @@ class ElasticNetCD(LinearRegressorBase):
                 rng=rng,
                 inner_context=single_threaded_blas,
             )
-            coefs.append(res.w)
-            n_iters.append(res.n_iter)
-            gaps.append(res.gap / n_samples)
-            if not res.converged and (worst is None or res.gap > worst.gap):
-                worst = res
-        coefs = np.array(coefs)
-        intercepts = np.atleast_1d(y_offset - coefs @ x_offset) if self.fit_intercept else None
-        self._set_solution(X, coefs, intercepts, n_iters, gaps, y.ndim)
-        if worst is not None:
-            warn_not_converged(
-                name, worst.gap / n_samples, worst.tol_abs / n_samples, self.max_iter
-            )
+
+        # dual_gap_ is in the units of the objective: the sum form divided by n_samples
+        self._fit_targets(X, y, solve, n_targets, x_offset, y_offset, 1.0 / n_samples)
         return self
 
     def _setup_gram(self, design, X, sample_weight):
@@ -492,29 +479,15 @@ class RidgeGD(LinearRegressorBase):
         Yt = yt.reshape(n_samples, -1)
         max_iter = _RIDGE_MAX_ITER if self.max_iter is None else self.max_iter
 
-        coefs, n_iters, gaps = [], [], []
-        worst = None
-        for k in range(Yt.shape[1]):
-            res = ridge_solve(
-                design,
-                Yt[:, k],
-                L2(alphas[k], positive=self.positive),
-                0.5,
-                solver=solver,
-                tol=self.tol,
-                max_iter=max_iter,
+        def solve(k):
+            penalty = L2(alphas[k], positive=self.positive)
+            return ridge_solve(
+                design, Yt[:, k], penalty, 0.5, solver=solver, tol=self.tol, max_iter=max_iter
             )
-            coefs.append(res.w)
-            n_iters.append(res.n_iter)
-            gaps.append(2.0 * res.gap)  # the Ridge objective is twice the sum form
-            if not res.converged and (worst is None or res.gap > worst.gap):
-                worst = res
-        coefs = np.array(coefs)
-        intercepts = np.atleast_1d(y_offset - coefs @ x_offset) if self.fit_intercept else None
-        self._set_solution(X, coefs, intercepts, n_iters, gaps, y.ndim)
+
+        # dual_gap_ is in the units of the Ridge objective, twice the sum form
+        self._fit_targets(X, y, solve, Yt.shape[1], x_offset, y_offset, 2.0, max_iter)
         if isinstance(self.n_iter_, list):
             self.n_iter_ = np.asarray(self.n_iter_)
         self.solver_ = solver
-        if worst is not None:
-            warn_not_converged(type(self).__name__, 2.0 * worst.gap, 2.0 * worst.tol_abs, max_iter)
         return self
