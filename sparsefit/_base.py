@@ -158,9 +158,10 @@ def _blas_controller():
 def single_threaded_blas():
     """Context manager limiting BLAS to one thread (a no-op without threadpoolctl).
 
-    The working-set subproblems make many small BLAS/LAPACK calls (``k x k`` products and
-    Cholesky factorizations) for which a second thread only adds synchronization, and which
-    slow down by orders of magnitude when the cores are shared with other processes.
+    Coordinate descent makes many small BLAS/LAPACK calls (``k x k`` products and Cholesky
+    factorizations on working sets; matrix-vector passes), for which a second thread only
+    adds synchronization: measured, it made fits slower and their times erratic, and it
+    slows them by orders of magnitude when the cores are shared with other processes.
     """
     controller = _blas_controller()
     if controller is None:

@@ -29,7 +29,6 @@ Stopping rule (scikit-learn's): ``gap <= tol * ||yt||^2``.
 Numeric core: imports NumPy and SciPy only.
 """
 
-import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,7 +75,6 @@ def enet_coordinate_descent(
     max_iter=1000,
     w0=None,
     rng=None,
-    inner_context=None,
 ):
     """Solve the (sum-form) elastic net by working-set coordinate descent.
 
@@ -98,9 +96,6 @@ def enet_coordinate_descent(
         Starting point (warm start).
     rng : numpy random generator or RandomState, optional
         If given, coordinates are visited in a random order each epoch.
-    inner_context : callable returning a context manager, optional
-        Entered around each working-set subproblem (the estimators use it to keep BLAS
-        single-threaded for the many small products and factorizations there).
 
     Returns
     -------
@@ -111,6 +106,8 @@ def enet_coordinate_descent(
     positive = penalty.positive
     n_features = design.n_features
 
+    if design.full_gram is None and design.gram_is_cheap:
+        design.precompute_gram()
     norms2 = design.col_norms2
     valid = norms2 > 0.0
     n_valid = int(valid.sum())
@@ -178,8 +175,7 @@ def enet_coordinate_descent(
             ws = candidates
             tol_in = min(_INNER_RATIO * gap, 0.1 * tol_abs)
         G = design.gram(ws)
-        with inner_context() if inner_context is not None else contextlib.nullcontext():
-            w_ws, epochs = _gram_cd(G, Xty[ws], w[ws], yty, l1, l2, positive, tol_in, rng)
+        w_ws, epochs = _gram_cd(G, Xty[ws], w[ws], yty, l1, l2, positive, tol_in, rng)
         n_epochs += epochs
         w[ws] = w_ws
     else:

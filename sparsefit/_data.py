@@ -22,6 +22,8 @@ __all__ = ["Design", "center_data"]
 _CHUNK_ROWS = 4096
 #: largest n_features for which the full Gram matrix may be formed (dense X)
 _MAX_FULL_GRAM = 4000
+#: up to this many features, tall dense data get their full Gram matrix up front
+_CHEAP_GRAM_FEATURES = 256
 #: most features whose Gram block is cached
 _MAX_CACHE = 4000
 
@@ -223,6 +225,16 @@ class Design:
             Xb = self.columns(bad)
             norms2[bad] = np.einsum("ij,ij->j", Xb, Xb)
         return norms2
+
+    @property
+    def gram_is_cheap(self):
+        """Dense, tall and narrow: forming ``Xt^T Xt`` costs about as much as a few passes.
+
+        Then every later product (Gram blocks, gap evaluations) costs ``O(n_features^2)``
+        instead of a pass over X.
+        """
+        p = self.n_features
+        return not self.sparse and p <= _CHEAP_GRAM_FEATURES and self.n_samples >= 8 * p
 
     def precompute_gram(self, gram=None):
         """Form (or take) the full Gram matrix; later products use it."""

@@ -194,11 +194,11 @@ class ElasticNetCD(LinearRegressorBase):
                 max_iter=self.max_iter,
                 w0=None if W0 is None else W0[k],
                 rng=rng,
-                inner_context=single_threaded_blas,
             )
 
         # dual_gap_ is in the units of the objective: the sum form divided by n_samples
-        self._fit_targets(X, y, solve, n_targets, x_offset, y_offset, 1.0 / n_samples)
+        with single_threaded_blas():
+            self._fit_targets(X, y, solve, n_targets, x_offset, y_offset, 1.0 / n_samples)
         return self
 
     def _setup_gram(self, design, X, sample_weight):
