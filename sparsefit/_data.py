@@ -205,6 +205,14 @@ class Design:
             yield block
 
     def _chunked_gram(self):
+        if self.sqrt_sw is None:
+            off = self.x_offset
+            if off is None:
+                return self.X.T @ self.X  # a symmetric product of X itself: no copy
+            # X^T X - n x x^T loses about log10(n x_j^2 / ||Xt_j||^2) digits: fine when small
+            norms2 = self.col_norms2
+            if np.all(self.n_samples * off**2 <= 1e4 * np.maximum(norms2, np.finfo(float).tiny)):
+                return self.X.T @ self.X - self.n_samples * np.outer(off, off)
         G = np.zeros((self.n_features, self.n_features))
         for block in self._row_blocks():
             G += block.T @ block
