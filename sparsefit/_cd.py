@@ -17,12 +17,17 @@ Design (why it is fast in pure Python):
   length ``k``, independent of ``n_samples``, and the subproblem's own duality gap costs
   ``O(k)``.
 * **Gram cache.** Gram blocks are cached across outer iterations (``Design.gram``); for dense
-  X whose working sets span nearly all features, the full Gram matrix is formed once and
-  the gap evaluations use it too.
+  X whose working sets span nearly all features, or that is tall and narrow, the full Gram
+  matrix is formed once and the gap evaluations use it too.
+* **Anderson extrapolation.** Every few epochs the last iterates of a subproblem are
+  extrapolated; the result is kept only if it lowers the subproblem's objective.
 * **Exact finish.** Once the signs of the support are stable, the subproblem's solution
-  solves a small positive-definite system ``(G_SS + l2 I) w_S = b_S - l1 sign(w_S)``. It is
-  accepted only if it lowers the subproblem's duality gap, so coordinate descent remains the
+  solves a small positive-definite system ``(G_SS + l2 I) w_S = b_S - l1 sign(w_S)`` (a
+  Newton step; if a sign would flip, the step stops where the first coefficient reaches
+  zero). It is kept only if it lowers the objective, so coordinate descent remains the
   engine that finds the support and the safeguard.
+* **Working sets that fill up grow fourfold** instead of twofold; once one holds every
+  violator, its subproblem is solved to a tenth of the final tolerance.
 
 Stopping rule (scikit-learn's): ``gap <= tol * ||yt||^2``.
 

@@ -266,13 +266,27 @@ class Design:
                 self._norms2 = self._dense_norms2()
             else:
                 sw = np.ones(self.n_samples) if self.sqrt_sw is None else self.sqrt_sw**2
-                raw = np.asarray(self.X.power(2).T @ sw).ravel()  # one temporary copy of X
+                raw = _sparse_weighted_sq_col_sums(self.X, sw)
                 norms2 = raw
                 if self.x_offset is not None:
                     u = np.asarray(self.X.T @ sw).ravel()
                     norms2 = raw - 2.0 * u * self.x_offset + float(sw.sum()) * self.x_offset**2
                 self._norms2 = np.maximum(norms2, 0.0)
         return self._norms2
+
+
+def _sparse_weighted_sq_col_sums(X, sw, block=8192):
+    """``sum_i sw_i X_ij^2`` for CSR/CSC ``X``, by blocks (bounded extra memory)."""
+    out = np.zeros(X.shape[1])
+    if X.format == "csr":
+        for start in range(0, X.shape[0], block):
+            chunk = X[start : start + block]
+            out += np.asarray(chunk.power(2).T @ sw[start : start + block]).ravel()
+    else:
+        for start in range(0, X.shape[1], block):
+            chunk = X[:, start : start + block]
+            out[start : start + block] = np.asarray(chunk.power(2).T @ sw).ravel()
+    return out
 
 
 def center_data(X, y, sample_weight=None, fit_intercept=True, normalize_weights=True):
