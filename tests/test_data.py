@@ -75,3 +75,17 @@ def test_weight_scaling_is_irrelevant_when_normalized():
     # normalised weights sum to n: ||yt||^2 = sum_i (n s_i / sum s) (y_i - ybar)^2
     s = sw * X.shape[0] / sw.sum()
     assert_allclose(yt1 @ yt1, s @ (y - (s @ y) / s.sum()) ** 2, rtol=1e-12)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_weighted_column_norms_by_blocks(fmt):
+    """The blockwise sparse computation equals the dense sum_i s_i x_ij^2, across blocks."""
+    from sparsefit._data import _sparse_weighted_sq_col_sums
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(11, 7))
+    X[rng.uniform(size=X.shape) < 0.4] = 0.0
+    sw = rng.uniform(0.0, 2.0, size=11)
+    Xs = getattr(sp, f"{fmt}_matrix")(X)
+    expected = (sw[:, None] * X**2).sum(axis=0)
+    np.testing.assert_allclose(_sparse_weighted_sq_col_sums(Xs, sw, block=3), expected)
