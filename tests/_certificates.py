@@ -330,6 +330,24 @@ def _assert_intercept(b, cert, slack):
     assert abs(float(b) - cert["intercept"]) <= atol, (float(b), cert["intercept"])
 
 
+def _assert_gap_and_intercept(est, cert, scale, reported, w, b, slack, check_reported_gap):
+    """Checks shared by both certificates: gap within tol, reported gap, intercept, sign."""
+    assert cert["gap"] <= cert["tol"] + (slack + 1e-13) * scale, (
+        f"duality gap {cert['gap']:.3e} > tolerance {cert['tol']:.3e}"
+    )
+    if check_reported_gap:
+        # both are the same quantity; rounding of primal - dual is ~1e-16 ||yt||^2
+        assert (
+            abs(float(reported) - cert["gap"]) <= 1e-6 * abs(cert["gap"]) + (slack + 1e-10) * scale
+        ), (float(reported), cert["gap"])
+    if est.fit_intercept:
+        _assert_intercept(b, cert, slack)
+    else:
+        assert float(b) == 0.0
+    if est.positive:
+        assert np.all(np.asarray(w) >= 0)
+
+
 def assert_enet_certified(
     est, X, y, sample_weight=None, *, l1_ratio=None, slack=0.0, check_reported_gap=True
 ):
@@ -355,21 +373,7 @@ def assert_enet_certified(
             tol=est.tol,
         )
         scale = cert["yt_norm2"] / cert["n"]
-        assert cert["gap"] <= cert["tol"] + (slack + 1e-13) * scale, (
-            f"duality gap {cert['gap']:.3e} > tolerance {cert['tol']:.3e}"
-        )
-        if check_reported_gap:
-            # both are the same quantity; rounding of primal - dual is ~1e-16 ||yt||^2
-            assert (
-                abs(float(reported) - cert["gap"])
-                <= 1e-6 * abs(cert["gap"]) + (slack + 1e-10) * scale
-            ), (float(reported), cert["gap"])
-        if est.fit_intercept:
-            _assert_intercept(b, cert, slack)
-        else:
-            assert float(b) == 0.0
-        if est.positive:
-            assert np.all(np.asarray(w) >= 0)
+        _assert_gap_and_intercept(est, cert, scale, reported, w, b, slack, check_reported_gap)
         viol, bound = enet_kkt(
             X,
             yk,
@@ -404,19 +408,6 @@ def assert_ridge_certified(est, X, y, sample_weight=None, *, slack=0.0, check_re
             tol=est.tol,
         )
         scale = cert["yt_norm2"]
-        assert cert["gap"] <= cert["tol"] + (slack + 1e-13) * scale, (
-            f"ridge duality gap {cert['gap']:.3e} > tolerance {cert['tol']:.3e}"
-        )
-        if check_reported_gap:
-            assert (
-                abs(float(reported) - cert["gap"])
-                <= 1e-6 * abs(cert["gap"]) + (slack + 1e-10) * scale
-            ), (float(reported), cert["gap"])
-        if est.fit_intercept:
-            _assert_intercept(b, cert, slack)
-        else:
-            assert float(b) == 0.0
-        if est.positive:
-            assert np.all(np.asarray(w) >= 0)
+        _assert_gap_and_intercept(est, cert, scale, reported, w, b, slack, check_reported_gap)
         results.append(cert)
     return results
