@@ -361,29 +361,17 @@ def assert_enet_certified(
     rho = getattr(est, "l1_ratio", 1.0) if l1_ratio is None else l1_ratio
     results = []
     for yk, w, b, reported, _ in _targets(y, est.coef_, est.intercept_, est.dual_gap_):
-        cert = enet_certificate(
-            X,
-            yk,
-            w,
+        problem = dict(
             alpha=est.alpha,
             l1_ratio=rho,
             sample_weight=sample_weight,
             fit_intercept=est.fit_intercept,
             positive=est.positive,
-            tol=est.tol,
         )
+        cert = enet_certificate(X, yk, w, tol=est.tol, **problem)
         scale = cert["yt_norm2"] / cert["n"]
         _assert_gap_and_intercept(est, cert, scale, reported, w, b, slack, check_reported_gap)
-        viol, bound = enet_kkt(
-            X,
-            yk,
-            w,
-            alpha=est.alpha,
-            l1_ratio=rho,
-            sample_weight=sample_weight,
-            fit_intercept=est.fit_intercept,
-            positive=est.positive,
-        )
+        viol, bound = enet_kkt(X, yk, w, **problem)
         zero = np.asarray(w) == 0
         assert np.all(viol[zero] <= bound * (1 + 1e-6) + 1e-12 * (1 + np.sqrt(scale))), (
             viol[zero].max(),

@@ -113,19 +113,10 @@ def test_enet_matches_sklearn(l1_ratio, fmt, fit_intercept, weights, positive, n
     y0 = y if y.ndim == 1 else y[:, 0]
     # an alpha with both zero and non-zero coefficients at the solution
     alpha = 0.1 * enet_alpha_max(X, y0, sw, fit_intercept, l1_ratio, positive=positive)
-    if l1_ratio == 1.0:
-        est = LassoCD(
-            alpha=alpha, fit_intercept=fit_intercept, positive=positive, tol=TOL, max_iter=10_000
-        )
-    else:
-        est = ElasticNetCD(
-            alpha=alpha,
-            l1_ratio=l1_ratio,
-            fit_intercept=fit_intercept,
-            positive=positive,
-            tol=TOL,
-            max_iter=10_000,
-        )
+    kw = dict(
+        alpha=alpha, fit_intercept=fit_intercept, positive=positive, tol=TOL, max_iter=10_000
+    )
+    est = LassoCD(**kw) if l1_ratio == 1.0 else ElasticNetCD(l1_ratio=l1_ratio, **kw)
     est.fit(as_format(X, fmt), y, sample_weight=sw)
     check_output_shapes(est, y)
     certs = assert_enet_certified(est, X, y, sw)
