@@ -15,6 +15,13 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_c
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 __all__ = [
@@ -22,10 +29,16 @@ __all__ = [
     "Interval",
     "Integral",
     "LinearRegressorBase",
+    "MetadataRouter",
+    "MethodMapping",
     "Real",
     "StrOptions",
     "_fit_context",
+    "_raise_for_params",
+    "_routing_enabled",
     "check_random_state",
+    "check_sample_weight",
+    "process_routing",
     "warn_not_converged",
 ]
 
@@ -42,6 +55,13 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Returns ``X`` (float32 or float64, sparse kept sparse), ``y`` (float64) and the
         weights (float64 array, or None).
         """
+        if sp.issparse(y):
+            # validate_data(multi_output=True) lets a sparse y through; refuse it as
+            # scikit-learn's Lasso/ElasticNet do (rather than fail on np.asarray below)
+            raise ValueError(
+                "Sparse data was passed for y, but dense data is required. Use '.toarray()' "
+                "to convert to a dense numpy array."
+            )
         X, y = validate_data(
             self,
             X,
@@ -55,16 +75,7 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
             X = X.tocsc()
         y = np.asarray(y, dtype=np.float64)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-            if not np.all(np.isfinite(sample_weight)):
-                raise ValueError("sample_weight must contain only finite values (no NaN/inf).")
-            if np.any(sample_weight < 0):
-                raise ValueError(
-                    "Negative values in data passed to sample_weight: sparsefit requires "
-                    "non-negative sample weights."
-                )
-            if not np.any(sample_weight > 0):
-                raise ValueError("Sample weights must contain at least one non-zero number.")
+            sample_weight = check_sample_weight(sample_weight, X)
         return X, y, sample_weight
 
     def _fit_targets(self, X, y, solve, n_targets, x_offset, y_offset, gap_scale, max_iter=None):
@@ -144,6 +155,26 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def check_sample_weight(sample_weight, X):
+    """Validated float64 weights: finite, non-negative, not all zero, one per sample."""
+    if sp.issparse(sample_weight):  # scikit-learn raises a TypeError here
+        raise ValueError(
+            "Sparse data was passed for sample_weight, but dense data is required. Use "
+            "'.toarray()' to convert to a dense numpy array."
+        )
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if not np.all(np.isfinite(sample_weight)):
+        raise ValueError("sample_weight must contain only finite values (no NaN/inf).")
+    if np.any(sample_weight < 0):
+        raise ValueError(
+            "Negative values in data passed to sample_weight: sparsefit requires "
+            "non-negative sample weights."
+        )
+    if not np.any(sample_weight > 0):
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return sample_weight
 
 
 @functools.cache

@@ -244,6 +244,16 @@ class Design:
         p = self.n_features
         return not self.sparse and p <= _CHEAP_GRAM_FEATURES and self.n_samples >= 8 * p
 
+    @property
+    def gram_pays_along_path(self):
+        """Dense and at least as tall as wide (scikit-learn's ``precompute='auto'`` rule).
+
+        Along a path the working sets end up covering most features, so the Gram matrix,
+        formed once by one symmetric product, is cheaper than its blocks.
+        """
+        p = self.n_features
+        return not self.sparse and p <= _MAX_FULL_GRAM and self.n_samples >= p
+
     def precompute_gram(self, gram=None):
         """Form (or take) the full Gram matrix; later products use it."""
         if gram is not None:
@@ -318,7 +328,13 @@ def center_data(X, y, sample_weight=None, fit_intercept=True, normalize_weights=
     else:
         sw = np.asarray(sample_weight, dtype=np.float64)
         if normalize_weights:
-            sw = sw * (n_samples / sw.sum())
+            total = sw.sum()
+            if not (np.isfinite(total) and total > n_samples / np.finfo(np.float64).max):
+                # the sum overflows, or n / sum does (subnormal weights): the normalized
+                # weights do not depend on the scale, so bring the largest weight to 1 first
+                sw = sw / sw.max()
+                total = sw.sum()
+            sw = sw * (n_samples / total)
         sqrt_sw = np.sqrt(sw)
     if fit_intercept:
         if sw is None:
