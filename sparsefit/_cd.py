@@ -52,6 +52,8 @@ _MAX_EPOCHS = 1000
 _INNER_RATIO = 0.3
 #: Anderson extrapolation uses this many past iterates
 _ANDERSON_K = 5
+#: the exact finish is tried when more sweeps than this are still predicted
+_NEWTON_AFTER = 2.0
 
 
 @dataclass
@@ -80,6 +82,8 @@ def enet_coordinate_descent(
     max_iter=1000,
     w0=None,
     rng=None,
+    Xty=None,
+    min_iter=1,
 ):
     """Solve the (sum-form) elastic net by working-set coordinate descent.
 
@@ -101,6 +105,13 @@ def enet_coordinate_descent(
         Starting point (warm start).
     rng : numpy random generator or RandomState, optional
         If given, coordinates are visited in a random order each epoch.
+    Xty : ndarray of shape (n_features,), optional
+        ``design.rmatvec(yt)`` when already known (along a path: one pass over X saved per
+        alpha).
+    min_iter : int
+        Outer iterations run even if the starting point already meets the tolerance (1: the
+        first evaluation may stop; 2: at least one subproblem is solved, as along a path,
+        where the previous solution often meets a loose tolerance at the next ``alpha``).
 
     Returns
     -------
@@ -120,7 +131,7 @@ def enet_coordinate_descent(
     inv_norms[valid] = 1.0 / np.sqrt(norms2[valid])
 
     yt = np.asarray(yt, dtype=np.float64)
-    Xty = design.rmatvec(yt)
+    Xty = design.rmatvec(yt) if Xty is None else Xty
     yty = float(yt @ yt)
     tol_abs = tol * yty
 
@@ -153,7 +164,7 @@ def enet_coordinate_descent(
     gap = np.inf
     for n_iter in range(1, max_iter + 1):
         gap, XtR = evaluate(w)
-        if gap <= tol_abs:
+        if gap <= tol_abs and n_iter >= min_iter:
             break
         # rank features by their violation of the optimality conditions
         score = penalty.subdiff_distance(w, -XtR / scale) * inv_norms
@@ -222,6 +233,7 @@ def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_E
     daxpy = blas.daxpy
     history = []
     last_tried = prev_signature = None
+    prev_gap = np.inf
     epoch = 0
     for epoch in range(1, max_epochs + 1):
         order = range(k) if rng is None else rng.permutation(k).tolist()
@@ -236,8 +248,14 @@ def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_E
                 daxpy(cols[j], q, a=new - wj)
                 wl[j] = new
         w = np.array(wl)
-        if _subproblem_gap(b, q, w, yty, l1, l2, positive) <= tol_in:
+        gap = _subproblem_gap(b, q, w, yty, l1, l2, positive)
+        if gap <= tol_in:
             break
+        # epochs still needed at the rate just observed: the exact finish is tried only when
+        # sweeps would take a while (a factorization of the support costs a few sweeps)
+        rate = gap / prev_gap if np.isfinite(prev_gap) and prev_gap > 0 else 1.0
+        slow = not 0.0 < rate < 1.0 or np.log(tol_in / gap) / np.log(rate) > _NEWTON_AFTER
+        prev_gap = gap
         candidates = []
         history.append(w)
         if len(history) == _ANDERSON_K + 1:
@@ -246,7 +264,8 @@ def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_E
         # exact finish: with the signs identified, solve the smooth problem on the support
         support = np.flatnonzero(w)
         signature = (support.tobytes(), np.signbit(w[support]).tobytes())
-        if signature == prev_signature and signature != last_tried and support.size:
+        stable = signature == prev_signature and signature != last_tried
+        if stable and slow and support.size:
             last_tried = signature
             candidates.append(_solve_on_support(G, b, w, support, l1, l2))
         prev_signature = signature

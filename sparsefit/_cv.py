@@ -1,0 +1,868 @@
+"""Regularization paths and cross-validated estimators: lasso_path, enet_path, LassoCDCV,
+ElasticNetCDCV."""
+
+import sys
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_array
+from sklearn.utils.validation import column_or_1d
+
+from ._base import (
+    Interval,
+    LinearRegressorBase,
+    MetadataRouter,
+    MethodMapping,
+    StrOptions,
+    _fit_context,
+    _raise_for_params,
+    _routing_enabled,
+    check_random_state,
+    check_sample_weight,
+    process_routing,
+    single_threaded_blas,
+    warn_not_converged,
+)
+from ._data import center_data
+from ._path import alpha_grid, fold_grams, solve_path
+
+__all__ = ["ElasticNetCDCV", "LassoCDCV", "enet_path", "lasso_path", "one_standard_error_index"]
+
+#: the per-fold Gram matrices of dense data are shared when they hold at most this many
+#: numbers altogether (about 400 MB)
+_MAX_FOLD_GRAM_ENTRIES = 5e7
+
+
+# -- paths ----------------------------------------------------------------------------------
+
+
+def enet_path(
+    X,
+    y,
+    *,
+    l1_ratio=0.5,
+    eps=1e-3,
+    alphas=100,
+    precompute="auto",
+    Xy=None,
+    copy_X=True,
+    coef_init=None,
+    verbose=False,
+    return_n_iter=False,
+    positive=False,
+    check_input=True,
+    **params,
+):
+    r"""Elastic-net path by coordinate descent, as :func:`sklearn.linear_model.enet_path`.
+
+    Solves, at every ``alpha`` of a decreasing grid, each solve warm-started from the
+    previous one,
+
+    .. math::
+
+        \frac{1}{2 \sum_i s_i} \sum_i s_i (y_i - x_i^\top w)^2
+        + \alpha \rho \|w\|_1 + \frac{\alpha (1 - \rho)}{2} \|w\|_2^2
+
+    with :math:`\rho` = ``l1_ratio`` and :math:`s` the sample weights (all ones by default).
+    As in scikit-learn there is no intercept: centre ``X`` and ``y`` first if you need one
+    (the CV estimators do).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        One target (scikit-learn treats a 2-D ``y`` as a multi-task problem, a different
+        penalty, which sparsefit does not provide).
+    l1_ratio : float, default=0.5
+        In ``(0, 1]`` (``0`` is allowed with an explicit ``alphas`` array).
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    alphas : int or array-like, default=100
+        Number of values of the automatic grid (geometric, from ``alpha_max`` down), or the
+        values themselves (solved in decreasing order).
+    precompute : 'auto', bool or array-like of shape (n_features, n_features), default='auto'
+        Use the Gram matrix (computed once, or the one given). ``'auto'`` lets the solver
+        decide (it caches Gram blocks of its working sets along the path).
+    Xy : array-like of shape (n_features,), default=None
+        ``X^T y`` (weighted if ``sample_weight`` is given), used for the automatic grid.
+    copy_X : bool, default=True
+        Kept for compatibility: ``X`` is never modified.
+    coef_init : array-like of shape (n_features,), default=None
+        Starting point of the first solve.
+    verbose : bool or int, default=False
+        Report progress (one line per ``alpha`` when ``verbose > 1``).
+    return_n_iter : bool, default=False
+    positive : bool, default=False
+    check_input : bool, default=True
+        Kept for compatibility: inputs are always validated.
+    **params : dict
+        ``tol`` (default 1e-4), ``max_iter`` (1000), ``random_state``, ``selection``
+        (``'cyclic'`` or ``'random'``) and ``sample_weight``, as for :class:`ElasticNetCD`.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_features, n_alphas)
+    dual_gaps : ndarray of shape (n_alphas,)
+        In the units of the objective above (as ``ElasticNetCD.dual_gap_``).
+    n_iters : list of int
+        Only when ``return_n_iter=True``.
+
+    Notes
+    -----
+    Each solve stops when its duality gap is at most ``tol * ||y||^2 / n_samples`` (with
+    weights: of the sqrt-weighted ``y``, weights rescaled to sum to ``n_samples``), the
+    stopping rule of scikit-learn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsefit import enet_path
+    >>> X = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 4.0], [4.0, 3.0]])
+    >>> y = np.array([1.0, 2.0, 3.5, 4.0])
+    >>> alphas, coefs, gaps = enet_path(X, y, l1_ratio=0.5, alphas=3)
+    >>> coefs.shape
+    (2, 3)
+    >>> bool(np.all(coefs[:, 0] == 0))
+    True
+    """
+    tol = params.pop("tol", 1e-4)
+    max_iter = params.pop("max_iter", 1000)
+    random_state = params.pop("random_state", None)
+    selection = params.pop("selection", "cyclic")
+    sample_weight = params.pop("sample_weight", None)
+    if params:
+        raise ValueError(f"Unexpected parameters in params: {sorted(params)}")
+    _check_path_params(l1_ratio, eps, alphas, tol, max_iter, selection)
+    X = check_array(X, accept_sparse=("csc", "csr"), dtype=[np.float64, np.float32])
+    y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+    if y.ndim != 1:
+        raise ValueError(
+            f"y must be 1-D (one target), got shape {y.shape}: sparsefit's paths fit one "
+            "target; for several targets sharing a support use "
+            "sklearn.linear_model.MultiTaskElasticNet."
+        )
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}."
+        )
+    if sample_weight is not None:
+        sample_weight = check_sample_weight(sample_weight, X)
+    n_samples, n_features = X.shape
+    design, yt, _, _ = center_data(X, y, sample_weight, fit_intercept=False)
+    _apply_precompute(design, precompute, n_features)
+    if isinstance(alphas, Integral):
+        if Xy is None:
+            Xty = design.rmatvec(yt)
+        else:
+            Xty = np.asarray(Xy, dtype=np.float64).ravel()
+            if sample_weight is not None:  # Xy is X^T (s y) with the weights as given
+                Xty = Xty * (n_samples / sample_weight.sum())
+        alphas = alpha_grid(Xty, n_samples, l1_ratio, eps, alphas, positive)
+    else:
+        alphas = _checked_alpha_array(alphas)
+    w0 = None
+    if coef_init is not None:
+        w0 = np.asarray(coef_init, dtype=np.float64).ravel()
+        if w0.shape != (n_features,):
+            raise ValueError(
+                f"coef_init has shape {np.shape(coef_init)}; expected ({n_features},)."
+            )
+    rng = check_random_state(random_state) if selection == "random" else None
+    progress = _Progress("enet_path", verbose, n_alphas=alphas.size)
+    with single_threaded_blas():
+        coefs, results = solve_path(
+            design,
+            yt,
+            alphas,
+            l1_ratio,
+            positive=positive,
+            tol=tol,
+            max_iter=max_iter,
+            w0=w0,
+            rng=rng,
+            callback=progress.alpha_done,
+        )
+    progress.close()
+    _warn_path_not_converged("enet_path", results, n_samples, max_iter)
+    coefs = coefs.astype(X.dtype, copy=False)
+    dual_gaps = np.array([res.gap / n_samples for res in results])
+    if return_n_iter:
+        return alphas, coefs, dual_gaps, [res.n_iter for res in results]
+    return alphas, coefs, dual_gaps
+
+
+def lasso_path(
+    X,
+    y,
+    *,
+    eps=1e-3,
+    alphas=100,
+    precompute="auto",
+    Xy=None,
+    copy_X=True,
+    coef_init=None,
+    verbose=False,
+    return_n_iter=False,
+    positive=False,
+    **params,
+):
+    r"""Lasso path by coordinate descent, as :func:`sklearn.linear_model.lasso_path`.
+
+    :func:`enet_path` with ``l1_ratio=1``: at every ``alpha`` of a decreasing grid it solves
+
+    .. math::
+
+        \frac{1}{2 \sum_i s_i} \sum_i s_i (y_i - x_i^\top w)^2 + \alpha \|w\|_1
+
+    (no intercept, as in scikit-learn). Parameters and return values are those of
+    :func:`enet_path`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsefit import lasso_path
+    >>> X = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 4.0], [4.0, 3.0]])
+    >>> y = np.array([1.0, 2.0, 3.5, 4.0])
+    >>> alphas, coefs, _ = lasso_path(X, y, alphas=[1.0, 0.1])
+    >>> alphas
+    array([1. , 0.1])
+    >>> coefs.shape
+    (2, 2)
+    """
+    return enet_path(
+        X,
+        y,
+        l1_ratio=1.0,
+        eps=eps,
+        alphas=alphas,
+        precompute=precompute,
+        Xy=Xy,
+        copy_X=copy_X,
+        coef_init=coef_init,
+        verbose=verbose,
+        return_n_iter=return_n_iter,
+        positive=positive,
+        **params,
+    )
+
+
+def _check_path_params(l1_ratio, eps, alphas, tol, max_iter, selection):
+    if not (isinstance(l1_ratio, Real) and 0 <= l1_ratio <= 1):
+        raise ValueError(f"l1_ratio must be a float in [0, 1], got {l1_ratio!r}.")
+    if not (isinstance(eps, Real) and eps > 0):
+        raise ValueError(f"eps must be a positive float, got {eps!r}.")
+    if isinstance(alphas, Integral) and alphas < 1:
+        raise ValueError(f"alphas must be a positive integer or an array, got {alphas!r}.")
+    if not (isinstance(tol, Real) and tol >= 0):
+        raise ValueError(f"tol must be a non-negative float, got {tol!r}.")
+    if not (isinstance(max_iter, Integral) and max_iter >= 1):
+        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}.")
+    if selection not in ("cyclic", "random"):
+        raise ValueError("selection should be either random or cyclic.")
+
+
+def _checked_alpha_array(alphas):
+    """An explicit grid: finite, non-negative, 1-D; returned in decreasing order."""
+    alphas = np.asarray(alphas, dtype=np.float64).ravel()
+    if alphas.size == 0:
+        raise ValueError("alphas must not be empty.")
+    for index, alpha in enumerate(alphas):
+        if not (np.isfinite(alpha) and alpha >= 0):
+            raise ValueError(f"alphas[{index}] == {alpha}, must be >= 0.0.")
+    return np.sort(alphas)[::-1]
+
+
+def _apply_precompute(design, precompute, n_features):
+    if isinstance(precompute, str):
+        if precompute != "auto":
+            raise ValueError(
+                f"precompute should be 'auto', a boolean or an array, got {precompute!r}."
+            )
+        if design.gram_pays_along_path:
+            design.precompute_gram()
+        return
+    if isinstance(precompute, (bool, np.bool_)):
+        if precompute:
+            design.precompute_gram()
+        return
+    gram = np.asarray(precompute, dtype=np.float64)
+    if gram.shape != (n_features, n_features):
+        raise ValueError(
+            f"precompute should be a Gram matrix of shape ({n_features}, {n_features}), got "
+            f"shape {gram.shape}."
+        )
+    design.precompute_gram(gram)
+
+
+def _warn_path_not_converged(name, results, n_samples, max_iter):
+    failed = [res for res in results if not res.converged]
+    if failed:
+        worst = max(failed, key=lambda res: res.gap)
+        warn_not_converged(
+            name,
+            worst.gap / n_samples,
+            worst.tol_abs / n_samples,
+            max_iter,
+            extra=f" ({len(failed)} of {len(results)} alphas of the path did not converge.)",
+        )
+
+
+class _Progress:
+    """Progress reports for long paths and cross-validation (``verbose``).
+
+    ``verbose >= 1``: one line per finished fold (on a terminal, a line that updates as the
+    path advances); ``verbose > 1``: also one line per ``alpha``.
+    """
+
+    def __init__(self, name, verbose, n_alphas, n_tasks=1):
+        self.name, self.verbose = name, int(verbose)
+        self.n_alphas, self.n_tasks = n_alphas, n_tasks
+        self.done = 0
+        self.start = time.perf_counter()
+        self.tty = bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+    def _write(self, text, end="\n"):
+        sys.stderr.write(text + end)
+        sys.stderr.flush()
+
+    def alpha_done(self, i, result):
+        if self.verbose > 1:
+            self._write(
+                f"[{self.name}] alpha {i + 1}/{self.n_alphas}: {np.count_nonzero(result.w)} "
+                f"non-zero coefficients, {result.n_iter} iterations"
+            )
+        elif self.verbose and self.tty:
+            self._write(f"\r[{self.name}] alpha {i + 1}/{self.n_alphas}", end="")
+
+    def task_done(self, label):
+        self.done += 1
+        if self.verbose:
+            elapsed = time.perf_counter() - self.start
+            prefix = "\r" if self.tty and self.verbose == 1 else ""
+            self._write(
+                f"{prefix}[{self.name}] {label} done ({self.done}/{self.n_tasks}, "
+                f"{elapsed:.2f} s elapsed)"
+            )
+
+    def close(self):
+        if self.verbose == 1 and self.tty and self.n_tasks == 1 and self.done == 0:
+            self._write("")
+
+
+# -- cross-validation -----------------------------------------------------------------------
+
+
+def one_standard_error_index(alphas, mse_path):
+    """Index of the largest ``alpha`` whose mean CV error is within one standard error of
+    the minimum (the one-standard-error rule of glmnet's ``lambda.1se``).
+
+    Parameters
+    ----------
+    alphas : ndarray of shape (n_alphas,)
+    mse_path : ndarray of shape (n_alphas, n_folds)
+
+    Returns
+    -------
+    int
+
+    Notes
+    -----
+    The standard error of the mean over ``K`` folds is ``std(ddof=1) / sqrt(K)`` at the
+    ``alpha`` of least mean error (zero with a single fold).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> alphas = np.array([1.0, 0.5, 0.25])
+    >>> mse = np.array([[5.0, 5.0], [3.0, 3.1], [2.9, 3.1]])  # means 5.0, 3.05, 3.0
+    >>> int(one_standard_error_index(alphas, mse))  # 3.05 <= 3.0 + 0.1 (standard error)
+    1
+    """
+    alphas = np.asarray(alphas, dtype=np.float64)
+    mse_path = np.asarray(mse_path, dtype=np.float64)
+    mean = mse_path.mean(axis=1)
+    best = int(np.argmin(mean))
+    n_folds = mse_path.shape[1]
+    se = float(mse_path[best].std(ddof=1) / np.sqrt(n_folds)) if n_folds > 1 else 0.0
+    within = np.flatnonzero(mean <= mean[best] + se)
+    return int(within[np.argmax(alphas[within])])
+
+
+def _fold_task(X, y, sample_weight, train, test, l1_ratios, alphas, settings, gram, progress):
+    """Mean squared test error along the path of each l1_ratio, for one fold."""
+    X_train, y_train = X[train], y[train]
+    sw_train = None if sample_weight is None else sample_weight[train]
+    design, yt, x_offset, y_offset = center_data(
+        X_train, y_train, sw_train, settings["fit_intercept"], normalize_weights=True
+    )
+    if gram is not None:
+        design.precompute_gram(gram)
+    elif settings["precompute"] is True or (
+        settings["precompute"] == "auto" and design.gram_pays_along_path
+    ):
+        design.precompute_gram()
+    X_test, y_test = X[test], y[test]
+    sw_test = None if sample_weight is None else sample_weight[test]
+    mse, n_failed = [], 0
+    for l1_ratio, grid in zip(l1_ratios, alphas, strict=True):
+        coefs, results = solve_path(
+            design,
+            yt,
+            grid,
+            l1_ratio,
+            positive=settings["positive"],
+            tol=settings["tol"],
+            max_iter=settings["max_iter"],
+            rng=settings["rng"],
+            callback=progress.alpha_done,
+        )
+        n_failed += sum(not res.converged for res in results)
+        intercepts = y_offset - x_offset @ coefs
+        residues = np.asarray(X_test @ coefs) + intercepts - y_test[:, None]
+        mse.append(np.average(residues**2, axis=0, weights=sw_test))
+    return np.array(mse), n_failed
+
+
+class ElasticNetCDCV(LinearRegressorBase):
+    r"""Elastic net with the regularization chosen by cross-validation along a path.
+
+    A drop-in for :class:`sklearn.linear_model.ElasticNetCV`: for each ``l1_ratio``, the
+    objective of :class:`ElasticNetCD`
+
+    .. math::
+
+        \frac{1}{2 \sum_i s_i} \sum_i s_i (y_i - x_i^\top w - b)^2
+        + \alpha \rho \|w\|_1 + \frac{\alpha (1 - \rho)}{2} \|w\|_2^2
+
+    is solved along a grid of ``alpha`` on every training fold (warm starts, working sets,
+    Gram blocks kept along the path; for dense data the folds' Gram matrices come from one
+    product per fold). The ``(alpha, l1_ratio)`` with the least mean test error — or, with
+    ``alpha_rule='1se'``, the largest ``alpha`` within one standard error of it — is then
+    refitted on all the data.
+
+    Parameters
+    ----------
+    l1_ratio : float or list of float, default=0.5
+        Mixing parameter(s) in ``[0, 1]`` (1 is the lasso); each gets its own path.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    alphas : int or array-like, default=100
+        Number of values of the automatic grid (computed per ``l1_ratio`` on all the data,
+        as scikit-learn does), or the values themselves.
+    fit_intercept : bool, default=True
+    precompute : 'auto' or bool, default='auto'
+        ``True``: Gram matrices on every fold; ``'auto'``: shared fold Grams for dense data
+        with ``n_samples >= n_features``, else the solver's own Gram-block cache; ``False``:
+        the solver's cache only.
+    max_iter : int, default=1000
+        Maximum outer iterations per ``alpha``.
+    tol : float, default=1e-4
+        Stopping tolerance of every solve (scikit-learn's duality-gap rule).
+    cv : int, cross-validation generator or iterable, default=None
+        As in scikit-learn: ``None`` is 5-fold ``KFold``.
+    copy_X : bool, default=True
+        Kept for compatibility: ``X`` is never modified.
+    verbose : bool or int, default=0
+        Progress reports: one line per fold (a line updating along the path on a terminal);
+        ``> 1`` adds one line per ``alpha``.
+    n_jobs : int, default=None
+        Folds solved in parallel threads (the solver's Python loop holds the GIL, so this
+        helps only where BLAS dominates).
+    positive : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+    selection : {'cyclic', 'random'}, default='cyclic'
+    alpha_rule : {'min', '1se'}, default='min'
+        Refit at the ``alpha`` of least mean CV error (scikit-learn's choice), or at the
+        largest ``alpha`` whose mean error is within one standard error of that minimum
+        (glmnet's ``lambda.1se``: a sparser model, statistically as good).
+
+    Attributes
+    ----------
+    alpha_ : float
+        The ``alpha`` refitted (chosen by ``alpha_rule``).
+    l1_ratio_ : float
+        The ``l1_ratio`` of least mean CV error.
+    alpha_min_ : float
+        The ``alpha`` of least mean CV error (for ``l1_ratio_``).
+    alpha_1se_ : float
+        The largest ``alpha`` whose mean CV error is within one standard error of the
+        minimum (for ``l1_ratio_``).
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+        The grid(s), decreasing.
+    mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+        Mean squared test error (weighted by ``sample_weight``) per fold.
+    mse_std_path_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+        Standard deviation of the test error over folds (``ddof=1``); divided by
+        ``sqrt(n_folds)`` it is the standard error used by the one-standard-error rule.
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    dual_gap_ : float
+        Duality gap of the refitted solution.
+    n_iter_ : int
+        Outer iterations of the refit.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Notes
+    -----
+    As in scikit-learn, each training fold is centred with its own (weighted) means, its
+    weights rescaled to sum to its size, and the test error is the ``sample_weight``-weighted
+    mean squared error on the fold; the CV error is the plain mean over folds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsefit import ElasticNetCDCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((60, 8))
+    >>> y = X[:, 0] - 2 * X[:, 1] + 0.1 * rng.standard_normal(60)
+    >>> model = ElasticNetCDCV(l1_ratio=[0.5, 1.0], alphas=20, cv=3).fit(X, y)
+    >>> model.mse_path_.shape
+    (2, 20, 3)
+    >>> bool(model.alpha_1se_ >= model.alpha_min_)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "eps": [Interval(Real, 0, None, closed="neither")],
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "fit_intercept": ["boolean"],
+        "precompute": [StrOptions({"auto"}), "boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "cv": ["cv_object"],
+        "copy_X": ["boolean"],
+        "verbose": ["verbose"],
+        "n_jobs": [Integral, None],
+        "positive": ["boolean"],
+        "random_state": ["random_state"],
+        "selection": [StrOptions({"cyclic", "random"})],
+        "alpha_rule": [StrOptions({"min", "1se"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        l1_ratio=0.5,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        cv=None,
+        copy_X=True,
+        verbose=0,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        alpha_rule="min",
+    ):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.alpha_rule = alpha_rule
+
+    def _l1_ratios(self):
+        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64)).ravel()
+        if ratios.size == 0 or not np.all((ratios >= 0) & (ratios <= 1)):
+            raise ValueError(f"l1_ratio must be in [0, 1], got {self.l1_ratio!r}.")
+        return ratios
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **params):
+        """Choose ``alpha`` (and ``l1_ratio``) by cross-validation, then refit on all data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Used in every fit and to weight each fold's test error.
+        **params : dict
+            Passed to the CV splitter (e.g. ``groups``) when metadata routing is enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``).
+
+        Returns
+        -------
+        self : object
+        """
+        _raise_for_params(params, self, "fit")
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        if y.ndim > 1:
+            if y.shape[1] > 1:
+                raise ValueError(
+                    f"{type(self).__name__} fits one target; y has {y.shape[1]} columns. For "
+                    "multi-task outputs, use sklearn.linear_model.MultiTaskElasticNetCV, or "
+                    "fit one model per column."
+                )
+            y = column_or_1d(y, warn=True)
+        n_samples, n_features = X.shape
+        l1_ratios = self._l1_ratios()
+        design, yt, x_offset, y_offset = center_data(
+            X, y, sample_weight, self.fit_intercept, normalize_weights=True
+        )
+        if isinstance(self.alphas, Integral):
+            Xty = design.rmatvec(yt)
+            alphas = np.array(
+                [
+                    alpha_grid(Xty, n_samples, r, self.eps, self.alphas, self.positive)
+                    for r in l1_ratios
+                ]
+            )
+        else:
+            alphas = np.tile(_checked_alpha_array(self.alphas), (l1_ratios.size, 1))
+
+        if _routing_enabled():
+            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
+            split_params = routed.splitter.split
+        else:
+            split_params = {}
+        cv = check_cv(self.cv)
+        folds = list(cv.split(X, y, **split_params))
+        grams = self._fold_grams(X, folds, sample_weight)
+        settings = {
+            "fit_intercept": self.fit_intercept,
+            "precompute": self.precompute,
+            "positive": self.positive,
+            "tol": self.tol,
+            "max_iter": self.max_iter,
+            "rng": check_random_state(self.random_state) if self.selection == "random" else None,
+        }
+        name = type(self).__name__
+        progress = _Progress(name, self.verbose, alphas.shape[1], n_tasks=len(folds))
+
+        def task(k, train, test):
+            out = _fold_task(
+                X,
+                y,
+                sample_weight,
+                train,
+                test,
+                l1_ratios,
+                alphas,
+                settings,
+                None if grams is None else grams[k],
+                progress,
+            )
+            progress.task_done(f"fold {k + 1}")
+            return out
+
+        with single_threaded_blas():
+            outputs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(task)(k, train, test) for k, (train, test) in enumerate(folds)
+            )
+        n_failed = sum(out[1] for out in outputs)
+        if n_failed:
+            warnings.warn(
+                f"{name}: {n_failed} of the {len(folds) * alphas.size} path fits did not "
+                f"converge in max_iter={self.max_iter} iterations; the CV errors may be "
+                "inaccurate. Increase max_iter or tol, or standardize the features.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        # (n_folds, n_l1_ratio, n_alphas) -> (n_l1_ratio, n_alphas, n_folds)
+        mse = np.moveaxis(np.array([out[0] for out in outputs]), 0, 2)
+        mean = mse.mean(axis=2)
+        best_ratio = int(np.argmin(mean.min(axis=1)))  # first l1_ratio on ties
+        best_alpha = int(np.argmin(mean[best_ratio]))
+        index_1se = one_standard_error_index(alphas[best_ratio], mse[best_ratio])
+        self.l1_ratio_ = float(l1_ratios[best_ratio])
+        self.alpha_min_ = float(alphas[best_ratio, best_alpha])
+        self.alpha_1se_ = float(alphas[best_ratio, index_1se])
+        self.alpha_ = self.alpha_1se_ if self.alpha_rule == "1se" else self.alpha_min_
+        squeeze = l1_ratios.size == 1
+        self.mse_path_ = mse[0] if squeeze else mse
+        std = mse.std(axis=2, ddof=1) if len(folds) > 1 else np.zeros(mean.shape)
+        self.mse_std_path_ = std[0] if squeeze else std
+        if isinstance(self.alphas, Integral) and not squeeze:
+            self.alphas_ = alphas
+        else:
+            self.alphas_ = alphas[0]
+
+        # refit on all the data
+        with single_threaded_blas():
+            _, (refit,) = solve_path(
+                design,
+                yt,
+                [self.alpha_],
+                self.l1_ratio_,
+                positive=self.positive,
+                tol=self.tol,
+                max_iter=self.max_iter,
+                rng=settings["rng"],
+            )
+            self._fit_targets(X, y, lambda k: refit, 1, x_offset, y_offset, 1.0 / n_samples)
+        return self
+
+    def _fold_grams(self, X, folds, sample_weight):
+        """Shared fold Gram matrices (dense data, ``precompute`` allowing), else None."""
+        n_samples, n_features = X.shape
+        if sp.issparse(X) or self.precompute is False:
+            return None
+        if self.precompute == "auto" and n_samples < n_features:
+            return None
+        if len(folds) * n_features**2 > _MAX_FOLD_GRAM_ENTRIES:
+            return None
+        tests = np.concatenate([test for _, test in folds])
+        if tests.size != n_samples or np.unique(tests).size != n_samples:
+            return None  # the test sets do not partition the samples
+        return fold_grams(X, folds, sample_weight)
+
+    def get_metadata_routing(self):
+        """Metadata routing: ``fit`` parameters such as ``groups`` go to the CV splitter."""
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                splitter=check_cv(self.cv),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.single_output = True
+        tags.target_tags.multi_output = False
+        return tags
+
+
+class LassoCDCV(ElasticNetCDCV):
+    r"""Lasso with ``alpha`` chosen by cross-validation along a path.
+
+    A drop-in for :class:`sklearn.linear_model.LassoCV`: :class:`ElasticNetCDCV` with
+    ``l1_ratio=1``, i.e. the objective of :class:`LassoCD`
+
+    .. math::
+
+        \frac{1}{2 \sum_i s_i} \sum_i s_i (y_i - x_i^\top w - b)^2 + \alpha \|w\|_1
+
+    solved along a grid of ``alpha`` on every training fold; the ``alpha`` of least mean test
+    error (or, with ``alpha_rule='1se'``, the largest within one standard error of it) is
+    refitted on all the data.
+
+    Parameters
+    ----------
+    eps : float, default=1e-3
+    alphas : int or array-like, default=100
+    fit_intercept : bool, default=True
+    precompute : 'auto' or bool, default='auto'
+    max_iter : int, default=1000
+    tol : float, default=1e-4
+    copy_X : bool, default=True
+    cv : int, cross-validation generator or iterable, default=None
+    verbose : bool or int, default=False
+    n_jobs : int, default=None
+    positive : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+    selection : {'cyclic', 'random'}, default='cyclic'
+    alpha_rule : {'min', '1se'}, default='min'
+        See :class:`ElasticNetCDCV`.
+
+    Attributes
+    ----------
+    alpha_ : float
+    alpha_min_ : float
+    alpha_1se_ : float
+    alphas_ : ndarray of shape (n_alphas,)
+    mse_path_ : ndarray of shape (n_alphas, n_folds)
+    mse_std_path_ : ndarray of shape (n_alphas,)
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    dual_gap_ : float
+    n_iter_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsefit import LassoCDCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((60, 8))
+    >>> y = X[:, 0] - 2 * X[:, 1] + 0.1 * rng.standard_normal(60)
+    >>> model = LassoCDCV(cv=3, alpha_rule="1se").fit(X, y)
+    >>> bool(model.alpha_ == model.alpha_1se_ >= model.alpha_min_)
+    True
+    >>> model.coef_[:2].round(1)
+    array([ 1., -2.])
+    """
+
+    _parameter_constraints: dict = {
+        k: v for k, v in ElasticNetCDCV._parameter_constraints.items() if k != "l1_ratio"
+    }
+
+    def __init__(
+        self,
+        *,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        copy_X=True,
+        cv=None,
+        verbose=False,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        alpha_rule="min",
+    ):
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.copy_X = copy_X
+        self.cv = cv
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.alpha_rule = alpha_rule
+
+    def _l1_ratios(self):
+        return np.ones(1)
+
+    def fit(self, X, y, sample_weight=None, **params):
+        """Choose ``alpha`` by cross-validation, then refit on all data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : float or array-like of shape (n_samples,), default=None
+        **params : dict
+            Passed to the CV splitter when metadata routing is enabled.
+
+        Returns
+        -------
+        self : object
+        """
+        super().fit(X, y, sample_weight, **params)
+        del self.l1_ratio_  # as scikit-learn's LassoCV
+        return self

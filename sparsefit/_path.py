@@ -1,0 +1,165 @@
+"""Regularization paths: scikit-learn's alpha grid, warm-started solves along it, fold Grams.
+
+Along a decreasing grid of ``alpha`` values every solve starts from the previous solution,
+and the design's Gram-block cache (``Design.gram``) persists from one ``alpha`` to the next,
+so a feature pair is multiplied at most once per path. The working sets of the solver play
+the part of sequential strong rules: each solve starts from the previous support plus the
+features that violate the optimality conditions most at the new ``alpha``, and the final
+duality-gap check over all features certifies every point of the path.
+
+Cross-validation folds share their Gram matrices: for dense data the per-fold products
+``X_f^T S_f X_f`` are computed once, and the Gram matrix of each training set is their sum
+over the other folds, centred by a rank-one correction (``fold_grams``).
+
+Numeric core: imports NumPy only.
+"""
+
+import numpy as np
+
+from ._cd import enet_coordinate_descent
+from .penalties import L1, L1L2
+
+__all__ = ["alpha_grid", "fold_grams", "solve_path"]
+
+
+def alpha_grid(Xty, n_samples, l1_ratio=1.0, eps=1e-3, n_alphas=100, positive=False):
+    """scikit-learn's grid: ``n_alphas`` values from ``alpha_max`` down to ``eps * alpha_max``.
+
+    Parameters
+    ----------
+    Xty : ndarray of shape (n_features,)
+        ``Xt^T yt`` on the centred, sqrt-weighted data (weights summing to ``n_samples``).
+    n_samples : int
+    l1_ratio : float in (0, 1]
+    eps : float
+    n_alphas : int
+    positive : bool
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,), decreasing (geometric)
+    """
+    if l1_ratio == 0:
+        raise ValueError(
+            "Automatic alpha grid generation is not supported for l1_ratio=0. Please supply "
+            "a grid by providing your estimator with the appropriate `alphas=` argument."
+        )
+    Xty = np.asarray(Xty, dtype=np.float64)
+    if Xty.size == 0:
+        top = 0.0
+    else:
+        top = max(float(np.max(Xty)), 0.0) if positive else float(np.max(np.abs(Xty)))
+    alpha_max = top / (n_samples * l1_ratio)
+    resolution = np.finfo(np.float64).resolution
+    if alpha_max <= resolution:
+        return np.full(n_alphas, resolution)
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+
+
+def solve_path(
+    design,
+    yt,
+    alphas,
+    l1_ratio=1.0,
+    *,
+    positive=False,
+    tol=1e-4,
+    max_iter=1000,
+    w0=None,
+    rng=None,
+    callback=None,
+):
+    """Solve the elastic net at every ``alpha`` in turn, each solve warm-started.
+
+    Parameters
+    ----------
+    design : Design
+    yt : ndarray of shape (n_samples,)
+    alphas : sequence of float
+        Solved in the order given (decreasing is fastest).
+    l1_ratio : float
+    positive : bool
+    tol, max_iter : float, int
+        As for ``enet_coordinate_descent``, at every ``alpha``.
+    w0 : ndarray of shape (n_features,), optional
+        Starting point of the first solve.
+    rng : random generator, optional
+    callback : callable, optional
+        Called as ``callback(i, result)`` after the ``i``-th solve.
+
+    Returns
+    -------
+    coefs : ndarray of shape (n_features, n_alphas)
+    results : list of CDResult
+    """
+    n_samples, n_features = design.n_samples, design.n_features
+    alphas = np.asarray(alphas, dtype=np.float64)
+    yt = np.asarray(yt, dtype=np.float64)
+    Xty = design.rmatvec(yt)
+    w = np.zeros(n_features) if w0 is None else np.array(w0, dtype=np.float64)
+    coefs = np.empty((n_features, alphas.size))
+    results = []
+    for i, alpha in enumerate(alphas):
+        if l1_ratio == 1.0:
+            penalty = L1(alpha, positive=positive)
+        else:
+            penalty = L1L2(alpha, l1_ratio, positive=positive)
+        result = enet_coordinate_descent(
+            design,
+            yt,
+            penalty,
+            n_samples,
+            tol=tol,
+            max_iter=max_iter,
+            w0=w,
+            rng=rng,
+            Xty=Xty,
+            min_iter=2,
+        )
+        w = result.w
+        coefs[:, i] = w
+        results.append(result)
+        if callback is not None:
+            callback(i, result)
+    return coefs, results
+
+
+def fold_grams(X, folds, sample_weight=None):
+    """The centred Gram matrix of every training set, from one product per fold.
+
+    For each ``(train, test)`` in ``folds`` returns ``Xt^T Xt`` of the training set ``X[train]``
+    (centred, sqrt-weighted, weights rescaled to sum to its size, as ``center_data`` does).
+    The test sets must partition the samples: then ``X_f^T S_f X_f`` is computed once per test
+    fold (together, one Gram matrix of ``X``) and each training set's Gram matrix is the sum
+    over the other folds, centred by a rank-one correction. Returns None when that correction
+    would lose digits (a column whose mean dwarfs its spread); then centre explicitly instead.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), dense
+    folds : list of (train, test) index arrays
+    sample_weight : ndarray of shape (n_samples,), optional
+    """
+    X = np.asarray(X, dtype=np.float64)
+    sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    parts = []
+    for _, test in folds:
+        Xf = X[test]
+        Xs = Xf if sw is None else Xf * sw[test][:, None]
+        weight = float(len(test)) if sw is None else float(sw[test].sum())
+        parts.append((Xs.T @ Xf, Xs.sum(axis=0), weight))
+    G_all = sum(part[0] for part in parts)
+    u_all = sum(part[1] for part in parts)
+    s_all = sum(part[2] for part in parts)
+    grams = []
+    for (train, _), (G_f, u_f, s_f) in zip(folds, parts, strict=True):
+        s = s_all - s_f
+        if not s > 0:
+            return None
+        mean = (u_all - u_f) / s
+        G = (G_all - G_f) - s * np.outer(mean, mean)
+        tiny = np.finfo(np.float64).tiny
+        if np.any(s * mean**2 > 1e4 * np.maximum(np.diag(G), tiny)):
+            return None  # X^T S X - s m m^T would cancel most digits
+        grams.append(np.asfortranarray(G * (len(train) / s)))
+    return grams

@@ -1,0 +1,483 @@
+"""RidgeGDCV: ridge regression with the regularization chosen by cross-validation.
+
+With ``cv=None`` (the default) every alpha is scored by exact leave-one-out (LOO)
+cross-validation at the cost of one symmetric eigendecomposition (or one SVD), as in
+scikit-learn's ``RidgeCV``; with a ``cv`` it runs a grid search of :class:`RidgeGD`.
+
+LOO algebra (Rifkin & Lippert, "Notes on regularized least squares", 2007). On the centred,
+sqrt-weighted data ``Xt``, ``yt`` (see ``_data.py``), with ``K = Xt Xt^T``,
+``G = K + alpha I`` and ``c = G^{-1} yt``, the leave-one-out residuals are ``c / diag(G^{-1})``
+(scaled by ``sqrt(s)``). An unpenalized intercept subtracts ``s_i / (alpha sum(s))`` from
+the diagonal. Two representations of ``G^{-1}`` cost ``O(n r)`` per alpha after the
+decomposition:
+
+* dual (``n <= p``, or ``gcv_mode='svd'`` on wide data): ``K = Q diag(L) Q^T`` and
+  ``G^{-1} = Q diag(1 / (L + alpha)) Q^T``;
+* primal (``n > p``): ``C = Xt^T Xt = V diag(L) V^T``, ``B = Xt V`` and
+  ``alpha G^{-1} = I - B diag(1 / (L + alpha)) B^T`` (with ``gcv_mode='svd'``,
+  ``B = U diag(sigma)``).
+
+The returned coefficients are the closed-form ridge solution at the selected alpha, certified
+by the ridge duality gap ``||Xt^T (yt - Xt w) - alpha w||^2 / alpha`` (the gap at the dual point
+``theta = yt - Xt w``, in the units of the Ridge objective) and polished by iterative
+refinement when that gap is not tiny.
+"""
+
+import warnings
+from numbers import Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn import get_config
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils import check_scalar
+
+from ._base import Interval, LinearRegressorBase, StrOptions, _fit_context
+from ._data import center_data
+from .linear_model import RidgeGD
+
+__all__ = ["RidgeGDCV"]
+
+#: the returned solution is refined until ``dual_gap_ <= _GAP_TOL * sum_i s_i (y_i - ybar)^2``
+#: (at most ``_MAX_REFINE`` refinement steps), and RidgeGD refits with ``tol=_GAP_TOL``
+_GAP_TOL = 1e-12
+_MAX_REFINE = 3
+
+
+class _IdentityRegressor(RegressorMixin, BaseEstimator):
+    """Stand-in estimator whose ``predict`` returns its input: lets a scorer score
+    leave-one-out predictions."""
+
+    def predict(self, y_predict):
+        return y_predict
+
+
+def _xt_matmat(design, W):
+    """``Xt @ W`` for a 2-D block ``W`` (dense X centred explicitly, by blocks of rows)."""
+    if design.sparse:
+        out = np.asarray(design.X @ W)
+        if design.x_offset is not None:
+            out = out - design.x_offset @ W
+        if design.sqrt_sw is not None:
+            out = out * design.sqrt_sw[:, None]
+        return out
+    return np.vstack([block @ W for block in design._row_blocks()])
+
+
+def _check_gcv_mode(X, gcv_mode):
+    """scikit-learn's choice: 'svd' for dense X when asked, else 'gram' (n <= p) or 'cov'."""
+    if gcv_mode == "svd":
+        if not sp.issparse(X):
+            return "svd"
+        warnings.warn(
+            "The 'svd' mode is not supported for sparse X, we fallback to "
+            "`gcv_mode='eigen'`. Passing `gcv_mode='svd'` on sparse X will raise "
+            "an error in 1.11, use the default or pass `gcv_mode='eigen'` to "
+            "suppress this warning.",
+            FutureWarning,
+            stacklevel=4,
+        )
+    n_samples, n_features = X.shape
+    return "gram" if n_samples <= n_features else "cov"
+
+
+class _Spectrum:
+    """One decomposition of the centred, weighted design; ridge quantities for any alpha.
+
+    ``kind='dual'``: ``basis = Q`` (n x n), ``K = Q diag(L) Q^T``.
+    ``kind='primal'``: ``basis = V`` (p x r), ``C = V diag(L) V^T``, ``B = Xt V`` (n x r).
+    """
+
+    def __init__(self, design, Yt, mode, intercept_corr):
+        self.design = design
+        self.Yt = Yt
+        self.corr = intercept_corr  # s / sum(s) when fitting an intercept, else None
+        n, p = design.n_samples, design.n_features
+        if mode == "svd":
+            Xt = _xt_matmat(design, np.eye(p)) if p else np.zeros((n, 0))
+            U, sigma, Vt = np.linalg.svd(Xt, full_matrices=False)
+            if n <= p:
+                self.kind, self.Q, L = "dual", U, sigma**2
+            else:
+                self.kind, self.V, self.B, L = "primal", Vt.T, U * sigma, sigma**2
+        elif mode == "gram":
+            L, self.Q = np.linalg.eigh(design.kernel())
+            self.kind = "dual"
+        else:
+            L, self.V = np.linalg.eigh(design.precompute_gram())
+            self.B = _xt_matmat(design, self.V)
+            self.kind = "primal"
+        self.L = np.maximum(L, 0.0)  # K and C are positive semi-definite
+        if self.kind == "dual":
+            self.QtY = self.Q.T @ Yt
+            self.diag_basis = self.Q**2
+        else:
+            self.BtY = self.B.T @ Yt
+            self.diag_basis = self.B**2
+
+    def loo_residuals(self, alpha):
+        """Leave-one-out residuals ``sqrt(s_i) (y_i - yhat_(-i))``, shape (n, n_targets)."""
+        D = 1.0 / (self.L + alpha)
+        if self.kind == "dual":
+            c = self.Q @ (D[:, None] * self.QtY)
+            d = self.diag_basis @ D
+            if self.corr is not None:
+                d = d - self.corr / alpha
+        else:  # alpha c and alpha d
+            c = self.Yt - self.B @ (D[:, None] * self.BtY)
+            d = 1.0 - self.diag_basis @ D
+            if self.corr is not None:
+                d = d - self.corr
+        with np.errstate(divide="ignore", invalid="ignore"):  # as scikit-learn: inf/nan
+            return c / d[:, None]
+
+    def coef(self, alpha, cols=slice(None)):
+        """Ridge coefficients (p, n_targets) of the targets ``cols`` at ``alpha``."""
+        D = 1.0 / (self.L + alpha)
+        if self.kind == "dual":
+            return self.design.rmatvec(self.Q @ (D[:, None] * self.QtY[:, cols]))
+        return self.V @ (D[:, None] * self.BtY[:, cols])
+
+    def solve(self, alpha, G):
+        """``(Xt^T Xt + alpha I)^{-1} G`` for a block ``G`` of shape (p, k)."""
+        D = 1.0 / (self.L + alpha)
+        if self.kind == "dual":  # Woodbury: (G - Xt^T (K + alpha I)^{-1} Xt G) / alpha
+            XG = _xt_matmat(self.design, G)
+            return (G - self.design.rmatvec(self.Q @ (D[:, None] * (self.Q.T @ XG)))) / alpha
+        VtG = self.V.T @ G
+        out = self.V @ (D[:, None] * VtG)
+        if self.V.shape[1] < self.V.shape[0]:
+            out += (G - self.V @ VtG) / alpha
+        return out
+
+
+def _ridge_gradient(design, Yt, W, alphas):
+    """``Xt^T (Yt - Xt W) - alpha W`` per column (minus half the Ridge gradient)."""
+    R = Yt - _xt_matmat(design, W)
+    return design.rmatvec(R) - W * alphas
+
+
+class RidgeGDCV(LinearRegressorBase):
+    r"""Ridge regression with built-in cross-validation of ``alpha``.
+
+    A drop-in for :class:`sklearn.linear_model.RidgeCV`. For each candidate
+    :math:`\alpha` the model is the Ridge (and :class:`sparsefit.RidgeGD`) solution of
+
+    .. math::
+
+        \min_{w,\,b}\; \sum_i s_i (y_i - x_i^\top w - b)^2 + \alpha \|w\|_2^2
+
+    with :math:`s` the sample weights (all ones by default) and the intercept :math:`b` not
+    penalized. ``alpha`` means exactly what it means for ``Ridge`` and ``RidgeGD``:
+    ``RidgeGDCV(alphas=a)`` chooses among the problems of ``Ridge(alpha=a_k)``.
+
+    With ``cv=None`` (default), every alpha is scored by exact, efficient leave-one-out
+    cross-validation: one eigendecomposition of ``X X^T`` (``n_samples <= n_features``) or of
+    ``X^T X`` (otherwise) of the centred, sqrt-weighted data serves all alphas; sparse ``X``
+    is centred implicitly and never densified. With a ``cv``, a grid search of
+    :class:`sparsefit.RidgeGD` over ``alphas`` is run and the best alpha refitted on all data.
+
+    Parameters
+    ----------
+    alphas : array-like of shape (n_alphas,) or float, default=(0.1, 1.0, 10.0)
+        Values of alpha to try. Must be strictly positive with ``cv=None``, non-negative
+        otherwise.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    scoring : str, callable or None, default=None
+        Scorer used to compare alphas. ``None``: negative mean squared error of the
+        (sqrt-weighted) leave-one-out residuals when ``cv=None``, the estimator's ``score``
+        (:math:`R^2`) otherwise. With ``cv=None``, a scorer is evaluated on the leave-one-out
+        predictions (and given ``sample_weight``), as in scikit-learn.
+    cv : int, cross-validation generator, iterable or None, default=None
+        ``None`` for efficient leave-one-out; otherwise any ``cv`` accepted by
+        :class:`sklearn.model_selection.GridSearchCV` (an int means ``KFold``).
+    gcv_mode : {'auto', 'svd', 'eigen'} or None, default=None
+        Leave-one-out strategy: ``'auto'``/``'eigen'``/``None`` use the eigendecomposition
+        of ``X X^T`` or ``X^T X`` (whichever is smaller), ``'svd'`` the SVD of (dense) ``X``;
+        sparse ``X`` falls back to ``'eigen'`` with a ``FutureWarning``, as scikit-learn.
+    store_cv_results : bool, default=False
+        Store the leave-one-out values in ``cv_results_`` (only with ``cv=None``).
+    alpha_per_target : bool, default=False
+        Choose alpha for each target separately (only with ``cv=None``).
+
+    Attributes
+    ----------
+    alpha_ : float or ndarray of shape (n_targets,)
+        Selected alpha (one per target when ``alpha_per_target=True`` and ``y`` has several
+        columns).
+    best_score_ : float or ndarray of shape (n_targets,)
+        Cross-validation score of the selected alpha (per target likewise).
+    cv_results_ : ndarray of shape (n_samples, n_alphas) or (n_samples, n_targets, n_alphas)
+        Only when ``store_cv_results=True``: the squared (sqrt-weighted) leave-one-out errors
+        if ``scoring=None``, else the leave-one-out predictions.
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Ridge solution at ``alpha_``.
+    intercept_ : float or ndarray of shape (n_targets,)
+        ``0.0`` when ``fit_intercept=False``.
+    dual_gap_ : float or ndarray of shape (n_targets,)
+        Duality gap of the returned solution, in the units of the objective above (the
+        certificate: at most ``1e-12`` times the objective at ``w = 0`` unless the data are
+        numerically singular; for ``cv`` given, that of the :class:`RidgeGD` refit).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` has string column names.
+
+    Notes
+    -----
+    Leave-one-out scores follow scikit-learn exactly: with ``scoring=None`` the score is
+    ``-mean_i s_i (y_i - yhat_(-i))^2`` (the mean over samples, the weights not normalized),
+    so with sample weights the selected alpha may differ from that of a ``cv`` grid search,
+    whose fold scores are unweighted. With ``cv=None`` the coefficients are the closed-form
+    solution from the decomposition, refined until the duality gap is at most ``1e-12`` times
+    the objective at zero; with a ``cv`` they come from ``RidgeGD(tol=1e-12)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsefit._ridge_cv import RidgeGDCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((15, 8))
+    >>> y = X @ rng.standard_normal(8) + 2 * rng.standard_normal(15)
+    >>> model = RidgeGDCV(alphas=[0.1, 1.0, 10.0, 100.0]).fit(X, y)
+    >>> model.alpha_
+    10.0
+    >>> round(float(model.best_score_), 3)  # minus the mean squared leave-one-out error
+    -7.398
+    >>> bool(model.dual_gap_ < 1e-12 * np.sum((y - y.mean()) ** 2))  # certified solution
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "alphas": ["array-like", Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "cv": ["cv_object"],
+        "gcv_mode": [StrOptions({"auto", "svd", "eigen"}), None],
+        "store_cv_results": ["boolean"],
+        "alpha_per_target": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        alphas=(0.1, 1.0, 10.0),
+        *,
+        fit_intercept=True,
+        scoring=None,
+        cv=None,
+        gcv_mode=None,
+        store_cv_results=False,
+        alpha_per_target=False,
+    ):
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.scoring = scoring
+        self.cv = cv
+        self.gcv_mode = gcv_mode
+        self.store_cv_results = store_cv_results
+        self.alpha_per_target = alpha_per_target
+
+    def _checked_alphas(self):
+        """The alphas as floats, each checked with scikit-learn's messages."""
+        raw = self.alphas
+        values = [raw] if np.ndim(raw) == 0 else list(np.asarray(raw, dtype=object).ravel())
+        if not values:
+            raise ValueError("alphas must contain at least one value.")
+        bounds = "neither" if self.cv is None else "left"  # LOO needs alpha > 0
+        out = []
+        for index, alpha in enumerate(values):
+            name = "alphas" if len(values) == 1 else f"alphas[{index}]"
+            check_scalar(alpha, name, target_type=Real, min_val=0.0, include_boundaries=bounds)
+            if not np.isfinite(alpha):
+                raise ValueError(f"{name} == {alpha}, must be finite.")
+            out.append(float(alpha))
+        return out
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the ridge model, choosing alpha by cross-validation.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Non-negative weights (at least one positive). With ``cv=None`` they also weight
+            the leave-one-out score (see Notes).
+
+        Returns
+        -------
+        self : object
+        """
+        alphas = self._checked_alphas()
+        if self.cv is not None:
+            if self.store_cv_results:
+                raise ValueError("cv!=None and store_cv_results=True are incompatible")
+            if self.alpha_per_target:
+                raise ValueError("cv!=None and alpha_per_target=True are incompatible")
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        if self.cv is None:
+            self._fit_loo(X, y, sample_weight, alphas)
+        else:
+            self._fit_grid(X, y, sample_weight, alphas)
+        return self
+
+    # -- k-fold: grid search of RidgeGD, then the exact solution at alpha_ --------------------
+    def _fit_grid(self, X, y, sample_weight, alphas):
+        estimator = RidgeGD(fit_intercept=self.fit_intercept, tol=_GAP_TOL)
+        if get_config().get("enable_metadata_routing", False):
+            estimator.set_fit_request(sample_weight=True)
+        search = GridSearchCV(
+            estimator, {"alpha": alphas}, cv=self.cv, scoring=self.scoring, refit=False
+        )
+        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+        search.fit(X, y, **fit_params)
+        self.alpha_ = float(search.best_params_["alpha"])
+        self.best_score_ = search.best_score_
+        if self.alpha_ == 0.0:  # least squares: no closed form through (L + alpha)^-1
+            best = RidgeGD(alpha=0.0, fit_intercept=self.fit_intercept, tol=_GAP_TOL)
+            best.fit(X, y, sample_weight=sample_weight)
+            self.coef_ = best.coef_
+            self.intercept_ = best.intercept_ if self.fit_intercept else 0.0
+            self.dual_gap_ = best.dual_gap_
+            return
+        out_dtype = X.dtype
+        if not sp.issparse(X):
+            X = np.asarray(X, dtype=np.float64)
+        design, yt, x_offset, y_offset = center_data(
+            X, y, sample_weight, self.fit_intercept, normalize_weights=False
+        )
+        Yt = yt.reshape(X.shape[0], -1)
+        spectrum = _Spectrum(design, Yt, _check_gcv_mode(X, None), None)
+        self._set_solution_at(spectrum, Yt, self.alpha_, x_offset, y_offset, out_dtype)
+
+    # -- leave-one-out -----------------------------------------------------------------------
+    def _fit_loo(self, X, y, sample_weight, alphas):
+        out_dtype = X.dtype
+        if not sp.issparse(X):
+            X = np.asarray(X, dtype=np.float64)
+        n_samples = X.shape[0]
+        if self.fit_intercept:
+            n_used = n_samples if sample_weight is None else int(np.count_nonzero(sample_weight))
+            if n_used < 2:
+                raise ValueError(
+                    "Leave-one-out cross-validation (cv=None) with fit_intercept=True needs "
+                    "at least 2 samples with non-zero weight; got "
+                    f"{n_used} sample{'s' if n_used != 1 else ''}."
+                )
+        mode = _check_gcv_mode(X, self.gcv_mode)
+        design, yt, x_offset, y_offset = center_data(
+            X, y, sample_weight, self.fit_intercept, normalize_weights=False
+        )
+        Yt = yt.reshape(n_samples, -1)
+        n_y = Yt.shape[1]
+        corr = None
+        if self.fit_intercept:
+            s = np.ones(n_samples) if sample_weight is None else sample_weight
+            corr = s / s.sum()
+        spectrum = _Spectrum(design, Yt, mode, corr)
+        scorer = None if self.scoring is None else check_scoring(self, scoring=self.scoring)
+        per_target = self.alpha_per_target and n_y > 1
+
+        cv_results = np.empty((n_samples, n_y, len(alphas))) if self.store_cv_results else None
+        best_score = best_alpha = None
+        for i, alpha in enumerate(alphas):
+            looe = spectrum.loo_residuals(alpha)
+            if scorer is None:
+                values = looe**2
+                score = -values.mean(axis=0) if self.alpha_per_target else -values.mean()
+                if y.ndim == 1 and np.ndim(score):
+                    score = score[0]
+            else:
+                values = self._loo_predictions(
+                    X, Yt, looe, spectrum, alpha, design, x_offset, y_offset, sample_weight
+                )
+                score = self._score(scorer, values, y, sample_weight)
+            if cv_results is not None:
+                cv_results[:, :, i] = values
+            if best_score is None:
+                best_score = np.reshape(score, -1).copy() if per_target else score
+                best_alpha = np.full(n_y, alpha) if per_target else alpha
+            elif per_target:
+                better = score > best_score
+                best_score[better] = score[better]
+                best_alpha[better] = alpha
+            elif score > best_score:
+                best_score, best_alpha = score, alpha
+        self.alpha_ = best_alpha
+        self.best_score_ = best_score
+
+        self._set_solution_at(spectrum, Yt, best_alpha, x_offset, y_offset, out_dtype)
+        if cv_results is not None:
+            shape = (n_samples, len(alphas)) if y.ndim == 1 else cv_results.shape
+            self.cv_results_ = cv_results.reshape(shape).astype(out_dtype)
+
+    def _set_solution_at(self, spectrum, Yt, alpha, x_offset, y_offset, out_dtype):
+        """Store the certified ridge solution at ``alpha`` (a float or one per target)."""
+        design = spectrum.design
+        n_y = Yt.shape[1]
+        target_alphas = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (n_y,))
+        W = np.empty((design.n_features, n_y))
+        for a in np.unique(target_alphas):
+            cols = np.flatnonzero(target_alphas == a)
+            W[:, cols] = spectrum.coef(a, cols)
+        W, gaps = self._refine(spectrum, design, Yt, W, target_alphas)
+        coef = W.T
+        if n_y == 1:
+            coef = coef[0]
+        if self.fit_intercept:
+            self.intercept_ = (y_offset - x_offset @ coef.T).astype(out_dtype)
+        else:
+            self.intercept_ = 0.0
+        self.coef_ = coef.astype(out_dtype)
+        self.dual_gap_ = gaps.astype(out_dtype)[0] if n_y == 1 else gaps.astype(out_dtype)
+
+    @staticmethod
+    def _refine(spectrum, design, Yt, W, alphas):
+        """Certify ``W`` by its duality gap; refine it while the gap is above ``_GAP_TOL``."""
+        tol_abs = _GAP_TOL * np.einsum("ij,ij->j", Yt, Yt)
+        grad = _ridge_gradient(design, Yt, W, alphas)
+        gaps = np.einsum("ij,ij->j", grad, grad) / alphas
+        for _ in range(_MAX_REFINE):
+            todo = np.flatnonzero(gaps > tol_abs)
+            if todo.size == 0:
+                break
+            W_new = W.copy()
+            for alpha in np.unique(alphas[todo]):
+                cols = todo[alphas[todo] == alpha]
+                W_new[:, cols] += spectrum.solve(alpha, grad[:, cols])
+            grad_new = _ridge_gradient(design, Yt, W_new, alphas)
+            gaps_new = np.einsum("ij,ij->j", grad_new, grad_new) / alphas
+            better = gaps_new < gaps
+            if not np.any(better):
+                break
+            W[:, better] = W_new[:, better]
+            grad[:, better] = grad_new[:, better]
+            gaps[better] = gaps_new[better]
+        return W, gaps  # ||Xt^T R - alpha w||^2 / alpha: the gap in Ridge-objective units
+
+    @staticmethod
+    def _loo_predictions(X, Yt, looe, spectrum, alpha, design, x_offset, y_offset, sw):
+        """Leave-one-out predictions on the original scale, shape (n, n_targets)."""
+        pred = Yt - looe
+        if sw is not None:
+            positive = sw > 0
+            pred[positive] /= np.sqrt(sw[positive])[:, None]
+            zero = np.flatnonzero(~positive)
+            if zero.size:  # a zero-weight sample's LOO model is the full model
+                W = spectrum.coef(alpha)
+                pred[zero] = np.asarray(X[zero] @ W) - x_offset @ W
+        return pred + y_offset
+
+    def _score(self, scorer, pred, y, sample_weight):
+        params = {} if sample_weight is None else {"sample_weight": sample_weight}
+        identity = _IdentityRegressor()
+        if y.ndim == 1:
+            return scorer(identity, pred[:, 0], y, **params)
+        if self.alpha_per_target:
+            return np.array(
+                [scorer(identity, pred[:, j], y[:, j], **params) for j in range(y.shape[1])]
+            )
+        return scorer(identity, pred, y, **params)
