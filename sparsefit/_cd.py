@@ -54,6 +54,10 @@ _INNER_RATIO = 0.3
 _ANDERSON_K = 5
 #: the exact finish is tried when more sweeps than this are still predicted
 _NEWTON_AFTER = 2.0
+#: most feature-sign rounds (one factorization each) per exact finish
+_NEWTON_ROUNDS = 10
+#: rounding error of a length-n dot product, relative to sqrt(n) |x| |R| (see ``duality_gap``)
+_ROUNDING = 4.0 * np.finfo(np.float64).eps
 
 
 @dataclass
@@ -125,6 +129,7 @@ def enet_coordinate_descent(
     if design.full_gram is None and design.gram_is_cheap:
         design.precompute_gram()
     norms2 = design.col_norms2
+    max_norm2 = float(norms2.max()) if norms2.size else 0.0
     valid = norms2 > 0.0
     n_valid = int(valid.sum())
     inv_norms = np.zeros(n_features)
@@ -154,7 +159,10 @@ def enet_coordinate_descent(
             XtR = design.rmatvec(R)
             RtR = float(R @ R)
             Rty = float(R @ yt)
-        return duality_gap(XtR, RtR, Rty, w, l1, l2, positive), XtR
+        # rounding error of Xt^T R, but never more than a tenth of l1: beyond that the gap
+        # is left to fail (and the fit to warn) rather than certify a different problem
+        slack = min(_ROUNDING * np.sqrt(design.n_samples * max_norm2 * max(RtR, 0.0)), 0.1 * l1)
+        return duality_gap(XtR, RtR, Rty, w, l1, l2, positive, slack), XtR, slack
 
     n_iter = 0
     n_epochs = 0
@@ -163,8 +171,8 @@ def enet_coordinate_descent(
     prev_gap = np.inf
     gap = np.inf
     for n_iter in range(1, max_iter + 1):
-        gap, XtR = evaluate(w)
-        if gap <= tol_abs and n_iter >= min_iter:
+        gap, XtR, slack = evaluate(w)
+        if gap <= tol_abs and (n_iter >= min_iter or gap <= 0.0):
             break
         # rank features by their violation of the optimality conditions
         score = penalty.subdiff_distance(w, -XtR / scale) * inv_norms
@@ -191,19 +199,20 @@ def enet_coordinate_descent(
             ws = candidates
             tol_in = min(_INNER_RATIO * gap, 0.1 * tol_abs)
         G = design.gram(ws)
-        w_ws, epochs = _gram_cd(G, Xty[ws], w[ws], yty, l1, l2, positive, tol_in, rng)
+        w_ws, epochs = _gram_cd(G, Xty[ws], w[ws], yty, l1, l2, positive, tol_in, rng, slack=slack)
         n_epochs += epochs
         w[ws] = w_ws
     else:
         # max_iter subproblems solved without a certificate yet: certify the last iterate
-        gap, _ = evaluate(w)
+        gap, _, _ = evaluate(w)
     return CDResult(w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=n_epochs)
 
 
-def _subproblem_gap(b, q, w, yty, l1, l2, positive):
+def _subproblem_gap(b, q, w, yty, l1, l2, positive, slack=0.0):
     """Duality gap of the working-set problem from its Gram summaries (``q = G w``)."""
     bw = float(b @ w)
-    return duality_gap(b - q, yty - 2.0 * bw + float(w @ q), yty - bw, w, l1, l2, positive)
+    RtR = yty - 2.0 * bw + float(w @ q)
+    return duality_gap(b - q, RtR, yty - bw, w, l1, l2, positive, slack)
 
 
 def _subproblem_primal(b, q, w, yty, l1, l2):
@@ -211,7 +220,7 @@ def _subproblem_primal(b, q, w, yty, l1, l2):
     return primal_objective(yty - 2.0 * float(b @ w) + float(w @ q), w, l1, l2)
 
 
-def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_EPOCHS):
+def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_EPOCHS, slack=0.0):
     """Coordinate descent on ``1/2 w^T G w - b^T w + l1 |w|_1 + l2/2 |w|^2`` (+ const).
 
     Every epoch ends with the subproblem's duality gap (``O(k)``); every ``_ANDERSON_K``
@@ -248,13 +257,14 @@ def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_E
                 daxpy(cols[j], q, a=new - wj)
                 wl[j] = new
         w = np.array(wl)
-        gap = _subproblem_gap(b, q, w, yty, l1, l2, positive)
+        gap = _subproblem_gap(b, q, w, yty, l1, l2, positive, slack)
         if gap <= tol_in:
             break
         # epochs still needed at the rate just observed: the exact finish is tried only when
         # sweeps would take a while (a factorization of the support costs a few sweeps)
         rate = gap / prev_gap if np.isfinite(prev_gap) and prev_gap > 0 else 1.0
-        slow = not 0.0 < rate < 1.0 or np.log(tol_in / gap) / np.log(rate) > _NEWTON_AFTER
+        slow = not (0.0 < rate < 1.0 and tol_in > 0.0)
+        slow = slow or np.log(tol_in / gap) / np.log(rate) > _NEWTON_AFTER
         prev_gap = gap
         candidates = []
         history.append(w)
@@ -302,39 +312,71 @@ def _anderson(history, positive):
     return w_acc
 
 
-def _solve_on_support(G, b, w, support, l1, l2):
-    """Newton step on the support with the signs of ``w`` held fixed.
+def _solve_on_support(G, b, w, support, l1, l2, max_rounds=None):
+    """Exact finish by feature-sign search, starting from the support and signs of ``w``.
 
-    Solves ``(G_SS + l2 I) u = b_S - l1 sign(w_S)``. If ``u`` keeps the signs it is the exact
-    solution of the smooth problem; otherwise step from ``w_S`` towards ``u`` only until the
-    first coefficient reaches zero (the objective decreases along that segment). Returns
-    None when the system cannot be solved.
+    Each round solves the smooth problem on the current support ``S`` with its signs held
+    fixed, ``(G_SS + l2 I) u = b_S - l1 sign(w_S)``. If ``u`` keeps the signs it is the exact
+    solution of the subproblem restricted to ``S``, and is returned. Otherwise the objective
+    is evaluated at ``u`` and at every point of the segment ``[w_S, u]`` where a coefficient
+    reaches zero; the best one becomes the next starting point (coefficients at zero leave
+    the support) and the next round begins. Every round lowers the objective (the first
+    breakpoint always does), so the search ends; it stops after ``max_rounds`` rounds
+    (default: ``_NEWTON_ROUNDS``). Returns None when nothing was gained or the first system
+    cannot be solved.
     """
-    w_S = w[support]
-    sign = np.sign(w_S)
-    A = G[np.ix_(support, support)]
+    max_rounds = _NEWTON_ROUNDS if max_rounds is None else max_rounds
+    w_new = np.array(w, dtype=np.float64)
+    S = np.asarray(support)
+    improved = False
+    for _ in range(max_rounds):
+        w_S = w_new[S]
+        sign = np.sign(w_S)
+        u = _smooth_solution(G, b, S, sign, l1, l2)
+        if u is None:
+            break
+        crossed = np.flatnonzero(np.sign(u) != sign)
+        if crossed.size == 0:
+            w_new[S] = u
+            return w_new
+        # candidates: u, and the breakpoints where a crossing coefficient is exactly zero
+        t = w_S[crossed] / (w_S[crossed] - u[crossed])
+        P = w_S[:, None] + (u - w_S)[:, None] * np.append(t, 1.0)
+        P[crossed, np.arange(crossed.size)] = 0.0
+        A = G[np.ix_(S, S)]
+        values = (
+            0.5 * np.einsum("ij,ij->j", P, A @ P)
+            - b[S] @ P
+            + l1 * np.abs(P).sum(axis=0)
+            + 0.5 * l2 * np.einsum("ij,ij->j", P, P)
+        )
+        current = 0.5 * w_S @ (A @ w_S) - b[S] @ w_S + l1 * np.abs(w_S).sum()
+        current += 0.5 * l2 * float(w_S @ w_S)
+        best = int(np.argmin(values))
+        if not values[best] < current:
+            break
+        w_new[S] = P[:, best]
+        improved = True
+        S = S[P[:, best] != 0.0]
+        if S.size == 0:
+            break
+    return w_new if improved else None
+
+
+def _smooth_solution(G, b, S, sign, l1, l2):
+    """``(G_SS + l2 I)^{-1} (b_S - l1 sign)``, None if the system cannot be solved."""
+    A = G[np.ix_(S, S)]
     if l2:
-        A = A + l2 * np.eye(support.size)
+        A = A + l2 * np.eye(S.size)
     try:
         factor = cho_factor(A, check_finite=False)
     except LinAlgError:
         # (numerically) singular block, e.g. collinear columns: a tiny ridge still gives a
-        # descent step, and the caller keeps it only if the objective decreases
+        # descent direction, and the caller keeps the result only if the objective decreases
         jitter = 1e-10 * float(np.mean(np.diag(A))) + np.finfo(float).tiny
         try:
-            factor = cho_factor(A + jitter * np.eye(support.size), check_finite=False)
+            factor = cho_factor(A + jitter * np.eye(S.size), check_finite=False)
         except LinAlgError:
             return None
-    u = cho_solve(factor, b[support] - l1 * sign, check_finite=False)
-    if not np.all(np.isfinite(u)):
-        return None
-    crossed = np.sign(u) != sign
-    w_new = np.zeros_like(w)
-    if np.any(crossed):
-        ratios = w_S[crossed] / (w_S[crossed] - u[crossed])
-        t = float(ratios.min())
-        u = w_S + t * (u - w_S)
-        u[np.flatnonzero(crossed)[ratios == t]] = 0.0
-        u[np.sign(u) != sign] = 0.0
-    w_new[support] = u
-    return w_new
+    u = cho_solve(factor, b[S] - l1 * sign, check_finite=False)
+    return u if np.all(np.isfinite(u)) else None

@@ -727,7 +727,7 @@ class ElasticNetCDCV(LinearRegressorBase):
         tests = np.concatenate([test for _, test in folds])
         if tests.size != n_samples or np.unique(tests).size != n_samples:
             return None  # the test sets do not partition the samples
-        return fold_grams(X, folds, sample_weight)
+        return fold_grams(X, folds, sample_weight, center=self.fit_intercept)
 
     def get_metadata_routing(self):
         """Metadata routing: ``fit`` parameters such as ``groups`` go to the CV splitter."""

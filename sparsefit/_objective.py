@@ -26,7 +26,7 @@ def primal_objective(RtR, w, l1, l2):
     return 0.5 * RtR + l1 * float(np.abs(w).sum()) + 0.5 * l2 * float(np.dot(w, w))
 
 
-def duality_gap(XtR, RtR, Rty, w, l1, l2, positive=False):
+def duality_gap(XtR, RtR, Rty, w, l1, l2, positive=False, slack=0.0):
     """Duality gap of the (elastic-net / lasso / ridge) least-squares problem at ``w``.
 
     Formulation A (``l1 > 0``) rescales the residual into the dual feasible set
@@ -43,6 +43,11 @@ def duality_gap(XtR, RtR, Rty, w, l1, l2, positive=False):
     l1, l2 : float
         Weights of ``||w||_1`` and ``1/2 ||w||^2`` in the sum form.
     positive : bool
+    slack : float, default=0.0
+        Rounding error of the entries of ``XtR`` (formulation A): a dual point violating the
+        constraint by at most ``slack`` is not rescaled. When ``l1`` is at the level of the
+        rounding error of ``Xt^T R`` (``alpha`` near zero), rescaling by ``l1 / dnorm`` would
+        turn rounding noise into a large gap that no iterate can reduce.
 
     Returns
     -------
@@ -55,7 +60,7 @@ def duality_gap(XtR, RtR, Rty, w, l1, l2, positive=False):
             dnorm = 0.0
         else:
             dnorm = float(np.max(XtA)) if positive else float(np.max(np.abs(XtA)))
-        scale = l1 / dnorm if dnorm > l1 else 1.0
+        scale = l1 / dnorm if dnorm > l1 + slack else 1.0
         aug = RtR + l2 * w_norm2
         primal = 0.5 * aug + l1 * float(np.abs(w).sum())
         dual = -0.5 * scale * scale * aug + scale * Rty

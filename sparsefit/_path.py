@@ -124,7 +124,7 @@ def solve_path(
     return coefs, results
 
 
-def fold_grams(X, folds, sample_weight=None):
+def fold_grams(X, folds, sample_weight=None, center=True):
     """The centred Gram matrix of every training set, from one product per fold.
 
     For each ``(train, test)`` in ``folds`` returns ``Xt^T Xt`` of the training set ``X[train]``
@@ -139,6 +139,9 @@ def fold_grams(X, folds, sample_weight=None):
     X : ndarray of shape (n_samples, n_features), dense
     folds : list of (train, test) index arrays
     sample_weight : ndarray of shape (n_samples,), optional
+    center : bool, default=True
+        Centre each training set (``fit_intercept``); if False the Gram matrices are
+        uncentred.
     """
     X = np.asarray(X, dtype=np.float64)
     sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
@@ -156,7 +159,7 @@ def fold_grams(X, folds, sample_weight=None):
         s = s_all - s_f
         if not s > 0:
             return None
-        mean = (u_all - u_f) / s
+        mean = (u_all - u_f) / s if center else np.zeros_like(u_f)
         G = (G_all - G_f) - s * np.outer(mean, mean)
         tiny = np.finfo(np.float64).tiny
         if np.any(s * mean**2 > 1e4 * np.maximum(np.diag(G), tiny)):

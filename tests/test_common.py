@@ -12,7 +12,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sparsefit import ElasticNetCD, LassoCD, RidgeGD
+from sparsefit import ElasticNetCD, ElasticNetCDCV, LassoCD, LassoCDCV, RidgeGD
 
 
 def estimators():
@@ -27,6 +27,21 @@ def estimators():
 
 @parametrize_with_checks(estimators())
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def cv_estimators():
+    """Small grids and cv=3 (as scikit-learn uses for its own CV estimators in these checks):
+    the default 100 alphas x 5 folds costs 20-40 s per estimator for the same coverage."""
+    return [
+        LassoCDCV(alphas=20, cv=3),
+        ElasticNetCDCV(l1_ratio=[0.2, 0.9], alphas=10, cv=3),
+        LassoCDCV(alpha_rule="1se", alphas=10, cv=3, positive=True),
+    ]
+
+
+@parametrize_with_checks(cv_estimators())
+def test_sklearn_compatible_cv_estimator(estimator, check):
     check(estimator)
 
 
