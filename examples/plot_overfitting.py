@@ -21,7 +21,7 @@ The script prints a table (non-zero coefficients, train and test MSE) and writes
 three fitted curves. matplotlib is optional; without it only the table is printed::
 
     pip install -e ".[plot]"
-    python examples/plot_overfitting.py [--output PATH] [--no-plot]
+    python examples/plot_overfitting.py [--output PATH | --output-dir DIR] [--no-plot]
 """
 
 import argparse
@@ -37,6 +37,7 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sparsefit import LassoCD, RidgeGD
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "overfitting.png"
+FIGURES = (DEFAULT_OUTPUT.name,)
 
 DEGREE = 15
 N_TRAIN = 20
@@ -187,8 +188,15 @@ def main(argv=None):
         default=str(DEFAULT_OUTPUT),
         help="where to write the PNG (default: %(default)s)",
     )
+    parser.add_argument(
+        "--output-dir",
+        default=None,
+        help=f"write {DEFAULT_OUTPUT.name} into this directory instead (overrides --output)",
+    )
     parser.add_argument("--no-plot", action="store_true", help="print the table only")
     args = parser.parse_args(argv)
+    if args.output_dir is not None:
+        args.output = str(Path(args.output_dir) / DEFAULT_OUTPUT.name)
 
     data = fit_models()
     print(format_table(data["results"]))

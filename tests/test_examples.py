@@ -20,33 +20,79 @@ def load(path):
 
 
 def test_examples_exist():
-    assert (EXAMPLES / "plot_overfitting.py") in SCRIPTS
+    names = {p.name for p in SCRIPTS}
+    assert {
+        "plot_overfitting.py",
+        "plot_l1_vs_l2.py",
+        "plot_feature_selection.py",
+        "plot_choosing_alpha.py",
+        "plot_standardize.py",
+        "plot_correlated.py",
+    } <= names
 
 
-@pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
-def test_example_runs_and_writes_png(script, tmp_path, monkeypatch, capsys):
+def _run_example(script, args, monkeypatch):
     pytest.importorskip(
         "matplotlib",
         reason="the examples write PNGs with matplotlib "
         "(optional extra: pip install -e '.[plot]')",
     )
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    out = tmp_path / "sub" / f"{script.stem}.png"
     shipped = {p: p.stat().st_mtime_ns for p in EXAMPLES.glob("*.png")}
     module = load(script)
     assert hasattr(module, "main"), f"{script.name} has no main(argv=None)"
     monkeypatch.setattr(sys, "argv", [str(script)])  # argv must come from the argument
-    status = module.main(["--output", str(out)])
+    status = module.main(args)
     assert status in (None, 0)
-    assert out.exists(), f"{script.name} did not write {out}"
-    assert out.read_bytes()[:8] == PNG_MAGIC
-    assert out.stat().st_size > 1000
     # the shipped figures were not overwritten by the test run
     assert {p: p.stat().st_mtime_ns for p in EXAMPLES.glob("*.png")} == shipped
     import matplotlib.pyplot as plt
 
+    assert plt.get_fignums() == [], f"{script.name} left figures open"
     plt.close("all")
+    return module
+
+
+def _assert_png(path):
+    assert path.exists(), f"{path} was not written"
+    assert path.read_bytes()[:8] == PNG_MAGIC
+    assert path.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
+def test_example_runs_and_writes_pngs(script, tmp_path, monkeypatch, capsys):
+    """Every example, in its small (--quick) setting, writes the PNGs it declares."""
+    out_dir = tmp_path / "sub"
+    args = ["--output-dir", str(out_dir)]
+    if script.name != "plot_overfitting.py":  # already small
+        args.append("--quick")
+    module = _run_example(script, args, monkeypatch)
+    figures = getattr(module, "FIGURES", None)
+    assert figures, f"{script.name} does not declare FIGURES (the PNG names it writes)"
+    for name in figures:
+        _assert_png(out_dir / name)
+    assert sorted(p.name for p in out_dir.glob("*.png")) == sorted(figures)
+    printed = capsys.readouterr().out
+    assert printed.strip(), f"{script.name} printed no summary"
+
+
+def test_overfitting_output_option(tmp_path, monkeypatch, capsys):
+    """The README's demo keeps its --output option."""
+    out = tmp_path / "sub" / "demo.png"
+    _run_example(EXAMPLES / "plot_overfitting.py", ["--output", str(out)], monkeypatch)
+    _assert_png(out)
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("script", ["plot_l1_vs_l2.py", "plot_feature_selection.py"])
+def test_example_falls_back_without_data_dir(script, tmp_path, monkeypatch, capsys):
+    """Examples that read the shared datasets fall back to bundled data when they are absent."""
+    out_dir = tmp_path / "out"
+    args = ["--output-dir", str(out_dir), "--data-dir", str(tmp_path / "missing"), "--quick"]
+    module = _run_example(EXAMPLES / script, args, monkeypatch)
+    for name in module.FIGURES:
+        _assert_png(out_dir / name)
+    assert "scikit-learn" in capsys.readouterr().out
 
 
 def test_overfitting_story_holds():
