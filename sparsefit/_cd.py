@@ -52,8 +52,12 @@ _MAX_EPOCHS = 1000
 _INNER_RATIO = 0.3
 #: Anderson extrapolation uses this many past iterates
 _ANDERSON_K = 5
-#: the exact finish is tried when more sweeps than this are still predicted
-_NEWTON_AFTER = 2.0
+#: cost model of ``_finish_pays``, in units of one coordinate update (about 1.5 us):
+#: elements of an in-cache ``daxpy``, flops of a factorization, and the fixed overhead of
+#: an exact finish, per unit
+_AXPY_PER_UNIT = 3750.0
+_FLOPS_PER_UNIT = 30000.0
+_FINISH_OVERHEAD = 40.0
 #: most feature-sign rounds (one factorization each) per exact finish
 _NEWTON_ROUNDS = 10
 #: rounding error of a length-n dot product, relative to sqrt(n) |x| |R| (see ``duality_gap``)
@@ -260,11 +264,12 @@ def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_E
         gap = _subproblem_gap(b, q, w, yty, l1, l2, positive, slack)
         if gap <= tol_in:
             break
-        # epochs still needed at the rate just observed: the exact finish is tried only when
-        # sweeps would take a while (a factorization of the support costs a few sweeps)
+        # epochs still needed at the rate just observed (unknown after the first)
         rate = gap / prev_gap if np.isfinite(prev_gap) and prev_gap > 0 else 1.0
-        slow = not (0.0 < rate < 1.0 and tol_in > 0.0)
-        slow = slow or np.log(tol_in / gap) / np.log(rate) > _NEWTON_AFTER
+        if 0.0 < rate < 1.0 and tol_in > 0.0:
+            epochs_left = np.log(tol_in / gap) / np.log(rate)
+        else:
+            epochs_left = np.inf
         prev_gap = gap
         candidates = []
         history.append(w)
@@ -275,7 +280,7 @@ def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_E
         support = np.flatnonzero(w)
         signature = (support.tobytes(), np.signbit(w[support]).tobytes())
         stable = signature == prev_signature and signature != last_tried
-        if stable and slow and support.size:
+        if stable and support.size and _finish_pays(k, support.size, epochs_left):
             last_tried = signature
             candidates.append(_solve_on_support(G, b, w, support, l1, l2))
         prev_signature = signature
@@ -293,6 +298,16 @@ def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_E
                 # sparse) and certifies
                 wl = w.tolist()
     return w, epoch
+
+
+def _finish_pays(k, n_support, epochs_left):
+    """Whether an exact finish on ``n_support`` features costs less than the sweeps over ``k``
+    coordinates it would save (in units of one coordinate update, about 1.5 us: a sweep costs
+    ``k`` of them plus its ``daxpy`` work; a factorization ``n^3 / 3`` flops at about 20 GFlop/s
+    plus a fixed overhead)."""
+    sweep = k * (1.0 + k / _AXPY_PER_UNIT)
+    finish = _FINISH_OVERHEAD + n_support**3 / (3.0 * _FLOPS_PER_UNIT)
+    return epochs_left * sweep > finish
 
 
 def _anderson(history, positive):

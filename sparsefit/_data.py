@@ -149,10 +149,13 @@ class Design:
                     self._cache_G = None
                 else:
                     self._extend_cache(cached, new)
+        # (the blocks are symmetric: the transposed C-ordered copy is the Fortran-ordered one)
         if self.full_gram is not None:
-            return np.asfortranarray(self.full_gram[np.ix_(idx, idx)])
+            if idx.size == self.n_features and np.array_equal(idx, np.arange(idx.size)):
+                return self.full_gram  # read-only use by the solvers: no copy
+            return self.full_gram[np.ix_(idx, idx)].T
         pos = self._cache_pos[idx]
-        return np.asfortranarray(self._cache_G[np.ix_(pos, pos)])
+        return self._cache_G[np.ix_(pos, pos)].T
 
     def _extend_cache(self, cached, new):
         if cached.size + new.size > _MAX_CACHE:  # start afresh rather than grow without bound
@@ -257,7 +260,8 @@ class Design:
     def precompute_gram(self, gram=None):
         """Form (or take) the full Gram matrix; later products use it."""
         if gram is not None:
-            self.full_gram = np.asfortranarray(gram, dtype=np.float64)
+            gram = np.asarray(gram, dtype=np.float64)
+            self.full_gram = np.asfortranarray(0.5 * (gram + gram.T))  # exactly symmetric
         elif self.sparse:
             all_idx = np.arange(self.n_features)
             self.full_gram = np.asfortranarray(self.cross_gram(all_idx, all_idx))
