@@ -102,6 +102,7 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 gap_scale * worst.gap,
                 gap_scale * worst.tol_abs,
                 self.max_iter if max_iter is None else max_iter,
+                n_iter=worst.n_iter,
             )
 
     def _set_solution(self, X, coefs, intercepts, n_iters, gaps, y_ndim):
@@ -200,12 +201,27 @@ def single_threaded_blas():
     return controller.limit(limits=1, user_api="blas")
 
 
-def warn_not_converged(name, gap, tol_abs, max_iter, extra=""):
-    """Raise the ConvergenceWarning in the user's units (those of ``dual_gap_``)."""
+def warn_not_converged(name, gap, tol_abs, max_iter, extra="", n_iter=None):
+    """Raise the ConvergenceWarning in the user's units (those of ``dual_gap_``).
+
+    ``n_iter`` below ``max_iter`` means the solver stopped making progress before its budget
+    ran out (rounding limits what the duality gap can certify): the message says so.
+    """
+    if n_iter is not None and n_iter < max_iter:
+        what = (
+            f"stopped making progress after {n_iter} iterations (max_iter={max_iter}): "
+            "the data are too ill-conditioned for the duality gap to certify the solution in "
+            "floating point"
+        )
+        advice = "Standardize the features (e.g. StandardScaler) or increase alpha."
+    else:
+        what = f"did not converge in max_iter={max_iter} iterations"
+        advice = (
+            "Increase max_iter, standardize the features (e.g. StandardScaler) or increase alpha."
+        )
     warnings.warn(
-        f"{name} did not converge in max_iter={max_iter} iterations: duality gap "
-        f"{gap:.3e} > tolerance {tol_abs:.3e} (both in the units of dual_gap_). Increase "
-        f"max_iter, standardize the features (e.g. StandardScaler) or increase alpha.{extra}",
+        f"{name} {what}: duality gap {gap:.3e} > tolerance {tol_abs:.3e} (both in the units "
+        f"of dual_gap_). {advice}{extra}",
         ConvergenceWarning,
         stacklevel=5,  # the caller of fit (through _fit_targets and _fit_context)
     )

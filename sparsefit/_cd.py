@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import LinAlgError, blas, cho_factor, cho_solve
 
-from ._objective import duality_gap, primal_objective
+from ._objective import duality_gap, gram_summaries_reliable, primal_objective
 from .penalties import soft_threshold
 
 __all__ = ["CDResult", "enet_coordinate_descent"]
@@ -60,6 +60,8 @@ _FLOPS_PER_UNIT = 30000.0
 _FINISH_OVERHEAD = 40.0
 #: most feature-sign rounds (one factorization each) per exact finish
 _NEWTON_ROUNDS = 10
+#: the fit stops early after this many outer iterations without halving the gap
+_STALL_ITERATIONS = 10
 #: rounding error of a length-n dot product, relative to sqrt(n) |x| |R| (see ``duality_gap``)
 _ROUNDING = 4.0 * np.finfo(np.float64).eps
 
@@ -149,15 +151,18 @@ def enet_coordinate_descent(
     if positive:
         np.maximum(w, 0.0, out=w)
 
-    def evaluate(w):
+    def evaluate(w, exact=False):
         S = np.flatnonzero(w)
-        if design.full_gram is not None:
+        if design.full_gram is not None and not exact:
             wS = w[S]
             GwS = design.full_gram[:, S] @ wS
             XtR = Xty - GwS
             bw = float(Xty[S] @ wS)
-            RtR = yty - 2.0 * bw + float(wS @ GwS[S])
+            wGw = float(wS @ GwS[S])
+            RtR = yty - 2.0 * bw + wGw
             Rty = yty - bw
+            if not gram_summaries_reliable(yty, bw, wGw, n_features, tol_abs):
+                return evaluate(w, exact=True)
         else:
             R = yt - design.matvec(w[S], S)
             XtR = design.rmatvec(R)
@@ -170,6 +175,7 @@ def enet_coordinate_descent(
 
     n_iter = 0
     n_epochs = 0
+    best_gap, stalled = np.inf, 0
     ws_min = 0
     prev_ws_size = _P0
     prev_gap = np.inf
@@ -178,6 +184,14 @@ def enet_coordinate_descent(
         gap, XtR, slack = evaluate(w)
         if gap <= tol_abs and (n_iter >= min_iter or gap <= 0.0):
             break
+        # rounding can keep the gap above tol (extreme conditioning): stop when it has not
+        # improved for a while rather than spend the whole budget
+        if gap <= 0.5 * best_gap:
+            best_gap, stalled = gap, 0
+        else:
+            stalled += 1
+            if stalled >= _STALL_ITERATIONS:
+                break
         # rank features by their violation of the optimality conditions
         score = penalty.subdiff_distance(w, -XtR / scale) * inv_norms
         support = w != 0

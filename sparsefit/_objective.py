@@ -18,7 +18,7 @@ Numeric core: imports NumPy only.
 
 import numpy as np
 
-__all__ = ["duality_gap", "primal_objective", "ridge_gap"]
+__all__ = ["duality_gap", "gram_summaries_reliable", "primal_objective", "ridge_gap"]
 
 
 def primal_objective(RtR, w, l1, l2):
@@ -54,15 +54,20 @@ def duality_gap(XtR, RtR, Rty, w, l1, l2, positive=False, slack=0.0):
     gap : float
     """
     w_norm2 = float(np.dot(w, w))
+    # penalty terms of a zero w are zero even for an infinite weight (alpha near the float
+    # maximum times n_samples overflows; w = 0 is then the solution)
+    l2_w = l2 * w if w_norm2 else np.zeros_like(w)
+    l2_w_norm2 = l2 * w_norm2 if w_norm2 else 0.0
     if l1 > 0:
-        XtA = XtR - l2 * w
+        XtA = XtR - l2_w
         if XtA.size == 0:
             dnorm = 0.0
         else:
             dnorm = float(np.max(XtA)) if positive else float(np.max(np.abs(XtA)))
         scale = l1 / dnorm if dnorm > l1 + slack else 1.0
-        aug = RtR + l2 * w_norm2
-        primal = 0.5 * aug + l1 * float(np.abs(w).sum())
+        aug = RtR + l2_w_norm2
+        w_norm1 = float(np.abs(w).sum())
+        primal = 0.5 * aug + (l1 * w_norm1 if w_norm1 else 0.0)
         dual = -0.5 * scale * scale * aug + scale * Rty
         return primal - dual
     if l2 > 0:
@@ -75,10 +80,22 @@ def duality_gap(XtR, RtR, Rty, w, l1, l2, positive=False, slack=0.0):
     return float(np.dot(XtR, XtR))
 
 
+def gram_summaries_reliable(yty, bw, wGw, n_features, tol_abs):
+    """Whether ``RtR = yty - 2 bw + wGw`` (from a Gram matrix) is accurate enough to certify.
+
+    Its rounding error is about ``eps * n_features * (yty + 2|bw| + |wGw|)``; when that is
+    not far below the tolerance (tight ``tol``, or a huge ``w`` from extreme conditioning)
+    the summaries must come from an explicit residual instead.
+    """
+    error = np.finfo(np.float64).eps * n_features * (yty + 2.0 * abs(bw) + abs(wGw))
+    return error <= 0.01 * tol_abs
+
+
 def ridge_gap(RtR, Rty, w_norm2, XtR_norm2, l2):
     """Formulation B from scalars: the ridge gap at the dual point ``theta = R``.
 
     ``P(w) - D(R)`` with ``D(theta) = theta^T yt - 1/2 ||theta||^2 - ||Xt^T theta||^2 / (2 l2)``
     (for ``positive``, pass the squared norm of the positive part of ``Xt^T R``).
     """
-    return RtR + 0.5 * l2 * w_norm2 - Rty + XtR_norm2 / (2.0 * l2)
+    penalty = 0.5 * l2 * w_norm2 if w_norm2 else 0.0  # 0 even when l2 overflowed to inf
+    return RtR + penalty - Rty + XtR_norm2 / (2.0 * l2)

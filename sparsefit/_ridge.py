@@ -24,10 +24,11 @@ Numeric core: imports NumPy and SciPy only.
 """
 
 import numpy as np
+from scipy.linalg import LinAlgError, cho_factor, cho_solve
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from ._cd import CDResult
-from ._objective import duality_gap, ridge_gap
+from ._objective import duality_gap, gram_summaries_reliable, ridge_gap
 
 __all__ = ["ridge_solve", "RIDGE_SOLVERS"]
 
@@ -39,24 +40,32 @@ _CG_REFRESH = 50
 #: wide problems (p > n) with at least _KERNEL_N[0] samples solve the dual system; its
 #: kernel matrix is formed when n <= _KERNEL_N[1], else applied through X
 _KERNEL_N = (200, 4000)
+#: conjugate gradient counts as stalled after this many times the system's size iterations
+_CG_STALL_FACTOR = 10
+#: a stalled conjugate gradient on dense data is finished by an SVD up to this many entries
+_SVD_MAX_ENTRIES = 2e7
 
 
 class _Residuals:
     """Gap summaries of ``w`` from the data (explicit residual) or from the Gram matrix."""
 
-    def __init__(self, design, yt):
+    def __init__(self, design, yt, tol_abs):
         self.design = design
         self.yt = yt
+        self.tol_abs = tol_abs
         self.Xty = design.rmatvec(yt)
         self.yty = float(yt @ yt)
         self.G = design.full_gram
 
     def summaries(self, w):
-        """Return ``(XtR, RtR, Rty)`` at ``w``."""
+        """Return ``(XtR, RtR, Rty)`` at ``w``: from the Gram matrix when there is one and
+        its rounding error stays well below ``tol_abs``, else from an explicit residual."""
         if self.G is not None:
             Gw = self.G @ w
             bw = float(self.Xty @ w)
-            return self.Xty - Gw, self.yty - 2.0 * bw + float(w @ Gw), self.yty - bw
+            wGw = float(w @ Gw)
+            if gram_summaries_reliable(self.yty, bw, wGw, w.size, self.tol_abs):
+                return self.Xty - Gw, self.yty - 2.0 * bw + wGw, self.yty - bw
         R = self.yt - self.design.matvec(w)
         return self.design.rmatvec(R), float(R @ R), float(R @ self.yt)
 
@@ -96,17 +105,59 @@ def ridge_solve(design, yt, penalty, scale=1.0, *, solver="cg", tol=1e-4, max_it
         raise ValueError("solver='cg' does not support positive=True; use 'gd' or 'agd'.")
     l2 = scale * penalty.l2_weight
     yt = np.asarray(yt, dtype=np.float64)
-    res = _Residuals(design, yt)
-    tol_abs = 0.5 * tol * res.yty
+    tol_abs = 0.5 * tol * float(yt @ yt)
+    res = _Residuals(design, yt, tol_abs)
     w = np.zeros(design.n_features) if w0 is None else np.array(w0, dtype=np.float64)
     if positive:
         np.maximum(w, 0.0, out=w)
     if solver == "cg":
         n, p = design.n_samples, design.n_features
-        if w0 is None and l2 > 0 and p > n >= _KERNEL_N[0]:
-            return _cg_dual(res, l2, tol_abs, max_iter)
-        return _cg(res, w, l2, design.col_norms2, tol_abs, max_iter)
+        # in exact arithmetic conjugate gradient ends within dim iterations; far beyond that,
+        # rounding rules (extreme conditioning) and the exact finish takes over
+        dual = w0 is None and l2 > 0 and p > n >= _KERNEL_N[0]
+        budget = min(max_iter, _CG_STALL_FACTOR * min(n if dual else p, p) + 100)
+        if dual:
+            result = _cg_dual(res, l2, tol_abs, budget)
+        else:
+            result = _cg(res, w, l2, design.col_norms2, tol_abs, budget)
+        if not result.converged and result.n_iter < max_iter:  # stalled, not out of budget
+            result = _direct_finish(design, res, l2, result)
+        return result
     return _gradient(res, w, l2, positive, solver == "agd", tol_abs, max_iter)
+
+
+def _direct_finish(design, res, l2, result):
+    """Exact finish when conjugate gradient stalls (extreme conditioning).
+
+    Dense data of moderate size: the singular value decomposition of the centred design
+    (``w = V diag(s / (s^2 + l2)) U^T yt``: the condition number enters as ``s``, not
+    ``s^2``); otherwise, when the Gram matrix is formed, its Cholesky factorization. Sparse
+    data are never densified. The result is kept only if its objective is smaller.
+    """
+    n, p = design.n_samples, design.n_features
+    if not design.sparse and n * p <= _SVD_MAX_ENTRIES:
+        U, sv, Vt = np.linalg.svd(design.columns(np.arange(p)), full_matrices=False)
+        w = Vt.T @ (sv / (sv * sv + l2) * (U.T @ res.yt))
+    elif res.G is not None:
+        try:
+            A = res.G + l2 * np.eye(p)
+            w = cho_solve(cho_factor(A, check_finite=False), res.Xty, check_finite=False)
+        except LinAlgError:
+            return result
+    else:
+        return result
+    if not np.all(np.isfinite(w)):
+        return result
+
+    def objective(v):  # from an explicit residual: a Gram-based value is rounding noise here
+        R = res.yt - design.matvec(v)
+        return 0.5 * float(R @ R) + 0.5 * l2 * float(v @ v)
+
+    if not objective(w) < objective(result.w):
+        return result
+    R = res.yt - design.matvec(w)
+    gap = duality_gap(design.rmatvec(R), float(R @ R), float(R @ res.yt), w, 0.0, l2)
+    return _result(w, gap, result.tol_abs, result.n_iter)
 
 
 def _result(w, gap, tol_abs, n_iter):
