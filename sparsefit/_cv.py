@@ -830,23 +830,23 @@ class LassoCDCV(ElasticNetCDCV):
         selection="cyclic",
         alpha_rule="min",
     ):
-        self.eps = eps
-        self.alphas = alphas
-        self.fit_intercept = fit_intercept
-        self.precompute = precompute
-        self.max_iter = max_iter
-        self.tol = tol
-        self.copy_X = copy_X
-        self.cv = cv
-        self.verbose = verbose
-        self.n_jobs = n_jobs
-        self.positive = positive
-        self.random_state = random_state
-        self.selection = selection
-        self.alpha_rule = alpha_rule
-
-    def _l1_ratios(self):
-        return np.ones(1)
+        super().__init__(
+            l1_ratio=1.0,
+            eps=eps,
+            alphas=alphas,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            max_iter=max_iter,
+            tol=tol,
+            cv=cv,
+            copy_X=copy_X,
+            verbose=verbose,
+            n_jobs=n_jobs,
+            positive=positive,
+            random_state=random_state,
+            selection=selection,
+            alpha_rule=alpha_rule,
+        )
 
     def fit(self, X, y, sample_weight=None, **params):
         """Choose ``alpha`` by cross-validation, then refit on all data.
