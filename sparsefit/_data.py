@@ -190,10 +190,22 @@ class Design:
                     + (self.x_offset @ self.x_offset) * np.outer(sq, sq)
                 )
             return K
+        if self.sqrt_sw is None and self._offsets_mild():
+            # X X^T with a rank-two centring correction: no copy of X
+            K = self.X @ self.X.T
+            if self.x_offset is not None:
+                u = self.X @ self.x_offset
+                K -= np.add.outer(u, u)
+                K += float(self.x_offset @ self.x_offset)
+            return K
         K = np.zeros((n, n))
         step = max(1, _CHUNK_ROWS * 64 // max(n, 1))
         for start in range(0, self.n_features, step):
-            C = self.columns(np.arange(start, min(start + step, self.n_features)))
+            C = self.X[:, start : start + step]  # a slice: copied only by the centring
+            if self.x_offset is not None:
+                C = C - self.x_offset[start : start + step]
+            if self.sqrt_sw is not None:
+                C = C * self.sqrt_sw[:, None]
             K += C @ C.T
         return K
 
@@ -207,15 +219,22 @@ class Design:
                 block = block * self.sqrt_sw[start : start + _CHUNK_ROWS, None]
             yield block
 
+    def _offsets_mild(self):
+        """Whether products of uncentred X corrected by the offsets lose at most about four
+        digits to cancellation (about ``log10(n x_j^2 / ||Xt_j||^2)`` for column ``j``)."""
+        off = self.x_offset
+        if off is None:
+            return True
+        norms2 = self.col_norms2
+        return bool(np.all(self.n_samples * off**2 <= 1e4 * np.maximum(norms2, np.finfo(float).tiny)))
+
     def _chunked_gram(self):
-        if self.sqrt_sw is None:
+        if self.sqrt_sw is None and self._offsets_mild():
+            # a symmetric product of X itself (no copy), corrected by the offsets
+            if self.x_offset is None:
+                return self.X.T @ self.X
             off = self.x_offset
-            if off is None:
-                return self.X.T @ self.X  # a symmetric product of X itself: no copy
-            # X^T X - n x x^T loses about log10(n x_j^2 / ||Xt_j||^2) digits: fine when small
-            norms2 = self.col_norms2
-            if np.all(self.n_samples * off**2 <= 1e4 * np.maximum(norms2, np.finfo(float).tiny)):
-                return self.X.T @ self.X - self.n_samples * np.outer(off, off)
+            return self.X.T @ self.X - self.n_samples * np.outer(off, off)
         G = np.zeros((self.n_features, self.n_features))
         for block in self._row_blocks():
             G += block.T @ block

@@ -371,7 +371,9 @@ class RidgeGD(LinearRegressorBase):
         'gd': gradient descent with step 1/L; 'agd': Nesterov's accelerated gradient with
         adaptive restart. 'auto' picks 'cg', or 'agd' (projected) when ``positive=True``.
         When ``n_samples >= n_features`` and ``n_features <= 2000`` the Gram matrix is formed
-        once and every iteration costs ``O(n_features^2)``.
+        once and every iteration costs ``O(n_features^2)``; wide data use the dual (kernel)
+        system. With 'cg', a formed system of at most 1000 unknowns is first solved by a
+        Cholesky factorization, kept when its duality gap meets ``tol``.
     positive : bool, default=False
         Constrain the coefficients to be non-negative (projected gradient; not with 'cg').
     random_state : int, RandomState instance or None, default=None

@@ -2,7 +2,8 @@
 
 ``solver='cg'`` works in the primal (data products or a formed Gram matrix) when
 ``n_samples >= n_features``, and on the dual (kernel) system for wide data, with the kernel
-formed or applied through X. The thresholds are moved here so that every mode runs on small
+formed or applied through X; a formed system of moderate size is first solved by a
+Cholesky factorization. The thresholds are moved here so that every mode runs on small
 problems; each fit is certified and compared with scikit-learn's exact ``Ridge``.
 """
 
@@ -17,10 +18,11 @@ from sparsefit import RidgeGD
 
 from ._certificates import assert_ridge_certified
 
-MODES = {
-    "dual-kernel": (10, 1000),  # n >= 10 and n <= 1000: kernel matrix formed
-    "dual-implicit": (10, 20),  # n > 20: kernel applied through X
-    "primal": (10**9, 10**9),  # dual disabled
+MODES = {  # (_KERNEL_N, _DIRECT_MAX)
+    "dual-kernel": ((10, 1000), 0),  # n >= 10 and n <= 1000: kernel matrix formed
+    "dual-implicit": ((10, 20), 0),  # n > 20: kernel applied through X
+    "primal": ((10**9, 10**9), 0),  # dual disabled
+    "dual-direct": ((10, 1000), 1000),  # kernel formed and factorized
 }
 
 
@@ -29,7 +31,8 @@ MODES = {
 @pytest.mark.parametrize("weights", [None, "zeros"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_cg_modes_agree_with_sklearn(mode, fmt, weights, fit_intercept, monkeypatch):
-    monkeypatch.setattr(ridge_module, "_KERNEL_N", MODES[mode])
+    monkeypatch.setattr(ridge_module, "_KERNEL_N", MODES[mode][0])
+    monkeypatch.setattr(ridge_module, "_DIRECT_MAX", MODES[mode][1])
     rng = np.random.default_rng(3)
     n, p = 30, 70  # wide: the dual modes apply
     X = rng.normal(size=(n, p)) + rng.uniform(-2, 2, size=p)
@@ -57,3 +60,21 @@ def test_dual_mode_weights_equal_repetition(monkeypatch):
     rep = RidgeGD(alpha=1.0, tol=1e-4).fit(np.repeat(X, sw, axis=0), np.repeat(y, sw))
     assert_allclose(est.predict(X), rep.predict(X), rtol=1e-9, atol=1e-12)
     assert_ridge_certified(est, X, y, sw)
+
+
+@pytest.mark.parametrize("shift", [0.0, 3.0, 1e6])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_kernel_matches_explicit_centring(shift, weighted):
+    """The kernel matrix equals the product of the explicitly centred, weighted design, both
+    when it is formed from uncentred X with a correction (mild offsets) and when the columns
+    are centred first (offsets that would cancel digits)."""
+    from sparsefit._data import center_data
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(15, 40)) + shift
+    sw = rng.uniform(0.5, 2.0, size=15) if weighted else None
+    design = center_data(X, np.zeros(15), sw, fit_intercept=True, normalize_weights=False)[0]
+    s = np.ones(15) if sw is None else sw
+    Xt = np.sqrt(s)[:, None] * (X - np.average(X, axis=0, weights=s))
+    K = Xt @ Xt.T
+    assert_allclose(design.kernel(), K, rtol=1e-9, atol=1e-9 * np.abs(K).max())
