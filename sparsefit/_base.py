@@ -26,6 +26,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 __all__ = [
     "single_threaded_blas",
+    "parallel_blas",
     "Interval",
     "Integral",
     "LinearRegressorBase",
@@ -187,18 +188,40 @@ def _blas_controller():
     return ThreadpoolController()
 
 
+#: BLAS thread counts in force when the enclosing ``single_threaded_blas`` blocks began
+_THREADS_BEFORE = []
+
+
+@contextlib.contextmanager
 def single_threaded_blas():
     """Context manager limiting BLAS to one thread (a no-op without threadpoolctl).
 
     Coordinate descent makes many small BLAS/LAPACK calls (``k x k`` products and Cholesky
     factorizations on working sets; matrix-vector passes), for which a second thread only
     adds synchronization: measured, it made fits slower and their times erratic, and it
-    slows them by orders of magnitude when the cores are shared with other processes.
+    slows them by orders of magnitude when the cores are shared with other processes. The
+    few large products (a full Gram matrix) get the threads back through ``parallel_blas``.
     """
     controller = _blas_controller()
     if controller is None:
+        yield
+        return
+    blas = [lib["num_threads"] for lib in controller.info() if lib["user_api"] == "blas"]
+    _THREADS_BEFORE.append(max(blas, default=1))
+    try:
+        with controller.limit(limits=1, user_api="blas"):
+            yield
+    finally:
+        _THREADS_BEFORE.pop()
+
+
+def parallel_blas():
+    """Inside ``single_threaded_blas``: the BLAS thread count from before it, for one large
+    product (BLAS-3 on big blocks scales with the cores). A no-op elsewhere."""
+    controller = _blas_controller()
+    if controller is None or not _THREADS_BEFORE or _THREADS_BEFORE[-1] <= 1:
         return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
+    return controller.limit(limits=_THREADS_BEFORE[-1], user_api="blas")
 
 
 def warn_not_converged(name, gap, tol_abs, max_iter, extra="", n_iter=None):

@@ -60,6 +60,8 @@ _FLOPS_PER_UNIT = 30000.0
 _FINISH_OVERHEAD = 40.0
 #: most feature-sign rounds (one factorization each) per exact finish
 _NEWTON_ROUNDS = 10
+#: one factorization serves smaller supports while its Cholesky diagonal spans less than this
+_SCHUR_MAX_RATIO = 1e4
 #: the fit stops early after this many outer iterations without halving the gap
 _STALL_ITERATIONS = 10
 #: rounding error of a length-n dot product, relative to sqrt(n) |x| |R| (see ``duality_gap``)
@@ -351,38 +353,36 @@ def _solve_on_support(G, b, w, support, l1, l2, max_rounds=None):
     reaches zero; the best one becomes the next starting point (coefficients at zero leave
     the support) and the next round begins. Every round lowers the objective (the first
     breakpoint always does), so the search ends; it stops after ``max_rounds`` rounds
-    (default: ``_NEWTON_ROUNDS``). Returns None when nothing was gained or the first system
-    cannot be solved.
+    (default: ``_NEWTON_ROUNDS``). The supports only shrink, so one factorization serves
+    every round (``_SupportSystem``). Returns None when nothing was gained or the first
+    system cannot be solved.
     """
     max_rounds = _NEWTON_ROUNDS if max_rounds is None else max_rounds
+    system = _SupportSystem(G, l2)
     w_new = np.array(w, dtype=np.float64)
     S = np.asarray(support)
     improved = False
     for _ in range(max_rounds):
         w_S = w_new[S]
         sign = np.sign(w_S)
-        u = _smooth_solution(G, b, S, sign, l1, l2)
+        u = system.solve(S, b[S] - l1 * sign)
         if u is None:
             break
         crossed = np.flatnonzero(np.sign(u) != sign)
         if crossed.size == 0:
             w_new[S] = u
             return w_new
-        # candidates: u, and the breakpoints where a crossing coefficient is exactly zero
-        t = w_S[crossed] / (w_S[crossed] - u[crossed])
-        P = w_S[:, None] + (u - w_S)[:, None] * np.append(t, 1.0)
+        # candidates: u, and the breakpoints where a crossing coefficient is exactly zero;
+        # along w_S + t d the smooth part changes by c1 t + c2 t^2 / 2
+        d = u - w_S
+        c1 = float((system.matvec(S, w_S) - b[S]) @ d)
+        c2 = float(d @ system.matvec(S, d))
+        t = np.append(w_S[crossed] / (w_S[crossed] - u[crossed]), 1.0)
+        P = w_S[:, None] + d[:, None] * t
         P[crossed, np.arange(crossed.size)] = 0.0
-        A = G[np.ix_(S, S)]
-        values = (
-            0.5 * np.einsum("ij,ij->j", P, A @ P)
-            - b[S] @ P
-            + l1 * np.abs(P).sum(axis=0)
-            + 0.5 * l2 * np.einsum("ij,ij->j", P, P)
-        )
-        current = 0.5 * w_S @ (A @ w_S) - b[S] @ w_S + l1 * np.abs(w_S).sum()
-        current += 0.5 * l2 * float(w_S @ w_S)
-        best = int(np.argmin(values))
-        if not values[best] < current:
+        change = c1 * t + 0.5 * c2 * t * t + l1 * (np.abs(P).sum(axis=0) - np.abs(w_S).sum())
+        best = int(np.argmin(change))
+        if not change[best] < 0.0:
             break
         w_new[S] = P[:, best]
         improved = True
@@ -392,20 +392,88 @@ def _solve_on_support(G, b, w, support, l1, l2, max_rounds=None):
     return w_new if improved else None
 
 
-def _smooth_solution(G, b, S, sign, l1, l2):
-    """``(G_SS + l2 I)^{-1} (b_S - l1 sign)``, None if the system cannot be solved."""
-    A = G[np.ix_(S, S)]
-    if l2:
-        A = A + l2 * np.eye(S.size)
-    try:
-        factor = cho_factor(A, check_finite=False)
-    except LinAlgError:
-        # (numerically) singular block, e.g. collinear columns: a tiny ridge still gives a
-        # descent direction, and the caller keeps the result only if the objective decreases
-        jitter = 1e-10 * float(np.mean(np.diag(A))) + np.finfo(float).tiny
+class _SupportSystem:
+    """Solves ``(G_SS + l2 I) u = r`` for supports ``S`` inside one factorized support ``S0``.
+
+    ``S0`` is factorized once (Cholesky). For ``S`` inside it, with ``D`` the features of ``S0`` not in ``S``, the
+    solution is the one of the ``S0`` system constrained to ``u_D = 0``: with
+    ``Z = A0^{-1} E_D``, ``u = x - Z (Z_D)^{-1} x_D`` where ``x = A0^{-1} r`` (``r`` zero on
+    ``D``), costing ``|D| + 1`` triangular solve pairs instead of a new factorization. Beyond
+    ``max(16, |S0| / 8)`` removed features, outside ``S0``, or when ``S0`` was singular (its
+    factor regularized), ``S`` is factorized afresh.
+    """
+
+    def __init__(self, G, l2):
+        self.G = G
+        self.l2 = l2
+        self.pos = np.full(G.shape[0], -1, dtype=np.intp)
+        self.base = None
+
+    def _factorize(self, S):
+        A = self.G[np.ix_(S, S)]
+        if self.l2:
+            A[np.diag_indices_from(A)] += self.l2
+        self.exact = True
         try:
-            factor = cho_factor(A + jitter * np.eye(S.size), check_finite=False)
+            factor = cho_factor(A, check_finite=False)
         except LinAlgError:
+            self.exact = False  # a regularized factor: smaller supports are factorized afresh
+            # (numerically) singular block, e.g. collinear columns: a tiny ridge still gives a
+            # descent direction, and the caller keeps the result only if the objective decreases
+            jitter = 1e-10 * float(np.mean(np.diag(A))) + np.finfo(float).tiny
+            try:
+                factor = cho_factor(A + jitter * np.eye(S.size), check_finite=False)
+            except LinAlgError:
+                self.base = None
+                return False
+        # a nearly singular block (the Cholesky diagonal spans many orders, a lower bound on
+        # the condition number): updates would lose digits, so subsets are factorized afresh
+        diag = np.abs(np.diag(factor[0]))
+        self.exact = self.exact and bool(diag.min() * _SCHUR_MAX_RATIO > diag.max())
+        if self.base is not None:
+            self.pos[self.base] = -1
+        self.base, self.A, self.factor = S, A, factor
+        self.pos[S] = np.arange(S.size)
+        return True
+
+    def _positions(self, S):
+        """Positions of ``S`` and of ``D`` the features of ``S0`` not in ``S`` in ``S0``, or None to refactorize."""
+        if self.base is None or not self.exact:
             return None
-    u = cho_solve(factor, b[S] - l1 * sign, check_finite=False)
-    return u if np.all(np.isfinite(u)) else None
+        pos_S = self.pos[S]
+        if np.any(pos_S < 0) or self.base.size - S.size > max(16, self.base.size // 8):
+            return None
+        keep = np.zeros(self.base.size, dtype=bool)
+        keep[pos_S] = True
+        return pos_S, np.flatnonzero(~keep)
+
+    def solve(self, S, r):
+        """``u`` on ``S``, or None if the system cannot be solved."""
+        positions = self._positions(S)
+        if positions is None:
+            if not self._factorize(S):
+                return None
+            positions = self.pos[S], np.zeros(0, dtype=np.intp)
+        pos_S, pos_D = positions
+        k0 = self.base.size
+        rhs = np.zeros((k0, 1 + pos_D.size))
+        rhs[pos_S, 0] = r
+        rhs[pos_D, 1 + np.arange(pos_D.size)] = 1.0
+        X = cho_solve(self.factor, rhs, check_finite=False)
+        x = X[:, 0]
+        if pos_D.size:
+            Z = X[:, 1:]
+            try:
+                lam = np.linalg.solve(Z[pos_D], x[pos_D])
+            except np.linalg.LinAlgError:
+                return None
+            x = x - Z @ lam
+        u = x[pos_S]
+        return u if np.all(np.isfinite(u)) else None
+
+    def matvec(self, S, v):
+        """``(G_SS + l2 I) v`` for ``S`` inside the factorized support."""
+        full = np.zeros(self.base.size)
+        pos_S = self.pos[S]
+        full[pos_S] = v
+        return (self.A @ full)[pos_S]

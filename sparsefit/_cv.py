@@ -26,6 +26,7 @@ from ._base import (
     check_random_state,
     check_sample_weight,
     process_routing,
+    parallel_blas,
     single_threaded_blas,
     warn_not_converged,
 )
@@ -156,6 +157,7 @@ def enet_path(
         sample_weight = check_sample_weight(sample_weight, X)
     n_samples, n_features = X.shape
     design, yt, _, _ = center_data(X, y, sample_weight, fit_intercept=False)
+    design.parallel = parallel_blas
     _apply_precompute(design, precompute, n_features)
     if isinstance(alphas, Integral):
         if Xy is None:
@@ -402,6 +404,8 @@ def _fold_task(X, y, sample_weight, train, test, l1_ratios, alphas, settings, gr
     design, yt, x_offset, y_offset = center_data(
         X_train, y_train, sw_train, settings["fit_intercept"], normalize_weights=True
     )
+    if settings["parallel_products"]:
+        design.parallel = parallel_blas
     if gram is not None:
         design.precompute_gram(gram)
     elif settings["precompute"] is True or (
@@ -622,6 +626,7 @@ class ElasticNetCDCV(LinearRegressorBase):
         design, yt, x_offset, y_offset = center_data(
             X, y, sample_weight, self.fit_intercept, normalize_weights=True
         )
+        design.parallel = parallel_blas
         if isinstance(self.alphas, Integral):
             Xty = design.rmatvec(yt)
             alphas = np.array(
@@ -648,6 +653,8 @@ class ElasticNetCDCV(LinearRegressorBase):
             "tol": self.tol,
             "max_iter": self.max_iter,
             "rng": check_random_state(self.random_state) if self.selection == "random" else None,
+            # folds fitted one after the other may use every BLAS thread for large products
+            "parallel_products": self.n_jobs in (None, 1),
         }
         name = type(self).__name__
         progress = _Progress(name, self.verbose, alphas.shape[1], n_tasks=len(folds))

@@ -13,6 +13,8 @@ with a large mean), and through the rank-one correction when it is sparse.
 Numeric core: imports NumPy and SciPy only.
 """
 
+import contextlib
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -26,6 +28,8 @@ _MAX_FULL_GRAM = 4000
 _CHEAP_GRAM_FEATURES = 256
 #: most features whose Gram block is cached
 _MAX_CACHE = 4000
+#: products of at least this many multiply-adds may use every BLAS thread (``Design.parallel``)
+_PARALLEL_FLOPS = 5e7
 
 
 class Design:
@@ -59,6 +63,9 @@ class Design:
         self._cache_idx = np.zeros(0, dtype=np.intp)
         self._cache_pos = np.full(self.n_features, -1, dtype=np.intp)
         self._cache_G = np.zeros((0, 0))
+        #: context entered around large matrix products (Gram blocks, the kernel); callers
+        #: that limit BLAS to one thread set it to one that lifts the limit there
+        self.parallel = contextlib.nullcontext
 
     # -- products ---------------------------------------------------------------------------
     def matvec(self, w, idx=None):
@@ -111,7 +118,8 @@ class Design:
         """``Xt[:, a]^T Xt[:, b]`` (dense array); ``Xa``/``Xb`` are ``columns(a)``/``(b)``."""
         Xa = self.columns(a) if Xa is None else Xa
         Xb = self.columns(b) if Xb is None else Xb
-        P = Xa.T @ Xb
+        with self._parallel_if(len(a) * len(b) * self.n_samples):
+            P = Xa.T @ Xb
         if not self.sparse:
             return P
         P = P.toarray() if sp.issparse(P) else np.asarray(P)
@@ -127,8 +135,8 @@ class Design:
 
         Blocks are cached: a pair of features is multiplied once per fit, so the blocks never
         cost more than the full Gram matrix. For dense X with at most ``_MAX_FULL_GRAM``
-        features, once the cache would span 90% of them the full Gram matrix is formed instead
-        and kept in ``full_gram`` (gap evaluations then cost ``O(p |support|)``).
+        features, once the cache would span two thirds of them the full Gram matrix is formed
+        instead (one symmetric product) and kept in ``full_gram`` (gap evaluations then cost ``O(p |support|)``).
         """
         idx = np.arange(self.n_features) if idx is None else np.asarray(idx, dtype=np.intp)
         if self.full_gram is None:
@@ -138,14 +146,11 @@ class Design:
                 if (
                     not self.sparse
                     and self.n_features <= _MAX_FULL_GRAM
-                    and 10 * (cached.size + new.size) > 9 * self.n_features
+                    and 3 * (cached.size + new.size) > 2 * self.n_features
                 ):
-                    # complete the cache with every missing feature: no pair computed twice
-                    rest = np.flatnonzero(self._cache_pos < 0)
-                    self._extend_cache(cached, rest)
-                    full = np.empty((self.n_features, self.n_features), order="F")
-                    full[np.ix_(self._cache_idx, self._cache_idx)] = self._cache_G
-                    self.full_gram = full
+                    # two thirds of the features: one symmetric product for all of them
+                    # costs less than the blocks still to come
+                    self.precompute_gram()
                     self._cache_G = None
                 else:
                     self._extend_cache(cached, new)
@@ -175,6 +180,10 @@ class Design:
 
     def kernel(self):
         """``Xt Xt^T`` (n_samples x n_samples), dense X centred explicitly by column blocks."""
+        with self._parallel_if(self.n_samples**2 * self.n_features):
+            return self._kernel()
+
+    def _kernel(self):
         n = self.n_samples
         if self.sparse:
             Xs = self.X if self.sqrt_sw is None else sp.diags(self.sqrt_sw) @ self.X
@@ -219,6 +228,10 @@ class Design:
                 block = block * self.sqrt_sw[start : start + _CHUNK_ROWS, None]
             yield block
 
+    def _parallel_if(self, flops):
+        """``self.parallel()`` for products of at least ``_PARALLEL_FLOPS`` multiply-adds."""
+        return self.parallel() if flops >= _PARALLEL_FLOPS else contextlib.nullcontext()
+
     def _offsets_mild(self):
         """Whether products of uncentred X corrected by the offsets lose at most about four
         digits to cancellation (about ``log10(n x_j^2 / ||Xt_j||^2)`` for column ``j``)."""
@@ -229,6 +242,10 @@ class Design:
         return bool(np.all(self.n_samples * off**2 <= 1e4 * np.maximum(norms2, np.finfo(float).tiny)))
 
     def _chunked_gram(self):
+        with self._parallel_if(self.n_samples * self.n_features**2):
+            return self._chunked_gram_unlimited()
+
+    def _chunked_gram_unlimited(self):
         if self.sqrt_sw is None and self._offsets_mild():
             # a symmetric product of X itself (no copy), corrected by the offsets
             if self.x_offset is None:
@@ -361,7 +378,12 @@ def center_data(X, y, sample_weight=None, fit_intercept=True, normalize_weights=
         sqrt_sw = np.sqrt(sw)
     if fit_intercept:
         if sw is None:
-            x_offset = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+            # accumulated in float64 also for float32 X: products that correct for the
+            # offsets instead of centring (Gram, kernel, sparse X) assume the exact means
+            if sp.issparse(X):
+                x_offset = np.asarray(X.T @ np.ones(n_samples)).ravel() / n_samples
+            else:
+                x_offset = X.mean(axis=0, dtype=np.float64)
             y_offset = y.mean(axis=0)
         else:
             total = sw.sum()

@@ -13,6 +13,7 @@ from ._base import (
     StrOptions,
     _fit_context,
     check_random_state,
+    parallel_blas,
     single_threaded_blas,
 )
 from ._cd import enet_coordinate_descent
@@ -177,6 +178,7 @@ class ElasticNetCD(LinearRegressorBase):
         design, yt, x_offset, y_offset = center_data(
             X, y, sample_weight, self.fit_intercept, normalize_weights=True
         )
+        design.parallel = parallel_blas
         self._setup_gram(design, X, sample_weight)
         Yt = yt.reshape(n_samples, -1)
         n_targets = Yt.shape[1]

@@ -89,3 +89,18 @@ def test_sparse_weighted_column_norms_by_blocks(fmt):
     Xs = getattr(sp, f"{fmt}_matrix")(X)
     expected = (sw[:, None] * X**2).sum(axis=0)
     np.testing.assert_allclose(_sparse_weighted_sq_col_sums(Xs, sw, block=3), expected)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+def test_float32_offsets_are_exact_float64_means(fmt):
+    """float32 X: the offsets are the means of the (exactly representable) float64 values,
+    not float32 sums, so that Gram matrices corrected by the offsets equal those of the
+    explicitly centred design."""
+    rng = np.random.default_rng(7)
+    X64 = (rng.normal(size=(500, 6)) + 3.0).astype(np.float32).astype(np.float64)
+    X = X64.astype(np.float32)
+    X = X if fmt == "dense" else getattr(sp, f"{fmt}_matrix")(X)
+    design = center_data(X, np.zeros(500))[0]
+    assert_allclose(design.x_offset, X64.mean(axis=0), rtol=1e-15)
+    Xc = X64 - X64.mean(axis=0)
+    assert_allclose(design.precompute_gram(), Xc.T @ Xc, rtol=1e-9, atol=1e-9)
