@@ -37,7 +37,7 @@ Numeric core: imports NumPy and SciPy only.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import LinAlgError, blas, cho_factor, cho_solve
+from scipy.linalg import blas, lapack
 
 from ._objective import duality_gap, gram_summaries_reliable, primal_objective
 from .penalties import soft_threshold
@@ -58,6 +58,8 @@ _ANDERSON_K = 5
 _AXPY_PER_UNIT = 3750.0
 _FLOPS_PER_UNIT = 30000.0
 _FINISH_OVERHEAD = 40.0
+#: epochs a warm-started subproblem typically needs (cost model of the exact solve tried first)
+_TYPICAL_EPOCHS = 5
 #: most feature-sign rounds (one factorization each) per exact finish
 _NEWTON_ROUNDS = 10
 #: one factorization serves smaller supports while its Cholesky diagonal spans less than this
@@ -77,6 +79,8 @@ class CDResult:
     tol_abs: float
     n_iter: int
     n_epochs: int
+    #: ``(Xt^T R, R^T R, R^T yt)`` at ``w``, when the solver computed them
+    summaries: tuple = None
 
     @property
     def converged(self):
@@ -96,6 +100,7 @@ def enet_coordinate_descent(
     rng=None,
     Xty=None,
     min_iter=1,
+    summaries0=None,
 ):
     """Solve the (sum-form) elastic net by working-set coordinate descent.
 
@@ -124,6 +129,9 @@ def enet_coordinate_descent(
         Outer iterations run even if the starting point already meets the tolerance (1: the
         first evaluation may stop; 2: at least one subproblem is solved, as along a path,
         where the previous solution often meets a loose tolerance at the next ``alpha``).
+    summaries0 : tuple, optional
+        ``(Xt^T R, R^T R, R^T yt)`` at ``w0`` (they do not depend on the penalty): along a
+        path, the previous solve's ``CDResult.summaries`` save the first evaluation.
 
     Returns
     -------
@@ -152,8 +160,11 @@ def enet_coordinate_descent(
     w[~valid] = 0.0
     if positive:
         np.maximum(w, 0.0, out=w)
+    warm = w0 is not None and bool(np.any(w))
+    if summaries0 is not None and not (w0 is not None and np.array_equal(w, w0)):
+        summaries0 = None  # they describe a point that was changed above
 
-    def evaluate(w, exact=False):
+    def summaries(w, exact=False):
         S = np.flatnonzero(w)
         if design.full_gram is not None and not exact:
             wS = w[S]
@@ -164,16 +175,18 @@ def enet_coordinate_descent(
             RtR = yty - 2.0 * bw + wGw
             Rty = yty - bw
             if not gram_summaries_reliable(yty, bw, wGw, n_features, tol_abs):
-                return evaluate(w, exact=True)
-        else:
-            R = yt - design.matvec(w[S], S)
-            XtR = design.rmatvec(R)
-            RtR = float(R @ R)
-            Rty = float(R @ yt)
+                return summaries(w, exact=True)
+            return XtR, RtR, Rty
+        R = yt - design.matvec(w[S], S)
+        return design.rmatvec(R), float(R @ R), float(R @ yt)
+
+    def evaluate(w, known=None):
+        XtR, RtR, Rty = summaries(w) if known is None else known
         # rounding error of Xt^T R, but never more than a tenth of l1: beyond that the gap
         # is left to fail (and the fit to warn) rather than certify a different problem
         slack = min(_ROUNDING * np.sqrt(design.n_samples * max_norm2 * max(RtR, 0.0)), 0.1 * l1)
-        return duality_gap(XtR, RtR, Rty, w, l1, l2, positive, slack), XtR, slack
+        gap = duality_gap(XtR, RtR, Rty, w, l1, l2, positive, slack)
+        return gap, (XtR, RtR, Rty), slack
 
     n_iter = 0
     n_epochs = 0
@@ -183,7 +196,8 @@ def enet_coordinate_descent(
     prev_gap = np.inf
     gap = np.inf
     for n_iter in range(1, max_iter + 1):
-        gap, XtR, slack = evaluate(w)
+        gap, state, slack = evaluate(w, summaries0 if n_iter == 1 else None)
+        XtR = state[0]
         if gap <= tol_abs and (n_iter >= min_iter or gap <= 0.0):
             break
         # rounding can keep the gap above tol (extreme conditioning): stop when it has not
@@ -219,13 +233,27 @@ def enet_coordinate_descent(
             ws = candidates
             tol_in = min(_INNER_RATIO * gap, 0.1 * tol_abs)
         G = design.gram(ws)
-        w_ws, epochs = _gram_cd(G, Xty[ws], w[ws], yty, l1, l2, positive, tol_in, rng, slack=slack)
+        w_ws, epochs = _gram_cd(
+            G,
+            Xty[ws],
+            w[ws],
+            yty,
+            l1,
+            l2,
+            positive,
+            tol_in,
+            rng,
+            slack=slack,
+            finish_first=warm and n_epochs == 0,
+        )
         n_epochs += epochs
         w[ws] = w_ws
     else:
         # max_iter subproblems solved without a certificate yet: certify the last iterate
-        gap, _, _ = evaluate(w)
-    return CDResult(w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=n_epochs)
+        gap, state, _ = evaluate(w)
+    return CDResult(
+        w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=n_epochs, summaries=state
+    )
 
 
 def _subproblem_gap(b, q, w, yty, l1, l2, positive, slack=0.0):
@@ -240,13 +268,28 @@ def _subproblem_primal(b, q, w, yty, l1, l2):
     return primal_objective(yty - 2.0 * float(b @ w) + float(w @ q), w, l1, l2)
 
 
-def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_EPOCHS, slack=0.0):
+def _gram_cd(
+    G,
+    b,
+    w,
+    yty,
+    l1,
+    l2,
+    positive,
+    tol_in,
+    rng=None,
+    max_epochs=_MAX_EPOCHS,
+    slack=0.0,
+    finish_first=False,
+):
     """Coordinate descent on ``1/2 w^T G w - b^T w + l1 |w|_1 + l2/2 |w|^2`` (+ const).
 
     Every epoch ends with the subproblem's duality gap (``O(k)``); every ``_ANDERSON_K``
     epochs the iterates are extrapolated (Anderson); once the signs are stable, the smooth
     problem on the support is solved exactly. Both are accepted only if they lower the
-    objective. Returns the new ``w`` and the number of epochs run.
+    objective. With ``finish_first`` (a warm start, e.g. the previous ``alpha`` of a path,
+    whose support and signs are usually still right), the exact solve is tried before the
+    first epoch. Returns the new ``w`` and the number of epochs run.
     """
     k = b.shape[0]
     w = np.array(w, dtype=np.float64)
@@ -262,6 +305,16 @@ def _gram_cd(G, b, w, yty, l1, l2, positive, tol_in, rng=None, max_epochs=_MAX_E
     daxpy = blas.daxpy
     history = []
     last_tried = prev_signature = None
+    support = np.flatnonzero(w)
+    if finish_first and support.size and _finish_pays(k, support.size, _TYPICAL_EPOCHS):
+        last_tried = (support.tobytes(), np.signbit(w[support]).tobytes())
+        w_new = _solve_on_support(G, b, w, support, l1, l2)
+        if w_new is not None:
+            q_new = G @ w_new
+            if _subproblem_primal(b, q_new, w_new, yty, l1, l2) < _subproblem_primal(
+                b, q, w, yty, l1, l2
+            ):
+                w, q, wl = w_new, q_new, w_new.tolist()
     prev_gap = np.inf
     epoch = 0
     for epoch in range(1, max_epochs + 1):
@@ -414,21 +467,21 @@ class _SupportSystem:
         if self.l2:
             A[np.diag_indices_from(A)] += self.l2
         self.exact = True
-        try:
-            factor = cho_factor(A, check_finite=False)
-        except LinAlgError:
+        # LAPACK directly (upper Cholesky factor): these systems are often small, and the
+        # checking wrappers would cost more than the factorization
+        factor, info = lapack.dpotrf(A, lower=False, clean=False)
+        if info != 0:
             self.exact = False  # a regularized factor: smaller supports are factorized afresh
             # (numerically) singular block, e.g. collinear columns: a tiny ridge still gives a
             # descent direction, and the caller keeps the result only if the objective decreases
             jitter = 1e-10 * float(np.mean(np.diag(A))) + np.finfo(float).tiny
-            try:
-                factor = cho_factor(A + jitter * np.eye(S.size), check_finite=False)
-            except LinAlgError:
+            factor, info = lapack.dpotrf(A + jitter * np.eye(S.size), lower=False, clean=False)
+            if info != 0 or not np.all(np.isfinite(np.diag(factor))):
                 self.base = None
                 return False
         # a nearly singular block (the Cholesky diagonal spans many orders, a lower bound on
         # the condition number): updates would lose digits, so subsets are factorized afresh
-        diag = np.abs(np.diag(factor[0]))
+        diag = np.abs(np.diag(factor))
         self.exact = self.exact and bool(diag.min() * _SCHUR_MAX_RATIO > diag.max())
         if self.base is not None:
             self.pos[self.base] = -1
@@ -459,9 +512,16 @@ class _SupportSystem:
         rhs = np.zeros((k0, 1 + pos_D.size))
         rhs[pos_S, 0] = r
         rhs[pos_D, 1 + np.arange(pos_D.size)] = 1.0
-        X = cho_solve(self.factor, rhs, check_finite=False)
+        X, info = lapack.dpotrs(self.factor, rhs, lower=False)
+        if info != 0:
+            return None
         x = X[:, 0]
-        if pos_D.size:
+        if pos_D.size == 1:
+            Z = X[:, 1]
+            if not Z[pos_D[0]] > 0.0:  # a diagonal entry of a positive definite inverse
+                return None
+            x = x - Z * (x[pos_D[0]] / Z[pos_D[0]])
+        elif pos_D.size:
             Z = X[:, 1:]
             try:
                 lam = np.linalg.solve(Z[pos_D], x[pos_D])

@@ -99,6 +99,7 @@ def solve_path(
     w = np.zeros(n_features) if w0 is None else np.array(w0, dtype=np.float64)
     coefs = np.empty((n_features, alphas.size))
     results = []
+    known = None  # residual summaries at w, carried from one alpha to the next
     for i, alpha in enumerate(alphas):
         if l1_ratio == 1.0:
             penalty = L1(alpha, positive=positive)
@@ -115,8 +116,9 @@ def solve_path(
             rng=rng,
             Xty=Xty,
             min_iter=2,
+            summaries0=known,
         )
-        w = result.w
+        w, known = result.w, result.summaries
         coefs[:, i] = w
         results.append(result)
         if callback is not None:
