@@ -315,6 +315,9 @@ def _gram_cd(
                 b, q, w, yty, l1, l2
             ):
                 w, q, wl = w_new, q_new, w_new.tolist()
+                # often already optimal for the whole working set: no epoch needed
+                if _subproblem_gap(b, q, w, yty, l1, l2, positive, slack) <= tol_in:
+                    return w, 0
     prev_gap = np.inf
     epoch = 0
     for epoch in range(1, max_epochs + 1):

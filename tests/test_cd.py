@@ -120,3 +120,35 @@ def test_alpha_above_alpha_max_returns_zero_in_one_iteration():
     res, _ = solve(X, y, L1(1.01 * amax), tol=1e-4)
     assert np.all(res.w == 0)
     assert res.n_iter == 1 and res.converged
+
+
+@pytest.mark.parametrize("gram", [False, True])
+def test_returned_summaries_describe_the_returned_point(gram):
+    """``CDResult.summaries`` are the residual summaries at ``w`` (checked against an explicit
+    residual): a path hands them to the next alpha in place of a pass over X."""
+    X, y = problem(3)
+    res, yt = solve(X, y, L1(0.05), gram=gram)
+    Xt, yt_ref, *_ = center(X, y)
+    R = yt_ref - Xt @ res.w
+    XtR, RtR, Rty = res.summaries
+    scale = yt_ref @ yt_ref
+    assert_allclose(XtR, Xt.T @ R, atol=1e-10 * np.sqrt(scale) * np.abs(Xt).max())
+    assert_allclose([RtR, Rty], [R @ R, R @ yt_ref], atol=1e-10 * scale)
+
+
+def test_summaries_of_a_changed_start_are_ignored():
+    """A start that the solver must change makes the given summaries stale. Here the start is
+    the unconstrained lasso solution (with negative entries) and its true summaries, which
+    certify it at once; under positive=True the solver clips the start, so it must ignore
+    them and solve: the result is certified for the constrained problem."""
+    X, y = problem(4)
+    design, yt, _, _ = center_data(X, y, None, fit_intercept=True)
+    n, p = X.shape
+    free = enet_coordinate_descent(design, yt, L1(0.05), n, tol=1e-12)
+    assert np.any(free.w < 0)
+    res = enet_coordinate_descent(
+        design, yt, L1(0.05, positive=True), n, tol=1e-10, w0=free.w, summaries0=free.summaries
+    )
+    Xt, yt_ref, *_ = center(X, y)
+    assert np.all(res.w >= 0)
+    assert enet_gap_sum_form(Xt, yt_ref, res.w, n * 0.05, 0.0, True) <= 1e-10 * yt_ref @ yt_ref
