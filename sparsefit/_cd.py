@@ -451,10 +451,10 @@ def _solve_on_support(G, b, w, support, l1, l2, max_rounds=None):
 class _SupportSystem:
     """Solves ``(G_SS + l2 I) u = r`` for supports ``S`` inside one factorized support ``S0``.
 
-    ``S0`` is factorized once (Cholesky). For ``S`` inside it, with ``D`` the features of ``S0`` not in ``S``, the
-    solution is the one of the ``S0`` system constrained to ``u_D = 0``: with
-    ``Z = A0^{-1} E_D``, ``u = x - Z (Z_D)^{-1} x_D`` where ``x = A0^{-1} r`` (``r`` zero on
-    ``D``), costing ``|D| + 1`` triangular solve pairs instead of a new factorization. Beyond
+    ``S0`` is factorized once (Cholesky). For ``S`` inside it, with ``D`` the features of
+    ``S0`` not in ``S``, the solution is the one of the ``S0`` system constrained to
+    ``u_D = 0``: with ``Z = A0^{-1} E_D``, ``u = x - Z (Z_D)^{-1} x_D`` where
+    ``x = A0^{-1} r`` (``r`` zero on ``D``), costing ``|D| + 1`` triangular solve pairs instead of a new factorization. Beyond
     ``max(16, |S0| / 8)`` removed features, outside ``S0``, or when ``S0`` was singular (its
     factor regularized), ``S`` is factorized afresh.
     """
@@ -493,7 +493,8 @@ class _SupportSystem:
         return True
 
     def _positions(self, S):
-        """Positions of ``S`` and of ``D`` the features of ``S0`` not in ``S`` in ``S0``, or None to refactorize."""
+        """Positions in ``S0`` of ``S`` and of the features of ``S0`` not in ``S`` (None: the
+        support must be factorized afresh)."""
         if self.base is None or not self.exact:
             return None
         pos_S = self.pos[S]

@@ -25,8 +25,8 @@ from ._base import (
     _routing_enabled,
     check_random_state,
     check_sample_weight,
-    process_routing,
     parallel_blas,
+    process_routing,
     single_threaded_blas,
     warn_not_converged,
 )

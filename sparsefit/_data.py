@@ -136,7 +136,8 @@ class Design:
         Blocks are cached: a pair of features is multiplied once per fit, so the blocks never
         cost more than the full Gram matrix. For dense X with at most ``_MAX_FULL_GRAM``
         features, once the cache would span two thirds of them the full Gram matrix is formed
-        instead (one symmetric product) and kept in ``full_gram`` (gap evaluations then cost ``O(p |support|)``).
+        instead (one symmetric product) and kept in ``full_gram`` (gap evaluations then cost
+        ``O(p |support|)``).
         """
         idx = np.arange(self.n_features) if idx is None else np.asarray(idx, dtype=np.intp)
         if self.full_gram is None:
@@ -239,7 +240,8 @@ class Design:
         if off is None:
             return True
         norms2 = self.col_norms2
-        return bool(np.all(self.n_samples * off**2 <= 1e4 * np.maximum(norms2, np.finfo(float).tiny)))
+        tiny = np.finfo(float).tiny
+        return bool(np.all(self.n_samples * off**2 <= 1e4 * np.maximum(norms2, tiny)))
 
     def _chunked_gram(self):
         with self._parallel_if(self.n_samples * self.n_features**2):
