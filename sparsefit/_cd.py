@@ -454,9 +454,9 @@ class _SupportSystem:
     ``S0`` is factorized once (Cholesky). For ``S`` inside it, with ``D`` the features of
     ``S0`` not in ``S``, the solution is the one of the ``S0`` system constrained to
     ``u_D = 0``: with ``Z = A0^{-1} E_D``, ``u = x - Z (Z_D)^{-1} x_D`` where
-    ``x = A0^{-1} r`` (``r`` zero on ``D``), costing ``|D| + 1`` triangular solve pairs instead of a new factorization. Beyond
-    ``max(16, |S0| / 8)`` removed features, outside ``S0``, or when ``S0`` was singular (its
-    factor regularized), ``S`` is factorized afresh.
+    ``x = A0^{-1} r`` (``r`` zero on ``D``), costing ``|D| + 1`` triangular solve pairs
+    instead of a new factorization. Beyond ``max(16, |S0| / 8)`` removed features, outside
+    ``S0``, or when ``S0`` was nearly singular, ``S`` is factorized afresh.
     """
 
     def __init__(self, G, l2):
