@@ -233,13 +233,14 @@ class Design:
         """``self.parallel()`` for products of at least ``_PARALLEL_FLOPS`` multiply-adds."""
         return self.parallel() if flops >= _PARALLEL_FLOPS else contextlib.nullcontext()
 
-    def _offsets_mild(self):
+    def _offsets_mild(self, norms2=None):
         """Whether products of uncentred X corrected by the offsets lose at most about four
-        digits to cancellation (about ``log10(n x_j^2 / ||Xt_j||^2)`` for column ``j``)."""
+        digits to cancellation (about ``log10(n x_j^2 / ||Xt_j||^2)`` for column ``j``;
+        ``norms2``: the squared column norms if known)."""
         off = self.x_offset
         if off is None:
             return True
-        norms2 = self.col_norms2
+        norms2 = self.col_norms2 if norms2 is None else norms2
         tiny = np.finfo(float).tiny
         return bool(np.all(self.n_samples * off**2 <= 1e4 * np.maximum(norms2, tiny)))
 
@@ -248,12 +249,16 @@ class Design:
             return self._chunked_gram_unlimited()
 
     def _chunked_gram_unlimited(self):
-        if self.sqrt_sw is None and self._offsets_mild():
-            # a symmetric product of X itself (no copy), corrected by the offsets
-            if self.x_offset is None:
-                return self.X.T @ self.X
+        if self.sqrt_sw is None:
+            # a symmetric product of X itself (no copy), corrected by the offsets when that
+            # keeps the digits (judged from its own diagonal: no separate pass for the norms)
+            G = self.X.T @ self.X
             off = self.x_offset
-            return self.X.T @ self.X - self.n_samples * np.outer(off, off)
+            if off is None:
+                return G
+            G -= self.n_samples * np.outer(off, off)
+            if self._offsets_mild(np.diag(G)):
+                return G
         G = np.zeros((self.n_features, self.n_features))
         for block in self._row_blocks():
             G += block.T @ block

@@ -159,7 +159,9 @@ def _direct_start(res, l2, tol_abs, dual):
     s = 1.0 / np.sqrt(d)
     try:
         A = s[:, None] * A * s + np.diag(l2 * s * s)
-        sol = s * cho_solve(cho_factor(A, check_finite=False), s * rhs, check_finite=False)
+        with design._parallel_if(A.shape[0] ** 3 / 3):
+            factor = cho_factor(A, check_finite=False)
+        sol = s * cho_solve(factor, s * rhs, check_finite=False)
     except (LinAlgError, ValueError):
         return None
     w = design.rmatvec(sol) if dual else sol

@@ -480,6 +480,7 @@ class RidgeGD(LinearRegressorBase):
         )
         if n_samples >= n_features and n_features <= 2000:
             design.precompute_gram()
+        design.parallel = parallel_blas  # forming the kernel gets every thread
         Yt = yt.reshape(n_samples, -1)
         max_iter = _RIDGE_MAX_ITER if self.max_iter is None else self.max_iter
 
@@ -489,8 +490,10 @@ class RidgeGD(LinearRegressorBase):
                 design, Yt[:, k], penalty, 0.5, solver=solver, tol=self.tol, max_iter=max_iter
             )
 
-        # dual_gap_ is in the units of the Ridge objective, twice the sum form
-        self._fit_targets(X, y, solve, Yt.shape[1], x_offset, y_offset, 2.0, max_iter)
+        # dual_gap_ is in the units of the Ridge objective, twice the sum form; the solvers'
+        # small factorizations and products run on one thread (see single_threaded_blas)
+        with single_threaded_blas():
+            self._fit_targets(X, y, solve, Yt.shape[1], x_offset, y_offset, 2.0, max_iter)
         if isinstance(self.n_iter_, list):
             self.n_iter_ = np.asarray(self.n_iter_)
         self.solver_ = solver
