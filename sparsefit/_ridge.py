@@ -59,6 +59,7 @@ class _Residuals:
         self.Xty = design.rmatvec(yt)
         self.yty = float(yt @ yt)
         self.G = design.full_gram
+        self._kernel = None
 
     def summaries(self, w):
         """Return ``(XtR, RtR, Rty)`` at ``w``: from the Gram matrix when there is one and
@@ -71,6 +72,12 @@ class _Residuals:
                 return self.Xty - Gw, self.yty - 2.0 * bw + wGw, self.yty - bw
         R = self.yt - self.design.matvec(w)
         return self.design.rmatvec(R), float(R @ R), float(R @ self.yt)
+
+    def kernel(self):
+        """``Xt Xt^T``, formed once (the Cholesky start and the dual iterations share it)."""
+        if self._kernel is None:
+            self._kernel = self.design.kernel()
+        return self._kernel
 
     def normal_matvec(self, d, l2):
         """``(Xt^T Xt + l2 I) d``."""
@@ -147,7 +154,7 @@ def _direct_start(res, l2, tol_abs, dual):
     if dual:
         if design.n_samples > min(_DIRECT_MAX, _KERNEL_N[1]):
             return None
-        A, rhs = design.kernel(), res.yt
+        A, rhs = res.kernel(), res.yt
     else:
         if res.G is None or design.n_features > _DIRECT_MAX:
             return None
@@ -273,7 +280,7 @@ def _cg_dual(res, l2, tol_abs, max_iter):
     """
     design, yt = res.design, res.yt
     if design.n_samples <= _KERNEL_N[1]:
-        K_dot = design.kernel().__matmul__
+        K_dot = res.kernel().__matmul__
     else:
         K_dot = lambda v: design.matvec(design.rmatvec(v))  # noqa: E731
     theta = np.zeros_like(yt)
