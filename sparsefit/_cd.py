@@ -22,10 +22,16 @@ Design (why it is fast in pure Python):
 * **Anderson extrapolation.** Every few epochs the last iterates of a subproblem are
   extrapolated; the result is kept only if it lowers the subproblem's objective.
 * **Exact finish.** Once the signs of the support are stable, the subproblem's solution
-  solves a small positive-definite system ``(G_SS + l2 I) w_S = b_S - l1 sign(w_S)`` (a
-  Newton step; if a sign would flip, the step stops where the first coefficient reaches
-  zero). It is kept only if it lowers the objective, so coordinate descent remains the
-  engine that finds the support and the safeguard.
+  solves a small positive-definite system ``(G_SS + l2 I) w_S = b_S - l1 sign(w_S)``: a
+  feature-sign search (line search over the breakpoints where a sign would flip, features
+  leave at zero, violators of the working set join) ends on the exact solution of the
+  working-set problem. It is kept only if it lowers the objective, so coordinate descent
+  remains the engine that finds the support and the safeguard.
+* **One factorization, updated.** The finish's systems share a Cholesky factor that grows by
+  appends and shrinks by constrained solves or a refactorized tail (``_SupportSystem``); on
+  the full Gram matrix it persists between subproblems and along a path, so a warm-started
+  ``alpha`` whose support changes by a few features costs a few triangular solves, no
+  epoch.
 * **Working sets that fill up grow fourfold** instead of twofold; once one holds every
   violator, its subproblem is solved to a tenth of the final tolerance.
 
@@ -64,6 +70,11 @@ _TYPICAL_EPOCHS = 5
 _NEWTON_ROUNDS = 10
 #: one factorization serves smaller supports while its Cholesky diagonal spans less than this
 _SCHUR_MAX_RATIO = 1e4
+#: removed features are dropped from the factor (its tail refactorized) when the tail after
+#: the first of them is at most this many features per removed one
+_TAIL_PER_REMOVED = 8
+#: right-hand sides up to which two BLAS-2 triangular solves each beat LAPACK's ``dpotrs``
+_TRSV_COLUMNS = 4
 #: the fit stops early after this many outer iterations without halving the gap
 _STALL_ITERATIONS = 10
 #: rounding error of a length-n dot product, relative to sqrt(n) |x| |R| (see ``duality_gap``)
@@ -164,11 +175,15 @@ def enet_coordinate_descent(
     if summaries0 is not None and not (w0 is not None and np.array_equal(w, w0)):
         summaries0 = None  # they describe a point that was changed above
 
-    def summaries(w, exact=False):
+    def summaries(w, exact=False, Gw=None):
         S = np.flatnonzero(w)
         if design.full_gram is not None and not exact:
+            # (``Gw``: the product when the subproblem already computed it)
             wS = w[S]
-            GwS = design.full_gram[:, S] @ wS
+            if Gw is None:
+                # one product with the whole matrix beats gathering the support's columns
+                Gw = design.full_gram @ w if 4 * S.size >= n_features else None
+            GwS = design.full_gram[:, S] @ wS if Gw is None else Gw
             XtR = Xty - GwS
             bw = float(Xty[S] @ wS)
             wGw = float(wS @ GwS[S])
@@ -180,8 +195,8 @@ def enet_coordinate_descent(
         R = yt - design.matvec(w[S], S)
         return design.rmatvec(R), float(R @ R), float(R @ yt)
 
-    def evaluate(w, known=None):
-        XtR, RtR, Rty = summaries(w) if known is None else known
+    def evaluate(w, known=None, Gw=None):
+        XtR, RtR, Rty = summaries(w, Gw=Gw) if known is None else known
         # rounding error of Xt^T R, but never more than a tenth of l1: beyond that the gap
         # is left to fail (and the fit to warn) rather than certify a different problem
         slack = min(_ROUNDING * np.sqrt(design.n_samples * max_norm2 * max(RtR, 0.0)), 0.1 * l1)
@@ -195,8 +210,9 @@ def enet_coordinate_descent(
     prev_ws_size = _P0
     prev_gap = np.inf
     gap = np.inf
+    Gw = None  # G @ w from the last subproblem on the full Gram matrix
     for n_iter in range(1, max_iter + 1):
-        gap, state, slack = evaluate(w, summaries0 if n_iter == 1 else None)
+        gap, state, slack = evaluate(w, summaries0 if n_iter == 1 else None, Gw)
         XtR = state[0]
         if gap <= tol_abs and (n_iter >= min_iter or gap <= 0.0):
             break
@@ -232,11 +248,19 @@ def enet_coordinate_descent(
             # every violator is in: solving this subproblem accurately usually ends the fit
             ws = candidates
             tol_in = min(_INNER_RATIO * gap, 0.1 * tol_abs)
-        G = design.gram(ws)
-        w_ws, epochs = _gram_cd(
+        if design.full_gram is not None and 4 * ws.size >= n_features:
+            # the full Gram matrix itself, no block copy; its support factorization persists
+            # from one subproblem (and one alpha of a path) to the next
+            G, b, w_in, coords = design.full_gram, Xty, w, ws
+            system = design.support_system
+            if system is None or system.G is not G or system.l2 != l2:
+                system = design.support_system = _SupportSystem(G, l2)
+        else:
+            G, b, w_in, coords, system = design.gram(ws), Xty[ws], w[ws], None, None
+        w_ws, epochs, q = _gram_cd(
             G,
-            Xty[ws],
-            w[ws],
+            b,
+            w_in,
             yty,
             l1,
             l2,
@@ -245,9 +269,12 @@ def enet_coordinate_descent(
             rng,
             slack=slack,
             finish_first=warm and n_epochs == 0,
+            coords=coords,
+            system=system,
         )
         n_epochs += epochs
         w[ws] = w_ws
+        Gw = q if coords is not None else None
     else:
         # max_iter subproblems solved without a certificate yet: certify the last iterate
         gap, state, _ = evaluate(w)
@@ -281,59 +308,108 @@ def _gram_cd(
     max_epochs=_MAX_EPOCHS,
     slack=0.0,
     finish_first=False,
+    coords=None,
+    system=None,
 ):
     """Coordinate descent on ``1/2 w^T G w - b^T w + l1 |w|_1 + l2/2 |w|^2`` (+ const).
 
-    Every epoch ends with the subproblem's duality gap (``O(k)``); every ``_ANDERSON_K``
-    epochs the iterates are extrapolated (Anderson); once the signs are stable, the smooth
-    problem on the support is solved exactly. Both are accepted only if they lower the
-    objective. With ``finish_first`` (a warm start, e.g. the previous ``alpha`` of a path,
-    whose support and signs are usually still right), the exact solve is tried before the
-    first epoch. Returns the new ``w`` and the number of epochs run.
+    Only the coordinates ``coords`` (default: all) move; ``w`` must be zero elsewhere, so
+    that ``G`` may be the Gram matrix of more features than the working set (the full one,
+    without a block copy). Every epoch ends with the subproblem's duality gap (``O(k)``);
+    every ``_ANDERSON_K`` epochs the iterates are extrapolated (Anderson); once the signs are
+    stable, the subproblem is solved exactly by a feature-sign search from the support
+    (``_solve_on_support``, on the factorization ``system`` when one is passed in to be
+    kept). Both are accepted only if they lower the objective. With ``finish_first`` (a warm
+    start, e.g. the previous ``alpha`` of a path, whose support and signs are usually nearly
+    right), the search is tried before the first epoch. Returns the new ``w[coords]``, the
+    number of epochs run and ``G[:, coords] @ w[coords]`` (None when it was accumulated by
+    coordinate updates rather than computed).
     """
-    k = b.shape[0]
-    w = np.array(w, dtype=np.float64)
-    q = G @ w
-    diag = np.diag(G).copy()
-    diag[~(diag > 0)] = np.inf  # a zero column never moves from zero
-    cols = [G[:, j] for j in range(k)]  # contiguous (G is Fortran-ordered)
-    inv = (1.0 / diag).tolist()
-    thr = (l1 / diag).tolist()
-    den = (1.0 + l2 / diag).tolist()
+    m = b.shape[0]
+    whole = coords is None
+    coords = np.arange(m) if whole else np.asarray(coords, dtype=np.intp)
+    k = coords.size
+    system = _SupportSystem(G, l2) if system is None else system
+    w_full = np.array(w, dtype=np.float64)
+    w = w_full[coords]
+    bc = b[coords]
+
+    def prod(wc):
+        """``G[:, coords] @ wc`` (length ``m``)."""
+        if whole:
+            return G @ wc
+        v = np.zeros(m)
+        v[coords] = wc
+        return G @ v
+
+    def gap_of(wc, q):
+        return _subproblem_gap(bc, q[coords], wc, yty, l1, l2, positive, slack)
+
+    def primal_of(wc, q):
+        return _subproblem_primal(bc, q[coords], wc, yty, l1, l2)
+
+    def finish(wc):
+        """The feature-sign search from the support and signs of ``wc`` (None: no gain)."""
+        full = np.zeros(m)
+        full[coords] = wc
+        out = _solve_on_support(
+            G,
+            b,
+            full,
+            coords[np.flatnonzero(wc)],
+            l1,
+            l2,
+            system=system,
+            coords=coords,
+            positive=positive,
+            slack=slack,
+        )
+        return None if out is None else out[coords]
+
+    q = prod(w)
     wl = w.tolist()
-    bl = b.tolist()
-    daxpy = blas.daxpy
     history = []
     last_tried = prev_signature = None
     support = np.flatnonzero(w)
-    if finish_first and support.size and _finish_pays(k, support.size, _TYPICAL_EPOCHS):
-        last_tried = (support.tobytes(), np.signbit(w[support]).tobytes())
-        w_new = _solve_on_support(G, b, w, support, l1, l2)
-        if w_new is not None:
-            q_new = G @ w_new
-            if _subproblem_primal(b, q_new, w_new, yty, l1, l2) < _subproblem_primal(
-                b, q, w, yty, l1, l2
-            ):
-                w, q, wl = w_new, q_new, w_new.tolist()
-                # often already optimal for the whole working set: no epoch needed
-                if _subproblem_gap(b, q, w, yty, l1, l2, positive, slack) <= tol_in:
-                    return w, 0
+    if finish_first and support.size:
+        cost = system.cost(coords[support])
+        if _finish_pays(k, m, cost, _TYPICAL_EPOCHS):
+            last_tried = (support.tobytes(), np.signbit(w[support]).tobytes())
+            w_new = finish(w)
+            if w_new is not None:
+                q_new = prod(w_new)
+                if primal_of(w_new, q_new) < primal_of(w, q):
+                    w, q, wl = w_new, q_new, w_new.tolist()
+                    # often already optimal for the whole working set: no epoch needed
+                    if gap_of(w, q) <= tol_in:
+                        return w, 0, q
+    diag = G[coords, coords].astype(np.float64)
+    diag[~(diag > 0)] = np.inf  # a zero column never moves from zero
+    cols = [G[:, j] for j in coords.tolist()]  # contiguous (G is Fortran-ordered)
+    rows = coords.tolist()
+    inv = (1.0 / diag).tolist()
+    thr = (l1 / diag).tolist()
+    den = (1.0 + l2 / diag).tolist()
+    bl = bc.tolist()
+    daxpy = blas.daxpy
     prev_gap = np.inf
     epoch = 0
+    fresh = True  # q is a product, not updates accumulated by daxpy
     for epoch in range(1, max_epochs + 1):
         order = range(k) if rng is None else rng.permutation(k).tolist()
-        for j in order:
-            wj = wl[j]
-            z = wj - (q.item(j) - bl[j]) * inv[j]
+        for i in order:
+            wi = wl[i]
+            z = wi - (q.item(rows[i]) - bl[i]) * inv[i]
             if positive:
-                new = max(z - thr[j], 0.0) / den[j]
+                new = max(z - thr[i], 0.0) / den[i]
             else:
-                new = soft_threshold(z, thr[j]) / den[j]
-            if new != wj:
-                daxpy(cols[j], q, a=new - wj)
-                wl[j] = new
+                new = soft_threshold(z, thr[i]) / den[i]
+            if new != wi:
+                daxpy(cols[i], q, a=new - wi)
+                wl[i] = new
+                fresh = False
         w = np.array(wl)
-        gap = _subproblem_gap(b, q, w, yty, l1, l2, positive, slack)
+        gap = gap_of(w, q)
         if gap <= tol_in:
             break
         # epochs still needed at the rate just observed (unknown after the first)
@@ -348,37 +424,42 @@ def _gram_cd(
         if len(history) == _ANDERSON_K + 1:
             candidates.append(_anderson(history, positive))
             history = []
-        # exact finish: with the signs identified, solve the smooth problem on the support
+        # exact finish: with the signs identified, solve the subproblem from the support
         support = np.flatnonzero(w)
         signature = (support.tobytes(), np.signbit(w[support]).tobytes())
         stable = signature == prev_signature and signature != last_tried
-        if stable and support.size and _finish_pays(k, support.size, epochs_left):
+        if (
+            stable
+            and support.size
+            and _finish_pays(k, m, system.cost(coords[support]), epochs_left)
+        ):
             last_tried = signature
-            candidates.append(_solve_on_support(G, b, w, support, l1, l2))
+            candidates.append(finish(w))
         prev_signature = signature
         candidates = [c for c in candidates if c is not None]
         if candidates:
-            best = _subproblem_primal(b, q, w, yty, l1, l2)
+            best = primal_of(w, q)
             accepted = False
             for w_new in candidates:
-                q_new = G @ w_new
-                value = _subproblem_primal(b, q_new, w_new, yty, l1, l2)
+                q_new = prod(w_new)
+                value = primal_of(w_new, q_new)
                 if value < best:
                     best, w, q, accepted = value, w_new, q_new, True
+                    fresh = True
             if accepted:
                 # no stop here: the next sweep re-thresholds (an extrapolated point is not
                 # sparse) and certifies
                 wl = w.tolist()
-    return w, epoch
+    return w, epoch, q if fresh else None
 
 
-def _finish_pays(k, n_support, epochs_left):
-    """Whether an exact finish on ``n_support`` features costs less than the sweeps over ``k``
-    coordinates it would save (in units of one coordinate update, about 1.5 us: a sweep costs
-    ``k`` of them plus its ``daxpy`` work; a factorization ``n^3 / 3`` flops at about 20 GFlop/s
-    plus a fixed overhead)."""
-    sweep = k * (1.0 + k / _AXPY_PER_UNIT)
-    finish = _FINISH_OVERHEAD + n_support**3 / (3.0 * _FLOPS_PER_UNIT)
+def _finish_pays(k, length, flops, epochs_left):
+    """Whether an exact finish costing ``flops`` costs less than the sweeps over ``k``
+    coordinates (``daxpy`` of ``length``) it would save, in units of one coordinate update
+    (about 1.5 us): a sweep costs ``k`` of them plus its ``daxpy`` work, the finish its flops
+    at about 20 GFlop/s plus a fixed overhead."""
+    sweep = k * (1.0 + length / _AXPY_PER_UNIT)
+    finish = _FINISH_OVERHEAD + flops / _FLOPS_PER_UNIT
     return epochs_left * sweep > finish
 
 
@@ -399,35 +480,87 @@ def _anderson(history, positive):
     return w_acc
 
 
-def _solve_on_support(G, b, w, support, l1, l2, max_rounds=None):
+def _solve_on_support(
+    G,
+    b,
+    w,
+    support,
+    l1,
+    l2,
+    max_rounds=None,
+    *,
+    system=None,
+    coords=None,
+    positive=False,
+    slack=0.0,
+):
     """Exact finish by feature-sign search, starting from the support and signs of ``w``.
 
     Each round solves the smooth problem on the current support ``S`` with its signs held
-    fixed, ``(G_SS + l2 I) u = b_S - l1 sign(w_S)``. If ``u`` keeps the signs it is the exact
-    solution of the subproblem restricted to ``S``, and is returned. Otherwise the objective
-    is evaluated at ``u`` and at every point of the segment ``[w_S, u]`` where a coefficient
-    reaches zero; the best one becomes the next starting point (coefficients at zero leave
-    the support) and the next round begins. Every round lowers the objective (the first
-    breakpoint always does), so the search ends; it stops after ``max_rounds`` rounds
-    (default: ``_NEWTON_ROUNDS``). The supports only shrink, so one factorization serves
-    every round (``_SupportSystem``). Returns None when nothing was gained or the first
-    system cannot be solved.
+    fixed, ``(G_SS + l2 I) u = b_S - l1 sign_S``. If ``u`` keeps the signs it is the exact
+    solution of the problem restricted to ``S``. Otherwise the objective is evaluated at
+    ``u`` and at every point of the segment ``[w_S, u]`` where a coefficient reaches zero;
+    the best one becomes the next starting point (coefficients at zero leave the support).
+
+    With ``coords`` (the working set), a sign-consistent solution is checked against the
+    optimality conditions of the other coordinates of ``coords``: the worst violators
+    (``|b_j - (G w)_j| > l1 + slack``; one-sided when ``positive``) join the support with the
+    sign of their gradient and the search goes on, so that it ends on the exact solution of
+    the whole working-set problem. Several violators may join at once; if that round cannot
+    lower the objective, only the worst one joins (one always can). Without ``coords`` the
+    supports only shrink.
+
+    Every round lowers the objective by more than its rounding error, so the search ends; it
+    stops after ``max_rounds`` rounds (default: ``_NEWTON_ROUNDS``, twice that with
+    ``coords``). The solves share one factorization (``system``, a ``_SupportSystem`` of
+    ``G`` and ``l2``; a new one by default). Returns the new ``w`` (all coordinates of ``G``)
+    or None when nothing was gained or the first system cannot be solved.
     """
-    max_rounds = _NEWTON_ROUNDS if max_rounds is None else max_rounds
-    system = _SupportSystem(G, l2)
+    if max_rounds is None:
+        max_rounds = _NEWTON_ROUNDS if coords is None else 2 * _NEWTON_ROUNDS
+    system = _SupportSystem(G, l2) if system is None else system
     w_new = np.array(w, dtype=np.float64)
-    S = np.asarray(support)
+    S = np.asarray(support, dtype=np.intp)
+    sign = np.sign(w_new[S])
     improved = False
+    joined = 0  # features that joined in the last round (0: none)
+    fallback = None  # (S, sign, the worst violator, its sign): the retry after a failed join
+    eps = np.finfo(np.float64).eps
+
+    def join(Gw):
+        """Let the worst violators of the working set join ``S`` (False: there are none)."""
+        nonlocal S, sign, joined, fallback
+        grad = (b - Gw)[coords]
+        if l2:
+            grad -= l2 * w_new[coords]
+        excess = (grad if positive else np.abs(grad)) - (l1 + slack)
+        excess[w_new[coords] != 0.0] = 0.0
+        violators = np.flatnonzero(excess > 0.0)
+        if violators.size == 0:
+            return False
+        n_join = min(violators.size, max(4, S.size // 4))
+        if n_join < violators.size:
+            violators = violators[np.argpartition(-excess[violators], n_join - 1)[:n_join]]
+        worst = violators[np.argmax(excess[violators])]
+        fallback = (S, sign, coords[worst], np.sign(grad[worst]))
+        S = np.concatenate([S, coords[violators]])
+        sign = np.concatenate([sign, np.sign(grad[violators])])
+        joined = violators.size
+        return True
+
     for _ in range(max_rounds):
         w_S = w_new[S]
-        sign = np.sign(w_S)
-        u = system.solve(S, b[S] - l1 * sign)
+        u = system.solve(S, b[S] - l1 * sign) if S.size else np.zeros(0)
         if u is None:
             break
         crossed = np.flatnonzero(np.sign(u) != sign)
         if crossed.size == 0:
             w_new[S] = u
-            return w_new
+            improved = improved or joined > 0 or not np.array_equal(u, w_S)
+            # done, unless other coordinates of the working set violate optimality
+            if coords is None or not join(G @ w_new):
+                break
+            continue
         # candidates: u, and the breakpoints where a crossing coefficient is exactly zero;
         # along w_S + t d the smooth part changes by c1 t + c2 t^2 / 2
         d = u - w_S
@@ -436,88 +569,191 @@ def _solve_on_support(G, b, w, support, l1, l2, max_rounds=None):
         t = np.append(w_S[crossed] / (w_S[crossed] - u[crossed]), 1.0)
         P = w_S[:, None] + d[:, None] * t
         P[crossed, np.arange(crossed.size)] = 0.0
-        change = c1 * t + 0.5 * c2 * t * t + l1 * (np.abs(P).sum(axis=0) - np.abs(w_S).sum())
+        norm1 = np.abs(P).sum(axis=0)
+        change = c1 * t + 0.5 * c2 * t * t + l1 * (norm1 - np.abs(w_S).sum())
+        if positive:  # past its breakpoint a coefficient is negative: not a candidate
+            change[np.any(P < 0.0, axis=0)] = np.inf
         best = int(np.argmin(change))
-        if not change[best] < 0.0:
+        # a decrease at the level of its own rounding error would let the search cycle
+        noise = 64.0 * eps * (abs(c1) + abs(c2) + l1 * (norm1[best] + np.abs(w_S).sum()))
+        if not change[best] < -noise:
+            if joined > 1:
+                # several joined at once and no step lowers the objective: the worst alone
+                S, sign, j, s_j = fallback
+                S, sign = np.append(S, j), np.append(sign, s_j)
+                joined = 1
+                continue
             break
+        joined = 0
         w_new[S] = P[:, best]
         improved = True
-        S = S[P[:, best] != 0.0]
-        if S.size == 0:
-            break
+        keep = P[:, best] != 0.0
+        S, sign = S[keep], np.sign(P[keep, best])
     return w_new if improved else None
 
 
 class _SupportSystem:
-    """Solves ``(G_SS + l2 I) u = r`` for supports ``S`` inside one factorized support ``S0``.
+    """Solves ``(G_SS + l2 I) u = r`` for supports ``S``, sharing one Cholesky factorization.
 
-    ``S0`` is factorized once (Cholesky). For ``S`` inside it, with ``D`` the features of
-    ``S0`` not in ``S``, the solution is the one of the ``S0`` system constrained to
-    ``u_D = 0``: with ``Z = A0^{-1} E_D``, ``u = x - Z (Z_D)^{-1} x_D`` where
-    ``x = A0^{-1} r`` (``r`` zero on ``D``), costing ``|D| + 1`` triangular solve pairs
-    instead of a new factorization. Beyond ``max(16, |S0| / 8)`` removed features, outside
-    ``S0``, or when ``S0`` was nearly singular, ``S`` is factorized afresh.
+    The factorized set ``B`` (``base``) changes as little as possible:
+
+    * features of ``S`` outside ``B`` are **appended** to the factor (a block triangular
+      solve and the factorization of the small Schur complement, ``O(|B|^2 m)`` for ``m`` new
+      features instead of ``O(|B|^3)``);
+    * for the features ``D`` of ``B`` not in ``S`` the solution is the one of the ``B``
+      system constrained to ``u_D = 0``: with ``Z = A_B^{-1} E_D``,
+      ``u = x - Z (Z_D)^{-1} x_D`` where ``x = A_B^{-1} r`` (``r`` zero on ``D``), costing
+      ``|D| + 1`` triangular solve pairs instead of a new factorization.
+
+    ``S`` is factorized afresh beyond ``max(16, |B| / 8)`` removed features, when more than a
+    third of ``S`` is new, or when the factor is nearly singular (its diagonal spans more
+    than ``_SCHUR_MAX_RATIO``: updates would lose digits). The factor lives in the upper
+    triangle of a square buffer whose unused part is the identity, so a solve with the
+    whole buffer needs no copy (the padding solves to zero) and an append writes in place.
+    Kept by the caller, one object serves every subproblem of a fit and every ``alpha`` of
+    a path with the same ``G`` and ``l2``.
     """
 
     def __init__(self, G, l2):
         self.G = G
         self.l2 = l2
         self.pos = np.full(G.shape[0], -1, dtype=np.intp)
-        self.base = None
+        self.base = np.zeros(0, dtype=np.intp)
+        self.buf = np.zeros((0, 0), order="F")
+        self.exact = False
+
+    def _block(self, a, b):
+        return self.G[np.ix_(a, b)]
+
+    def _reset(self, S, factor, exact):
+        """Make ``factor`` (upper, of ``S``) the one in use, in a buffer with spare room."""
+        k = S.size
+        cap = min(self.G.shape[0], max(k + k // 2, 32))
+        self.buf = np.eye(cap, order="F")
+        self.buf[:k, :k] = np.triu(factor)
+        self.pos[self.base] = -1
+        self.base = S.copy()
+        self.pos[S] = np.arange(k)
+        self.exact = exact
+
+    def _well_conditioned(self, diag):
+        diag = np.abs(diag)
+        return bool(diag.min() * _SCHUR_MAX_RATIO > diag.max())
 
     def _factorize(self, S):
-        A = self.G[np.ix_(S, S)]
+        A = self._block(S, S)
         if self.l2:
             A[np.diag_indices_from(A)] += self.l2
-        self.exact = True
         # LAPACK directly (upper Cholesky factor): these systems are often small, and the
         # checking wrappers would cost more than the factorization
         factor, info = lapack.dpotrf(A, lower=False, clean=False)
-        if info != 0:
-            self.exact = False  # a regularized factor: smaller supports are factorized afresh
+        exact = info == 0
+        if not exact:
             # (numerically) singular block, e.g. collinear columns: a tiny ridge still gives a
             # descent direction, and the caller keeps the result only if the objective decreases
             jitter = 1e-10 * float(np.mean(np.diag(A))) + np.finfo(float).tiny
             factor, info = lapack.dpotrf(A + jitter * np.eye(S.size), lower=False, clean=False)
             if info != 0 or not np.all(np.isfinite(np.diag(factor))):
-                self.base = None
+                self.pos[self.base] = -1
+                self.base = np.zeros(0, dtype=np.intp)
+                self.exact = False
                 return False
-        # a nearly singular block (the Cholesky diagonal spans many orders, a lower bound on
-        # the condition number): updates would lose digits, so subsets are factorized afresh
-        diag = np.abs(np.diag(factor))
-        self.exact = self.exact and bool(diag.min() * _SCHUR_MAX_RATIO > diag.max())
-        if self.base is not None:
-            self.pos[self.base] = -1
-        self.base, self.A, self.factor = S, A, factor
-        self.pos[S] = np.arange(S.size)
+        self._reset(S, factor, exact and self._well_conditioned(np.diag(factor)))
         return True
 
-    def _positions(self, S):
-        """Positions in ``S0`` of ``S`` and of the features of ``S0`` not in ``S`` (None: the
-        support must be factorized afresh)."""
-        if self.base is None or not self.exact:
-            return None
+    def _append(self, T):
+        """Append the features ``T`` to the factor (False: they would make it ill-conditioned,
+        or a factorization failed; the factor is then unchanged)."""
+        k, m = self.base.size, T.size
+        cap = self.buf.shape[0]
+        rhs = np.zeros((cap, m), order="F")
+        rhs[:k] = self._block(self.base, T)
+        Z = self._trsm(rhs)  # R^T Z = G_BT
+        if Z is None:
+            return False
+        Z = Z[:k]
+        C = self._block(T, T) - Z.T @ Z
+        if self.l2:
+            C[np.diag_indices_from(C)] += self.l2
+        factor, info = lapack.dpotrf(C, lower=False, clean=True)
+        if info != 0:
+            return False
+        diag = np.concatenate([np.diag(self.buf)[:k], np.diag(factor)])
+        if not (np.all(np.isfinite(factor)) and self._well_conditioned(diag)):
+            return False
+        if k + m > cap:  # more room, copied once
+            old = self.buf
+            new_cap = min(self.G.shape[0], max(k + m + (k + m) // 2, 32))
+            self.buf = np.eye(new_cap, order="F")
+            self.buf[:k, :k] = old[:k, :k]
+        self.buf[:k, k : k + m] = Z
+        self.buf[k : k + m, k : k + m] = factor
+        self.pos[T] = np.arange(k, k + m)
+        self.base = np.concatenate([self.base, T])
+        return True
+
+    def _split(self, S):
+        """Positions in the factor of ``S`` and of the factorized features not in ``S``."""
         pos_S = self.pos[S]
-        if np.any(pos_S < 0) or self.base.size - S.size > max(16, self.base.size // 8):
-            return None
-        keep = np.zeros(self.base.size, dtype=bool)
+        keep = np.zeros(self.buf.shape[0], dtype=bool)
         keep[pos_S] = True
+        keep[self.base.size :] = True
         return pos_S, np.flatnonzero(~keep)
+
+    def _truncate(self, first):
+        """Keep the factor of ``base[:first]`` only (the rest of the buffer: identity)."""
+        k = self.base.size
+        self.buf[:k, first:k] = 0.0
+        self.buf[first:k, first:k] = np.eye(k - first)
+        self.pos[self.base[first:]] = -1
+        self.base = self.base[:first]
+
+    def _plan(self, S):
+        """``(new, n_removed)`` if ``S`` can be served by the factor after appending ``new``,
+        else None (``S`` must be factorized afresh)."""
+        if self.base.size == 0 or not self.exact:
+            return None
+        inside = self.pos[S] >= 0
+        new = S[~inside]
+        n_removed = self.base.size - (S.size - new.size)
+        if n_removed > max(16, (self.base.size + new.size) // 8) or 3 * new.size > S.size:
+            return None
+        return new, n_removed
+
+    def cost(self, S):
+        """Flops of ``solve(S, r)`` (for the solvers' cost model)."""
+        plan = self._plan(S)
+        if plan is None:
+            return S.size**3 / 3.0
+        new, n_removed = plan
+        cap = max(self.buf.shape[0], self.base.size + new.size)
+        return cap * cap * (2.0 + n_removed + new.size) + new.size**3 / 3.0
 
     def solve(self, S, r):
         """``u`` on ``S``, or None if the system cannot be solved."""
-        positions = self._positions(S)
-        if positions is None:
-            if not self._factorize(S):
-                return None
-            positions = self.pos[S], np.zeros(0, dtype=np.intp)
-        pos_S, pos_D = positions
-        k0 = self.base.size
-        rhs = np.zeros((k0, 1 + pos_D.size))
+        S = np.asarray(S, dtype=np.intp)
+        plan = self._plan(S)
+        if plan is not None and plan[0].size and not self._append(plan[0]):
+            plan = None
+        if plan is None and not self._factorize(S):
+            return None
+        pos_S, pos_D = self._split(S)
+        if pos_D.size:
+            first = int(pos_D.min())
+            tail = np.setdiff1d(self.base[first:], self.base[pos_D], assume_unique=True)
+            if tail.size <= _TAIL_PER_REMOVED * pos_D.size:
+                # the removed features are among the last factorized (features that joined
+                # and left again): drop them for good by refactorizing the short tail,
+                # rather than constraining them in this and every later solve
+                self._truncate(first)
+                if tail.size and not self._append(tail) and not self._factorize(S):
+                    return None
+                pos_S, pos_D = self._split(S)
+        rhs = np.zeros((self.buf.shape[0], 1 + pos_D.size), order="F")
         rhs[pos_S, 0] = r
         rhs[pos_D, 1 + np.arange(pos_D.size)] = 1.0
-        X, info = lapack.dpotrs(self.factor, rhs, lower=False)
-        if info != 0:
+        X = self._potrs(rhs)
+        if X is None:
             return None
         x = X[:, 0]
         if pos_D.size == 1:
@@ -535,9 +771,36 @@ class _SupportSystem:
         u = x[pos_S]
         return u if np.all(np.isfinite(u)) else None
 
+    def _trsm(self, rhs):
+        """``R^{-T} rhs`` with the whole buffer (None if LAPACK reports an error)."""
+        if rhs.shape[1] <= _TRSV_COLUMNS:
+            out = np.empty_like(rhs)
+            for j in range(rhs.shape[1]):
+                out[:, j] = blas.dtrsv(self.buf, rhs[:, j], trans=1)
+            return out
+        Z, info = lapack.dtrtrs(self.buf, rhs, lower=False, trans=1)
+        return Z if info == 0 else None
+
+    def _potrs(self, rhs):
+        """``(R^T R)^{-1} rhs`` with the whole buffer (None if LAPACK reports an error)."""
+        if rhs.shape[1] <= _TRSV_COLUMNS:
+            # triangular solves column by column: OpenBLAS's blocked routines cost several
+            # times more than two BLAS-2 solves on a few right-hand sides
+            out = np.empty_like(rhs)
+            for j in range(rhs.shape[1]):
+                half = blas.dtrsv(self.buf, rhs[:, j], trans=1)
+                out[:, j] = blas.dtrsv(self.buf, half, overwrite_x=1)
+            return out
+        X, info = lapack.dpotrs(self.buf, rhs, lower=False)
+        return X if info == 0 else None
+
     def matvec(self, S, v):
-        """``(G_SS + l2 I) v`` for ``S`` inside the factorized support."""
-        full = np.zeros(self.base.size)
-        pos_S = self.pos[S]
-        full[pos_S] = v
-        return (self.A @ full)[pos_S]
+        """``(G_SS + l2 I) v``."""
+        m = self.G.shape[0]
+        if 4 * S.size >= m:  # one product with G beats gathering the block
+            full = np.zeros(m)
+            full[S] = v
+            out = (self.G @ full)[S]
+        else:
+            out = self._block(S, S) @ v
+        return out + self.l2 * v if self.l2 else out

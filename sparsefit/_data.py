@@ -60,6 +60,9 @@ class Design:
         self.sqrt_sw = None if sqrt_sw is None else np.asarray(sqrt_sw, dtype=np.float64)
         self._norms2 = None
         self.full_gram = None
+        #: the coordinate-descent solver's support factorization of ``full_gram``, kept here
+        #: from one subproblem (and one alpha of a path) to the next
+        self.support_system = None
         self._cache_idx = np.zeros(0, dtype=np.intp)
         self._cache_pos = np.full(self.n_features, -1, dtype=np.intp)
         self._cache_G = np.zeros((0, 0))

@@ -1,9 +1,10 @@
-"""The exact finish's linear algebra: one factorization serves every smaller support.
+"""The exact finish's linear algebra: one factorization serves a changing support.
 
-``_SupportSystem`` solves ``(G_SS + l2 I) u = r`` for supports ``S`` inside a factorized one
-by a constrained solve; each answer is compared with a direct solve of the ``S`` block (an
-independent computation). The feature-sign search built on it is checked by its optimality
-conditions on the returned support.
+``_SupportSystem`` solves ``(G_SS + l2 I) u = r`` for supports ``S`` that grow (appended to
+the factor) and shrink (constrained solves, or the factor's tail refactorized); each answer is
+compared with a direct solve of the ``S`` block (an independent computation). The
+feature-sign search built on it is checked by the optimality conditions of the returned point,
+on its support and, when features may join, on the whole working set.
 """
 
 import numpy as np
@@ -21,6 +22,10 @@ def _gram(seed, n=60, k=25, collinear=False):
     return np.asfortranarray(X.T @ X), X.T @ rng.normal(size=n), rng
 
 
+def _direct(G, S, r, l2):
+    return np.linalg.solve(G[np.ix_(S, S)] + l2 * np.eye(S.size), r)
+
+
 @pytest.mark.parametrize("l2", [0.0, 0.7])
 def test_subsets_of_a_factorized_support_match_direct_solves(l2):
     G, _, rng = _gram(0)
@@ -31,10 +36,33 @@ def test_subsets_of_a_factorized_support_match_direct_solves(l2):
         S = np.sort(rng.choice(S0, size=S0.size - n_removed, replace=False)) if n_removed else S0
         r = rng.normal(size=S.size)
         u = system.solve(S, r)
-        direct = np.linalg.solve(G[np.ix_(S, S)] + l2 * np.eye(S.size), r)
-        assert_allclose(u, direct, rtol=1e-9, atol=1e-12)
+        assert_allclose(u, _direct(G, S, r, l2), rtol=1e-9, atol=1e-12)
         assert_allclose(system.matvec(S, u), r, rtol=1e-9, atol=1e-12)
-    assert system.base is S0 or np.array_equal(system.base, S0)  # never refactorized
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.7])
+def test_growing_and_shrinking_supports_match_direct_solves(l2):
+    """A path's sequence of supports: features join (appended to the factor), a few leave
+    (constrained, or dropped with the factor's tail refactorized), in any order; every
+    solve equals a direct solve of its block, and appends never refactorize the base."""
+    G, _, rng = _gram(3, n=80, k=40)
+    system = _SupportSystem(G, l2)
+    S = np.array([5, 17, 2])
+    for step in range(30):
+        r = rng.normal(size=S.size)
+        assert_allclose(system.solve(S, r), _direct(G, S, r, l2), rtol=1e-8, atol=1e-11)
+        out = np.setdiff1d(np.arange(40), S)
+        if step % 3 == 2 and S.size > 3:
+            S = np.delete(S, rng.choice(S.size, size=2, replace=False))
+        elif out.size:
+            S = np.append(S, rng.choice(out, size=min(out.size, 2), replace=False))
+    # a join of features into a factorized support extends it in place
+    base = system.base.copy()
+    new = np.setdiff1d(np.arange(40), base)[:1]
+    S = np.append(base, new)
+    r = rng.normal(size=S.size)
+    assert_allclose(system.solve(S, r), _direct(G, S, r, l2), rtol=1e-8, atol=1e-11)
+    assert np.array_equal(system.base[: base.size], base)
 
 
 def test_support_outside_the_factorized_one_is_refactorized():
@@ -82,3 +110,32 @@ def test_feature_sign_search_is_exact_on_its_support(seed):
     grad = (G @ out + l2 * out - b)[T]
     if seed % 5:  # regular blocks: the search ends on an exact solution
         assert_allclose(grad, -l1 * np.sign(out[T]), rtol=1e-8, atol=1e-8 * np.abs(b).max())
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_feature_sign_search_with_joins_solves_the_working_set(seed):
+    """With ``coords``, violators of the working set join the support: when the search ends
+    within its rounds, the returned point satisfies the optimality conditions of the whole
+    working-set problem (zero coordinates: |grad_j| <= l1), independently checked here."""
+    G, b, rng = _gram(seed, n=80, k=30)
+    l1 = float(rng.uniform(0.05, 0.5) * np.abs(b).max())
+    l2 = float(rng.choice([0.0, 0.5]))
+    positive = bool(seed % 2)
+    coords = np.sort(rng.choice(30, size=20, replace=False))
+    w = np.zeros(30)
+    start = coords[np.argmax(np.abs(b[coords]))]
+    w[start] = 1e-3 * np.sign(b[start]) if not positive else 1e-3
+    out = _solve_on_support(
+        G, b, w, np.array([start]), l1, l2, max_rounds=200, coords=coords, positive=positive
+    )
+    assert out is not None
+    assert np.all(out[np.setdiff1d(np.arange(30), coords)] == 0.0)
+    if positive:
+        assert np.all(out >= 0.0)
+    grad = (b - G @ out - l2 * out)[coords]
+    wc = out[coords]
+    scale = np.abs(b).max()
+    on = wc != 0
+    assert_allclose(grad[on], l1 * np.sign(wc[on]), rtol=1e-8, atol=1e-8 * scale)
+    bound = grad[~on] if positive else np.abs(grad[~on])
+    assert np.all(bound <= l1 * (1 + 1e-8))
