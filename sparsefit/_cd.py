@@ -248,15 +248,18 @@ def enet_coordinate_descent(
             # every violator is in: solving this subproblem accurately usually ends the fit
             ws = candidates
             tol_in = min(_INNER_RATIO * gap, 0.1 * tol_abs)
+        if design.full_gram is None or 4 * ws.size < n_features:
+            G = design.gram(ws)  # (may form the full Gram matrix)
         if design.full_gram is not None and 4 * ws.size >= n_features:
             # the full Gram matrix itself, no block copy; its support factorization persists
             # from one subproblem (and one alpha of a path) to the next
-            G, b, w_in, coords = design.full_gram, Xty, w, ws
+            G, w_in, coords = design.full_gram, w, ws
             system = design.support_system
             if system is None or system.G is not G or system.l2 != l2:
                 system = design.support_system = _SupportSystem(G, l2)
         else:
-            G, b, w_in, coords, system = design.gram(ws), Xty[ws], w[ws], None, None
+            w_in, coords, system = w[ws], None, None
+        b = Xty if coords is not None else Xty[ws]
         w_ws, epochs, q = _gram_cd(
             G,
             b,
@@ -561,16 +564,23 @@ def _solve_on_support(
             if coords is None or not join(G @ w_new):
                 break
             continue
-        # candidates: u, and the breakpoints where a crossing coefficient is exactly zero;
-        # along w_S + t d the smooth part changes by c1 t + c2 t^2 / 2
+        # candidates: u, the breakpoints where a crossing coefficient is exactly zero (along
+        # w_S + t d the smooth part changes by c1 t + c2 t^2 / 2), and u with every crossing
+        # coefficient set to zero (all of them leave at once, where the breakpoints would
+        # let one leave per round)
         d = u - w_S
-        c1 = float((system.matvec(S, w_S) - b[S]) @ d)
+        grad_S = system.matvec(S, w_S) - b[S]
+        c1 = float(grad_S @ d)
         c2 = float(d @ system.matvec(S, d))
         t = np.append(w_S[crossed] / (w_S[crossed] - u[crossed]), 1.0)
         P = w_S[:, None] + d[:, None] * t
         P[crossed, np.arange(crossed.size)] = 0.0
+        step = np.where(np.sign(u) == sign, u, 0.0) - w_S
+        P = np.column_stack([P, w_S + step])
+        smooth = c1 * t + 0.5 * c2 * t * t
+        smooth = np.append(smooth, grad_S @ step + 0.5 * (step @ system.matvec(S, step)))
         norm1 = np.abs(P).sum(axis=0)
-        change = c1 * t + 0.5 * c2 * t * t + l1 * (norm1 - np.abs(w_S).sum())
+        change = smooth + l1 * (norm1 - np.abs(w_S).sum())
         if positive:  # past its breakpoint a coefficient is negative: not a candidate
             change[np.any(P < 0.0, axis=0)] = np.inf
         best = int(np.argmin(change))
