@@ -17,8 +17,9 @@ import contextlib
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import blas
 
-__all__ = ["Design", "center_data"]
+__all__ = ["Design", "center_data", "gram_product"]
 
 #: rows per block when a pass over dense X must centre explicitly
 _CHUNK_ROWS = 4096
@@ -30,6 +31,24 @@ _CHEAP_GRAM_FEATURES = 256
 _MAX_CACHE = 4000
 #: products of at least this many multiply-adds may use every BLAS thread (``Design.parallel``)
 _PARALLEL_FLOPS = 5e7
+
+
+def gram_product(A):
+    """``A^T A`` for a dense 2-D array, by SciPy's symmetric rank-k update (``dsyrk``).
+
+    SciPy's BLAS rather than NumPy's: the solvers' own small calls (and scikit-learn's
+    coordinate descent) run in SciPy's, so a large product finds that library's threads
+    awake instead of competing with them for the cores (measured: NumPy's product of the
+    20640 x 164 California design took 18-24 ms right after a scikit-learn fit, 8 ms alone;
+    ``dsyrk`` took 9 ms in both cases).
+    """
+    if A.flags.c_contiguous:
+        upper = blas.dsyrk(1.0, A.T, trans=0)  # A^T is Fortran-ordered: no copy
+    else:
+        upper = blas.dsyrk(1.0, np.asfortranarray(A), trans=1)
+    G = np.triu(upper)
+    G += np.triu(upper, 1).T
+    return G
 
 
 class Design:
@@ -255,7 +274,7 @@ class Design:
         if self.sqrt_sw is None:
             # a symmetric product of X itself (no copy), corrected by the offsets when that
             # keeps the digits (judged from its own diagonal: no separate pass for the norms)
-            G = self.X.T @ self.X
+            G = gram_product(self.X)
             off = self.x_offset
             if off is None:
                 return G
@@ -264,7 +283,7 @@ class Design:
                 return G
         G = np.zeros((self.n_features, self.n_features))
         for block in self._row_blocks():
-            G += block.T @ block
+            G += gram_product(block)
         return G
 
     def _dense_norms2(self):
