@@ -326,6 +326,36 @@ def test_path_points_certified(l1_ratio, fmt, positive, tol):
         )
 
 
+@pytest.mark.parametrize("positive", [False, True], ids=["signed", "positive"])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5], ids=["lasso", "enet"])
+def test_long_path_on_the_full_gram_certified(l1_ratio, positive):
+    """A path long enough for the support factorization of the full Gram matrix to live
+    through many supports (features joining, a few leaving, the factor's tail refactorized):
+    correlated features, most of them active at the end; every point certified."""
+    rng = np.random.default_rng(seed_of("long-path", l1_ratio, positive))
+    n, p = 300, 120
+    Z = rng.normal(size=(n, p))
+    X = Z + 0.8 * np.roll(Z, 1, axis=1) + rng.uniform(-1, 1, size=p)  # neighbours correlated
+    y = X @ rng.normal(size=p) + rng.normal(size=n)
+    alphas, coefs, gaps = enet_path(
+        X, y, l1_ratio=l1_ratio, alphas=40, eps=1e-4, positive=positive, tol=1e-8
+    )
+    assert np.count_nonzero(coefs[:, -1]) > (30 if positive else 80)
+    for k, alpha in enumerate(alphas):
+        assert_point_certified(
+            X,
+            y,
+            coefs[:, k],
+            alpha,
+            l1_ratio=l1_ratio,
+            sw=None,
+            fit_intercept=False,
+            positive=positive,
+            tol=1e-8,
+            reported_gap=gaps[k],
+        )
+
+
 @pytest.mark.parametrize("alpha_rule", ["min", "1se"])
 @pytest.mark.parametrize("fit_intercept", [True, False], ids=["icpt", "noicpt"])
 @pytest.mark.parametrize("fmt", ["dense", "csc"])
