@@ -502,8 +502,9 @@ def _solve_on_support(
     Each round solves the smooth problem on the current support ``S`` with its signs held
     fixed, ``(G_SS + l2 I) u = b_S - l1 sign_S``. If ``u`` keeps the signs it is the exact
     solution of the problem restricted to ``S``. Otherwise the objective is evaluated at
-    ``u`` and at every point of the segment ``[w_S, u]`` where a coefficient reaches zero;
-    the best one becomes the next starting point (coefficients at zero leave the support).
+    ``u``, at every point of the segment ``[w_S, u]`` where a coefficient reaches zero, and
+    at ``u`` with every sign-changing coefficient set to zero; the best one becomes the next
+    starting point (coefficients at zero leave the support).
 
     With ``coords`` (the working set), a sign-consistent solution is checked against the
     optimality conditions of the other coordinates of ``coords``: the worst violators
