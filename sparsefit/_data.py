@@ -19,10 +19,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
 
-__all__ = ["Design", "center_data", "gram_product"]
+__all__ = ["Design", "center_data", "gram_product", "gram_upper", "symmetrize"]
 
 #: rows per block when a pass over dense X must centre explicitly
 _CHUNK_ROWS = 4096
+#: elements (32 MiB of float64) per block of columns centred explicitly for the kernel
+_CHUNK_ELEMENTS = 4 * 1024 * 1024
 #: largest n_features for which the full Gram matrix may be formed (dense X)
 _MAX_FULL_GRAM = 4000
 #: up to this many features, tall dense data get their full Gram matrix up front
@@ -33,19 +35,33 @@ _MAX_CACHE = 4000
 _PARALLEL_FLOPS = 5e7
 
 
-def gram_product(A):
+def gram_product(A, upper=None):
     """``A^T A`` for a dense 2-D array, by SciPy's symmetric rank-k update (``dsyrk``).
 
-    SciPy's BLAS rather than NumPy's: the solvers' own small calls (and scikit-learn's
-    coordinate descent) run in SciPy's, so a large product finds that library's threads
-    awake instead of competing with them for the cores (measured: NumPy's product of the
-    20640 x 164 California design took 18-24 ms right after a scikit-learn fit, 8 ms alone;
-    ``dsyrk`` took 9 ms in both cases).
+    SciPy's BLAS rather than NumPy's: the solvers' own small calls (and their Cholesky
+    factorizations, and scikit-learn's coordinate descent) run in SciPy's, so a large product
+    finds that library's threads awake instead of competing with them for the cores
+    (measured: NumPy's product of the 20640 x 164 California design took 18-24 ms right
+    after a scikit-learn fit, 8 ms alone; ``dsyrk`` took 9 ms in both cases).
+
+    Over blocks, accumulate ``gram_upper`` and ``symmetrize`` once.
     """
+    return symmetrize(gram_upper(A, upper))
+
+
+def gram_upper(A, upper=None):
+    """The upper triangle of ``A^T A`` (plus ``upper``, accumulated in place when given)."""
     if A.flags.c_contiguous:
-        upper = blas.dsyrk(1.0, A.T, trans=0)  # A^T is Fortran-ordered: no copy
+        a, trans = A.T, 0  # A^T is Fortran-ordered: no copy
     else:
-        upper = blas.dsyrk(1.0, np.asfortranarray(A), trans=1)
+        a, trans = np.asfortranarray(A), 1
+    if upper is None:
+        return blas.dsyrk(1.0, a, trans=trans)
+    return blas.dsyrk(1.0, a, beta=1.0, c=upper, trans=trans, overwrite_c=1)
+
+
+def symmetrize(upper):
+    """The symmetric matrix whose upper triangle is that of ``upper``."""
     G = np.triu(upper)
     G += np.triu(upper, 1).T
     return G
@@ -224,22 +240,22 @@ class Design:
             return K
         if self.sqrt_sw is None and self._offsets_mild():
             # X X^T with a rank-two centring correction: no copy of X
-            K = self.X @ self.X.T
+            K = gram_product(self.X.T)
             if self.x_offset is not None:
                 u = self.X @ self.x_offset
                 K -= np.add.outer(u, u)
                 K += float(self.x_offset @ self.x_offset)
             return K
-        K = np.zeros((n, n))
-        step = max(1, _CHUNK_ROWS * 64 // max(n, 1))
+        upper = None
+        step = max(1, _CHUNK_ELEMENTS // max(n, 1))
         for start in range(0, self.n_features, step):
             C = self.X[:, start : start + step]  # a slice: copied only by the centring
             if self.x_offset is not None:
                 C = C - self.x_offset[start : start + step]
             if self.sqrt_sw is not None:
                 C = C * self.sqrt_sw[:, None]
-            K += C @ C.T
-        return K
+            upper = gram_upper(C.T, upper)
+        return symmetrize(upper)
 
     def _row_blocks(self):
         """Centred, weighted blocks of rows of dense ``Xt`` (bounded extra memory)."""
@@ -281,10 +297,10 @@ class Design:
             G -= self.n_samples * np.outer(off, off)
             if self._offsets_mild(np.diag(G)):
                 return G
-        G = np.zeros((self.n_features, self.n_features))
+        upper = None
         for block in self._row_blocks():
-            G += gram_product(block)
-        return G
+            upper = gram_upper(block, upper)
+        return symmetrize(upper)
 
     def _dense_norms2(self):
         """Column norms in one pass without a copy; columns that cancel are redone exactly."""

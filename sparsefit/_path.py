@@ -11,12 +11,13 @@ Cross-validation folds share their Gram matrices: for dense data the per-fold pr
 ``X_f^T S_f X_f`` are computed once, and the Gram matrix of each training set is their sum
 over the other folds, centred by a rank-one correction (``fold_grams``).
 
-Numeric core: imports NumPy only.
+Numeric core: imports NumPy (and the Gram products of ``_data``) only.
 """
 
 import numpy as np
 
 from ._cd import enet_coordinate_descent
+from ._data import gram_product
 from .penalties import L1, L1L2
 
 __all__ = ["alpha_grid", "fold_grams", "solve_path"]
@@ -150,9 +151,12 @@ def fold_grams(X, folds, sample_weight=None, center=True):
     parts = []
     for _, test in folds:
         Xf = X[test]
-        Xs = Xf if sw is None else Xf * sw[test][:, None]
-        weight = float(len(test)) if sw is None else float(sw[test].sum())
-        parts.append((Xs.T @ Xf, Xs.sum(axis=0), weight))
+        if sw is None:
+            parts.append((gram_product(Xf), Xf.sum(axis=0), float(len(test))))
+        else:
+            s_f = sw[test]
+            G_f = gram_product(Xf * np.sqrt(s_f)[:, None])  # X_f^T S_f X_f (weights >= 0)
+            parts.append((G_f, s_f @ Xf, float(s_f.sum())))
     G_all = sum(part[0] for part in parts)
     u_all = sum(part[1] for part in parts)
     s_all = sum(part[2] for part in parts)
