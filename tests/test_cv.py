@@ -293,6 +293,23 @@ def assert_point_certified(
     return cert
 
 
+def assert_path_certified(X, y, alphas, coefs, gaps, *, l1_ratio, sw, positive, tol):
+    """Every point of a path (no intercept) certified, with the gap it reported."""
+    for k, alpha in enumerate(alphas):
+        assert_point_certified(
+            X,
+            y,
+            coefs[:, k],
+            alpha,
+            l1_ratio=l1_ratio,
+            sw=sw,
+            fit_intercept=False,
+            positive=positive,
+            tol=tol,
+            reported_gap=gaps[k],
+        )
+
+
 @pytest.mark.parametrize("tol", [1e-4, 1e-8])
 @pytest.mark.parametrize("positive", [False, True], ids=["signed", "positive"])
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
@@ -311,19 +328,9 @@ def test_path_points_certified(l1_ratio, fmt, positive, tol):
         sample_weight=sw,
     )
     assert np.count_nonzero(coefs[:, -1]) > 2
-    for k, alpha in enumerate(alphas):
-        assert_point_certified(
-            X,
-            y,
-            coefs[:, k],
-            alpha,
-            l1_ratio=l1_ratio,
-            sw=sw,
-            fit_intercept=False,
-            positive=positive,
-            tol=tol,
-            reported_gap=gaps[k],
-        )
+    assert_path_certified(
+        X, y, alphas, coefs, gaps, l1_ratio=l1_ratio, sw=sw, positive=positive, tol=tol
+    )
 
 
 @pytest.mark.parametrize("positive", [False, True], ids=["signed", "positive"])
@@ -341,19 +348,9 @@ def test_long_path_on_the_full_gram_certified(l1_ratio, positive):
         X, y, l1_ratio=l1_ratio, alphas=40, eps=1e-4, positive=positive, tol=1e-8
     )
     assert np.count_nonzero(coefs[:, -1]) > (30 if positive else 80)
-    for k, alpha in enumerate(alphas):
-        assert_point_certified(
-            X,
-            y,
-            coefs[:, k],
-            alpha,
-            l1_ratio=l1_ratio,
-            sw=None,
-            fit_intercept=False,
-            positive=positive,
-            tol=1e-8,
-            reported_gap=gaps[k],
-        )
+    assert_path_certified(
+        X, y, alphas, coefs, gaps, l1_ratio=l1_ratio, sw=None, positive=positive, tol=1e-8
+    )
 
 
 @pytest.mark.parametrize("alpha_rule", ["min", "1se"])
