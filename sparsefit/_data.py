@@ -35,7 +35,7 @@ _MAX_CACHE = 4000
 _PARALLEL_FLOPS = 5e7
 
 
-def gram_product(A, upper=None):
+def gram_product(A):
     """``A^T A`` for a dense 2-D array, by SciPy's symmetric rank-k update (``dsyrk``).
 
     SciPy's BLAS rather than NumPy's: the solvers' own small calls (and their Cholesky
@@ -46,7 +46,7 @@ def gram_product(A, upper=None):
 
     Over blocks, accumulate ``gram_upper`` and ``symmetrize`` once.
     """
-    return symmetrize(gram_upper(A, upper))
+    return symmetrize(gram_upper(A))
 
 
 def gram_upper(A, upper=None):
