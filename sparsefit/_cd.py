@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import blas, lapack
 
-from ._objective import duality_gap, gram_summaries_reliable, primal_objective
+from ._objective import duality_gap, primal_objective
 from .penalties import soft_threshold
 
 __all__ = ["CDResult", "enet_coordinate_descent"]
@@ -75,10 +75,76 @@ _SCHUR_MAX_RATIO = 1e4
 _TAIL_PER_REMOVED = 8
 #: right-hand sides up to which two BLAS-2 triangular solves each beat LAPACK's ``dpotrs``
 _TRSV_COLUMNS = 4
+#: refinement steps of a solve through a jittered (singular) factorization
+_REFINE_STEPS = 3
 #: the fit stops early after this many outer iterations without halving the gap
 _STALL_ITERATIONS = 10
 #: rounding error of a length-n dot product, relative to sqrt(n) |x| |R| (see ``duality_gap``)
 _ROUNDING = 4.0 * np.finfo(np.float64).eps
+
+
+#: summaries computed through a Gram matrix certify only while their probable rounding error
+#: is below this fraction of the tolerance (else: an explicit residual)
+_RELIABLE = 0.01
+#: a stalled fit polishes with explicit residuals (``_residual_cd``) once its gap is within
+#: this factor of the rounding level of Gram-based summaries (farther away, the stall is
+#: the optimization's, and the exact finish on the Gram matrix is the better tool)
+_POLISH_RANGE = 1e3
+#: most entries (256 MB of float64) of the centred working-set columns of a residual
+#: subproblem (``_residual_cd``); beyond, the subproblem stays on its Gram matrix
+_MAX_RESIDUAL_ENTRIES = 2**25
+#: a verified gap recomputes every entry of ``Xt^T R`` from centred columns (by blocks) up to
+#: this size of X (a pass of dense products); beyond, only the entries near the constraint
+_VERIFY_ALL_ENTRIES = 1e8
+
+
+class _GramError:
+    """Probable rounding errors of the gap's summaries, from a design's error scales.
+
+    With ``c`` the design's ``error_scale`` (``Design.error_scale``), a product ``Xt^T v``
+    is accurate to about ``gamma c_j |v|`` and a Gram entry to ``gamma c_j c_k``, where
+    ``gamma = 4 eps sqrt(n_samples)``. Summaries through the Gram matrix at ``w`` then have
+    errors ``gamma (c.|w|)(c.|w| + 2 |yt|)`` in ``R^T R`` (plus the rounding of
+    ``yty - 2 b.w + w.G w`` itself) and ``gamma c_j (|yt| + c.|w|)`` in ``(Xt^T R)_j``; the
+    gap moves by about ``|w|_1`` times the error of the dual norm.
+    """
+
+    def __init__(self, design, error_scale, yty):
+        self.scale = error_scale
+        self.top = float(error_scale.max()) if error_scale.size else 0.0
+        self.gamma = _ROUNDING * np.sqrt(design.n_samples)
+        self.yty = yty
+        self.yt_norm = float(np.sqrt(yty))
+        self.n_features = design.n_features
+
+    def __call__(self, w, bw, wGw):
+        """Probable error of the gap computed from Gram summaries (``b.w``, ``w.G w``)."""
+        cw = float(self.scale @ np.abs(w))
+        rtr = _ROUNDING * self.n_features * (self.yty + 2.0 * abs(bw) + abs(wGw))
+        rtr += self.gamma * cw * (cw + 2.0 * self.yt_norm)
+        xtr = self.gamma * self.top * (self.yt_norm + cw)
+        return 0.5 * rtr + float(np.abs(w).sum()) * xtr
+
+    def entry(self, w, RtR):
+        """Probable error of the entries of ``Xt^T R`` computed from products with the data
+        at ``w``: ``R`` is accurate to about ``4 eps c.|w|``, the entry ``j`` to ``c_j`` times
+        that plus ``gamma c_j |R|``."""
+        dR = _ROUNDING * float(self.scale @ np.abs(w))
+        return self.top * (self.gamma * np.sqrt(max(RtR, 0.0)) + dR), dR
+
+    def objective(self, w, RtR, value):
+        """Probable error of the objective ``value`` at ``w`` computed from the data."""
+        _, dR = self.entry(w, RtR)
+        return _ROUNDING * (self.yty + abs(value)) + (np.sqrt(max(RtR, 0.0)) + dR) * dR
+
+    def explicit(self, w, XtR, RtR, l1, l2):
+        """Probable error of the gap computed from products with the data at ``w``."""
+        entry, dR = self.entry(w, RtR)
+        R_norm = np.sqrt(max(RtR, 0.0))
+        error = float(np.abs(w).sum()) * entry + 3.0 * (R_norm + self.yt_norm) * dR
+        if l1 == 0 and l2 > 0:  # formulation B: ||Xt^T R||^2 / (2 l2)
+            error += float(np.linalg.norm(XtR)) * entry * np.sqrt(self.n_features) / l2
+        return error
 
 
 @dataclass
@@ -156,7 +222,6 @@ def enet_coordinate_descent(
     if design.full_gram is None and design.gram_is_cheap:
         design.precompute_gram()
     norms2 = design.col_norms2
-    max_norm2 = float(norms2.max()) if norms2.size else 0.0
     valid = norms2 > 0.0
     n_valid = int(valid.sum())
     inv_norms = np.zeros(n_features)
@@ -175,6 +240,9 @@ def enet_coordinate_descent(
     if summaries0 is not None and not (w0 is not None and np.array_equal(w, w0)):
         summaries0 = None  # they describe a point that was changed above
 
+    error_scale = design.error_scale
+    gram_error = _GramError(design, error_scale, yty)
+
     def summaries(w, exact=False, Gw=None):
         S = np.flatnonzero(w)
         if design.full_gram is not None and not exact:
@@ -189,7 +257,7 @@ def enet_coordinate_descent(
             wGw = float(wS @ GwS[S])
             RtR = yty - 2.0 * bw + wGw
             Rty = yty - bw
-            if not gram_summaries_reliable(yty, bw, wGw, n_features, tol_abs):
+            if gram_error(w, bw, wGw) > _RELIABLE * tol_abs:
                 return summaries(w, exact=True)
             return XtR, RtR, Rty
         R = yt - design.matvec(w[S], S)
@@ -199,23 +267,56 @@ def enet_coordinate_descent(
         XtR, RtR, Rty = summaries(w, Gw=Gw) if known is None else known
         # rounding error of Xt^T R, but never more than a tenth of l1: beyond that the gap
         # is left to fail (and the fit to warn) rather than certify a different problem
-        slack = min(_ROUNDING * np.sqrt(design.n_samples * max_norm2 * max(RtR, 0.0)), 0.1 * l1)
-        gap = duality_gap(XtR, RtR, Rty, w, l1, l2, positive, slack)
-        return gap, (XtR, RtR, Rty), slack
+        return duality_gap(XtR, RtR, Rty, w, l1, l2, positive), (XtR, RtR, Rty)
+
+    def verified(w, evaluation):
+        """The evaluation redone from explicitly centred columns where the rounding of the
+        products could decide the stopping rule (large offsets, tight tolerances): the
+        residual from the support's columns, and ``Xt^T R`` for the support and for every
+        feature whose dual constraint the rounding could make active."""
+        gap, (XtR, RtR, _) = evaluation
+        error = gram_error.explicit(w, XtR, RtR, l1, l2)
+        if error <= _RELIABLE * tol_abs or gap > tol_abs + error:
+            return evaluation  # accurate enough, or above the tolerance whatever the rounding
+        S = np.flatnonzero(w)
+        R = yt - design.centred_matvec(w[S], S)
+        if l1 > 0 and design.n_samples * n_features > _VERIFY_ALL_ENTRIES:
+            margin = 2.0 * gram_error.entry(w, RtR)[0]
+            J = np.union1d(S, np.flatnonzero(np.abs(XtR - l2 * w) >= l1 - margin))
+        else:  # every entry (formulation B: they all count)
+            J = np.arange(n_features)
+        XtR = XtR.copy()
+        XtR[J] = design.centred_rmatvec(R, J)
+        return evaluate(w, (XtR, float(R @ R), float(R @ yt)))
 
     n_iter = 0
     n_epochs = 0
     best_gap, stalled = np.inf, 0
+    best = None  # (objective, w, evaluation) of the best point seen: never returned worse
+    careful = False  # set once a subproblem raised the objective: plain coordinate descent
     ws_min = 0
     prev_ws_size = _P0
     prev_gap = np.inf
     gap = np.inf
     Gw = None  # G @ w from the last subproblem on the full Gram matrix
     for n_iter in range(1, max_iter + 1):
-        gap, state, slack = evaluate(w, summaries0 if n_iter == 1 else None, Gw)
+        evaluation = evaluate(w, summaries0 if n_iter == 1 else None, Gw)
+        value = primal_objective(evaluation[1][1], w, l1, l2)
+        noise = gram_error.objective(w, evaluation[1][1], value)
+        if best is not None and value > best[0] + best[3] + noise:
+            # the last subproblem raised the objective (rounding in a nearly singular
+            # system): back to the best point, and no more extrapolation or exact finish
+            value, w, evaluation, noise = best[0], best[1].copy(), best[2], best[3]
+            careful, Gw = True, None
+        if best is None or value <= best[0]:
+            best = (value, w.copy(), evaluation, noise)
+        gap, state = evaluation
         XtR = state[0]
-        if gap <= tol_abs and (n_iter >= min_iter or gap <= 0.0):
-            break
+        if n_iter >= min_iter or gap <= 0.0:
+            gap, state = evaluation = verified(w, evaluation)
+            XtR = state[0]
+            if gap <= tol_abs:
+                break
         # rounding can keep the gap above tol (extreme conditioning): stop when it has not
         # improved for a while rather than spend the whole budget
         if gap <= 0.5 * best_gap:
@@ -248,6 +349,24 @@ def enet_coordinate_descent(
             # every violator is in: solving this subproblem accurately usually ends the fit
             ws = candidates
             tol_in = min(_INNER_RATIO * gap, 0.1 * tol_abs)
+        bw = yty - state[2]
+        floor = gram_error(w, bw, state[1] - yty + 2.0 * bw) if stalled else 0.0
+        if (
+            _RELIABLE * tol_in < floor
+            and gap < _POLISH_RANGE * floor
+            and design.n_samples * ws.size <= _MAX_RESIDUAL_ENTRIES
+        ):
+            # no progress, the gap near the rounding level of Gram-based summaries and the
+            # tolerance below it (a tolerance near the limits of double precision, or products
+            # that lose digits to large offsets): coordinate descent on the working set's
+            # explicitly centred columns and residual polishes the last digits
+            w_ws, epochs = _residual_cd(
+                design.centred_columns(ws), yt, w[ws], l1, l2, positive, tol_in, rng
+            )
+            n_epochs += epochs
+            w[ws] = w_ws
+            Gw = None
+            continue
         if design.full_gram is None or 4 * ws.size < n_features:
             G = design.gram(ws)  # (may form the full Gram matrix)
         if design.full_gram is not None and 4 * ws.size >= n_features:
@@ -270,32 +389,96 @@ def enet_coordinate_descent(
             positive,
             tol_in,
             rng,
-            slack=slack,
             finish_first=warm and n_epochs == 0,
             coords=coords,
             system=system,
+            careful=careful,
         )
         n_epochs += epochs
         w[ws] = w_ws
         Gw = q if coords is not None else None
     else:
-        # max_iter subproblems solved without a certificate yet: certify the last iterate
-        gap, state, _ = evaluate(w)
+        # max_iter subproblems solved without a certificate yet: certify the last iterate,
+        # unless it is worse than the best one seen
+        gap, state = evaluate(w)
+        if primal_objective(state[1], w, l1, l2) > best[0]:
+            w, (gap, state) = best[1], best[2]
     return CDResult(
         w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=n_epochs, summaries=state
     )
 
 
-def _subproblem_gap(b, q, w, yty, l1, l2, positive, slack=0.0):
+def _residual_cd(C, yt, w, l1, l2, positive, tol_in, rng=None):
+    """Coordinate descent on the columns ``C`` (dense, centred) with an explicit residual.
+
+    scikit-learn's algorithm on a working set: each update costs two passes over a column
+    (``O(n_samples)``), but every quantity comes from the data rather than from a Gram
+    matrix, so the subproblem's gap can certify tolerances below the Gram matrix's rounding
+    level. Returns the new ``w`` and the number of epochs.
+    """
+    k = C.shape[1]
+    C = np.asfortranarray(C)
+    w = np.array(w, dtype=np.float64)
+    R = yt - C @ w
+    norms2 = np.einsum("ij,ij->j", C, C)
+    cols = [C[:, i] for i in range(k)]
+    inv = [1.0 / v if v > 0 else 0.0 for v in norms2.tolist()]
+    thr = [l1 * v for v in inv]
+    den = [1.0 + l2 * v for v in inv]
+    wl = w.tolist()
+    ddot, daxpy = blas.ddot, blas.daxpy
+    epoch = 0
+    for epoch in range(1, _MAX_EPOCHS + 1):
+        order = range(k) if rng is None else rng.permutation(k).tolist()
+        for i in order:
+            if not inv[i]:
+                continue  # a zero column never moves from zero
+            wi = wl[i]
+            z = wi + ddot(cols[i], R) * inv[i]
+            new = (max(z - thr[i], 0.0) if positive else soft_threshold(z, thr[i])) / den[i]
+            if new != wi:
+                daxpy(cols[i], R, a=wi - new)
+                wl[i] = new
+        w = np.array(wl)
+        gap = duality_gap(C.T @ R, float(R @ R), float(R @ yt), w, l1, l2, positive)
+        if gap <= tol_in:
+            break
+    return w, epoch
+
+
+def _subproblem_gap(b, q, w, yty, l1, l2, positive):
     """Duality gap of the working-set problem from its Gram summaries (``q = G w``)."""
     bw = float(b @ w)
     RtR = yty - 2.0 * bw + float(w @ q)
-    return duality_gap(b - q, RtR, yty - bw, w, l1, l2, positive, slack)
+    return duality_gap(b - q, RtR, yty - bw, w, l1, l2, positive)
 
 
 def _subproblem_primal(b, q, w, yty, l1, l2):
     """Objective of the working-set problem (``q = G w``), including the constant."""
     return primal_objective(yty - 2.0 * float(b @ w) + float(w @ q), w, l1, l2)
+
+
+def _gram_objective_error(b, root_diag, w, yty):
+    """Probable rounding error of ``_subproblem_primal`` at ``w`` (``root_diag``: square
+    roots of the diagonal of ``G``).
+
+    ``w^T G w`` is a sum of ``k^2`` terms each at most ``|w_i| |w_j| sqrt(G_ii G_jj)`` (``G``
+    is positive semi-definite); their sum can cancel to nothing (``w`` along a near-null
+    direction of a singular block, as when ``k`` exceeds ``n_samples``) while the rounding
+    error stays of order ``eps sqrt(k) (sum_i |w_i| sqrt(G_ii))^2`` (``sqrt(k)``: rounding
+    errors of a blocked sum add up like a random walk; the worst case, ``k``, would refuse
+    genuine progress at tight tolerances). An objective decrease below this bound is
+    rounding noise, not progress.
+    """
+    scaled = float(np.abs(w) @ root_diag)
+    terms = yty + 2.0 * float(np.abs(b) @ np.abs(w)) + scaled * scaled
+    return _ROUNDING * np.sqrt(w.size) * terms
+
+
+def _penalty_value(w, l1, l2):
+    """``l1 ||w||_1 + l2/2 ||w||^2``: a lower bound on the objective at ``w`` that needs no
+    product with ``G`` (the data-fit term is a non-negative square)."""
+    return l1 * float(np.abs(w).sum()) + 0.5 * l2 * float(w @ w)
 
 
 def _gram_cd(
@@ -309,10 +492,10 @@ def _gram_cd(
     tol_in,
     rng=None,
     max_epochs=_MAX_EPOCHS,
-    slack=0.0,
     finish_first=False,
     coords=None,
     system=None,
+    careful=False,
 ):
     """Coordinate descent on ``1/2 w^T G w - b^T w + l1 |w|_1 + l2/2 |w|^2`` (+ const).
 
@@ -324,9 +507,10 @@ def _gram_cd(
     (``_solve_on_support``, on the factorization ``system`` when one is passed in to be
     kept). Both are accepted only if they lower the objective. With ``finish_first`` (a warm
     start, e.g. the previous ``alpha`` of a path, whose support and signs are usually nearly
-    right), the search is tried before the first epoch. Returns the new ``w[coords]``, the
-    number of epochs run and ``G[:, coords] @ w[coords]`` (None when it was accumulated by
-    coordinate updates rather than computed).
+    right), the search is tried before the first epoch. With ``careful``, neither is tried
+    (plain coordinate descent: every update lowers the objective). Returns the new
+    ``w[coords]``, the number of epochs run and ``G[:, coords] @ w[coords]`` (None when it
+    was accumulated by coordinate updates rather than computed).
     """
     m = b.shape[0]
     whole = coords is None
@@ -346,12 +530,23 @@ def _gram_cd(
         return G @ v
 
     def gap_of(wc, q):
-        return _subproblem_gap(bc, q[coords], wc, yty, l1, l2, positive, slack)
+        return _subproblem_gap(bc, q[coords], wc, yty, l1, l2, positive)
+
+    root_diag = np.sqrt(np.maximum(G[coords, coords], 0.0))
 
     def primal_of(wc, q):
-        return _subproblem_primal(bc, q[coords], wc, yty, l1, l2)
+        """The objective at ``wc`` and its probable rounding error."""
+        value = _subproblem_primal(bc, q[coords], wc, yty, l1, l2)
+        return value, _gram_objective_error(bc, root_diag, wc, yty)
 
-    def finish(wc):
+    def lower(new, wc_new, old):
+        """Whether the objective ``new`` (at ``wc_new``) is lower than ``old``, beyond the
+        rounding error of both (and, exactly, its penalty part alone is not above ``old``)."""
+        if _penalty_value(wc_new, l1, l2) > old[0] + old[1]:
+            return False
+        return new[0] + new[1] + old[1] < old[0]
+
+    def finish(wc, ceiling):
         """The feature-sign search from the support and signs of ``wc`` (None: no gain)."""
         full = np.zeros(m)
         full[coords] = wc
@@ -365,7 +560,7 @@ def _gram_cd(
             system=system,
             coords=coords,
             positive=positive,
-            slack=slack,
+            ceiling=ceiling,
         )
         return None if out is None else out[coords]
 
@@ -374,14 +569,15 @@ def _gram_cd(
     history = []
     last_tried = prev_signature = None
     support = np.flatnonzero(w)
-    if finish_first and support.size:
+    if finish_first and support.size and not careful:
         cost = system.cost(coords[support])
         if _finish_pays(k, m, cost, _TYPICAL_EPOCHS):
             last_tried = (support.tobytes(), np.signbit(w[support]).tobytes())
-            w_new = finish(w)
+            current = primal_of(w, q)
+            w_new = finish(w, sum(current))
             if w_new is not None:
                 q_new = prod(w_new)
-                if primal_of(w_new, q_new) < primal_of(w, q):
+                if lower(primal_of(w_new, q_new), w_new, current):
                     w, q, wl = w_new, q_new, w_new.tolist()
                     # often already optimal for the whole working set: no epoch needed
                     if gap_of(w, q) <= tol_in:
@@ -422,6 +618,8 @@ def _gram_cd(
         else:
             epochs_left = np.inf
         prev_gap = gap
+        if careful:
+            continue
         candidates = []
         history.append(w)
         if len(history) == _ANDERSON_K + 1:
@@ -431,22 +629,24 @@ def _gram_cd(
         support = np.flatnonzero(w)
         signature = (support.tobytes(), np.signbit(w[support]).tobytes())
         stable = signature == prev_signature and signature != last_tried
+        best = None
         if (
             stable
             and support.size
             and _finish_pays(k, m, system.cost(coords[support]), epochs_left)
         ):
             last_tried = signature
-            candidates.append(finish(w))
+            best = primal_of(w, q)
+            candidates.append(finish(w, sum(best)))
         prev_signature = signature
         candidates = [c for c in candidates if c is not None]
         if candidates:
-            best = primal_of(w, q)
+            best = primal_of(w, q) if best is None else best
             accepted = False
             for w_new in candidates:
                 q_new = prod(w_new)
                 value = primal_of(w_new, q_new)
-                if value < best:
+                if lower(value, w_new, best):
                     best, w, q, accepted = value, w_new, q_new, True
                     fresh = True
             if accepted:
@@ -495,7 +695,7 @@ def _solve_on_support(
     system=None,
     coords=None,
     positive=False,
-    slack=0.0,
+    ceiling=np.inf,
 ):
     """Exact finish by feature-sign search, starting from the support and signs of ``w``.
 
@@ -508,11 +708,17 @@ def _solve_on_support(
 
     With ``coords`` (the working set), a sign-consistent solution is checked against the
     optimality conditions of the other coordinates of ``coords``: the worst violators
-    (``|b_j - (G w)_j| > l1 + slack``; one-sided when ``positive``) join the support with the
+    (``|b_j - (G w)_j| > l1``; one-sided when ``positive``) join the support with the
     sign of their gradient and the search goes on, so that it ends on the exact solution of
     the whole working-set problem. Several violators may join at once; if that round cannot
     lower the objective, only the worst one joins (one always can). Without ``coords`` the
     supports only shrink.
+
+    ``ceiling`` is the objective at ``w`` (with its rounding error): a point whose penalty
+    alone exceeds what the objective has come down to cannot be better, whatever the
+    (rounded) data-fit term says. Such points arise from nearly singular systems (supports
+    larger than ``n_samples``, duplicated columns), whose solution runs off along a
+    near-null direction; they are never taken.
 
     Every round lowers the objective by more than its rounding error, so the search ends; it
     stops after ``max_rounds`` rounds (default: ``_NEWTON_ROUNDS``, twice that with
@@ -537,7 +743,7 @@ def _solve_on_support(
         grad = (b - Gw)[coords]
         if l2:
             grad -= l2 * w_new[coords]
-        excess = (grad if positive else np.abs(grad)) - (l1 + slack)
+        excess = (grad if positive else np.abs(grad)) - l1
         excess[w_new[coords] != 0.0] = 0.0
         violators = np.flatnonzero(excess > 0.0)
         if violators.size == 0:
@@ -552,6 +758,9 @@ def _solve_on_support(
         joined = violators.size
         return True
 
+    def penalty(P):  # l1 |P|_1 + l2/2 |P|^2 of each column
+        return l1 * np.abs(P).sum(axis=0) + 0.5 * l2 * (P * P).sum(axis=0)
+
     for _ in range(max_rounds):
         w_S = w_new[S]
         u = system.solve(S, b[S] - l1 * sign) if S.size else np.zeros(0)
@@ -559,8 +768,21 @@ def _solve_on_support(
             break
         crossed = np.flatnonzero(np.sign(u) != sign)
         if crossed.size == 0:
+            if penalty(u[:, None])[0] > ceiling:
+                break  # rounding, or a near-null direction: not the solution
+            # (the objective at u is not above the one at w_S: the caller checks it)
             w_new[S] = u
             improved = improved or joined > 0 or not np.array_equal(u, w_S)
+            step = _null_step(system, S, u, sign, b[S], l1)
+            if step is not None:
+                # a singular system (more features than its rank): u is one of many points
+                # with this fit; the null direction that lowers the l1 norm drops one
+                P, change = step
+                w_new[S] = P
+                ceiling += change
+                keep = P != 0.0
+                S, sign, joined = S[keep], sign[keep], 0
+                continue
             # done, unless other coordinates of the working set violate optimality
             if coords is None or not join(G @ w_new):
                 break
@@ -573,21 +795,31 @@ def _solve_on_support(
         grad_S = system.matvec(S, w_S) - b[S]
         c1 = float(grad_S @ d)
         c2 = float(d @ system.matvec(S, d))
-        t = np.append(w_S[crossed] / (w_S[crossed] - u[crossed]), 1.0)
+        # a crossing coefficient reaches zero at t = w / (w - u); both are zero for a feature
+        # that just joined and whose solution is exactly zero: it is zero at u itself (t = 1)
+        num, den = w_S[crossed], w_S[crossed] - u[crossed]
+        t = np.append(np.divide(num, den, out=np.ones_like(num), where=den != 0.0), 1.0)
         P = w_S[:, None] + d[:, None] * t
         P[crossed, np.arange(crossed.size)] = 0.0
         step = np.where(np.sign(u) == sign, u, 0.0) - w_S
         P = np.column_stack([P, w_S + step])
         smooth = c1 * t + 0.5 * c2 * t * t
-        smooth = np.append(smooth, grad_S @ step + 0.5 * (step @ system.matvec(S, step)))
+        c2_step = float(step @ system.matvec(S, step))
+        smooth = np.append(smooth, grad_S @ step + 0.5 * c2_step)
         norm1 = np.abs(P).sum(axis=0)
         change = smooth + l1 * (norm1 - np.abs(w_S).sum())
         if positive:  # past its breakpoint a coefficient is negative: not a candidate
             change[np.any(P < 0.0, axis=0)] = np.inf
+        change[penalty(P) > ceiling] = np.inf  # cannot be better than w_S
+        # a decrease at the level of its own rounding error would let the search cycle: the
+        # error of c1 t + c2 t^2 / 2 (c2 a sum of |S|^2 terms that may cancel) and of the norms
+        root = np.sqrt(np.maximum(system.diag(S), 0.0))
+        spread = np.append(float(np.abs(d) @ root) ** 2 * t * t, float(np.abs(step) @ root) ** 2)
+        scale = np.append(abs(c1) * t + 0.5 * abs(c2) * t * t, abs(c1) + abs(c2_step))
+        noise = 64.0 * eps * (scale + np.sqrt(S.size) * spread + l1 * (norm1 + np.abs(w_S).sum()))
+        change[~(change < -noise)] = np.inf
         best = int(np.argmin(change))
-        # a decrease at the level of its own rounding error would let the search cycle
-        noise = 64.0 * eps * (abs(c1) + abs(c2) + l1 * (norm1[best] + np.abs(w_S).sum()))
-        if not change[best] < -noise:
+        if not np.isfinite(change[best]):
             if joined > 1:
                 # several joined at once and no step lowers the objective: the worst alone
                 S, sign, j, s_j = fallback
@@ -597,10 +829,49 @@ def _solve_on_support(
             break
         joined = 0
         w_new[S] = P[:, best]
+        ceiling += change[best]
         improved = True
         keep = P[:, best] != 0.0
         S, sign = S[keep], np.sign(P[keep, best])
     return w_new if improved else None
+
+
+def _null_step(system, S, w_S, sign, b_S, l1):
+    """From ``w_S`` along the near-null direction of a singular support system that lowers
+    ``l1 |w|_1`` most, to the first coefficient that reaches zero: ``(point, objective
+    change)``, or None (a regular system, no decrease beyond rounding).
+
+    ``(A + jitter I)^{-1} sign`` is dominated by the null space of ``A = G_SS + l2 I`` (inverse
+    iteration), where the data fit does not change; along ``d = -(A + jitter I)^{-1} sign``
+    the l1 term decreases at rate ``l1 sign.d < 0`` until a coefficient reaches zero.
+    """
+    z = system.null_direction(S, sign)
+    if z is None:
+        return None
+    d = -z
+    shrinking = np.flatnonzero(w_S * d < 0.0)
+    if shrinking.size == 0:
+        return None
+    ratios = -w_S[shrinking] / d[shrinking]
+    first = int(np.argmin(ratios))
+    t = float(ratios[first])
+    P = w_S + t * d
+    P[shrinking[first]] = 0.0
+    grad = system.matvec(S, w_S) - b_S
+    quad = float(d @ system.matvec(S, d))
+    change = t * float(grad @ d) + 0.5 * t * t * quad + l1 * (np.abs(P).sum() - np.abs(w_S).sum())
+    root = np.sqrt(np.maximum(system.diag(S), 0.0))
+    eps = np.finfo(np.float64).eps
+    noise = (
+        64.0
+        * eps
+        * (
+            t * abs(float(grad @ d))
+            + t * t * (abs(quad) + np.sqrt(S.size) * float(np.abs(d) @ root) ** 2)
+            + l1 * (np.abs(P).sum() + np.abs(w_S).sum())
+        )
+    )
+    return (P, change) if change < -noise else None
 
 
 class _SupportSystem:
@@ -632,6 +903,8 @@ class _SupportSystem:
         self.base = np.zeros(0, dtype=np.intp)
         self.buf = np.zeros((0, 0), order="F")
         self.exact = False
+        #: the last factorization needed a jitter: the block ``S`` is (numerically) singular
+        self.jittered = False
 
     def _block(self, a, b):
         return self.G[np.ix_(a, b)]
@@ -659,6 +932,7 @@ class _SupportSystem:
         # checking wrappers would cost more than the factorization
         factor, info = lapack.dpotrf(A, lower=False, clean=False)
         exact = info == 0
+        self.jittered = not exact
         if not exact:
             # (numerically) singular block, e.g. collinear columns: a tiny ridge still gives a
             # descent direction, and the caller keeps the result only if the objective decreases
@@ -780,7 +1054,28 @@ class _SupportSystem:
                 return None
             x = x - Z @ lam
         u = x[pos_S]
+        if not self.exact:  # ill-conditioned or singular block (then factorized afresh)
+            u = self._refine(S, r, u)
         return u if np.all(np.isfinite(u)) else None
+
+    def _refine(self, S, r, u):
+        """Iterative refinement of a solution through the factor of an ill-conditioned or
+        singular block (``S`` factorized afresh): ``u += F^{-1} (r - A u)``.
+
+        For an ill-conditioned block it recovers the digits that the factorization lost. For
+        a jittered one (``F = A + jitter I``) the error on the range of ``A`` shrinks by
+        ``jitter / lambda`` per step (``lambda`` the smallest non-zero eigenvalue), so the
+        stationarity residual ``jitter * u`` the jitter left is removed; a component of ``r``
+        in the null space grows along it (the problem is unbounded there with these signs,
+        and the feature-sign search's breakpoints take over)."""
+        rhs = np.zeros((self.buf.shape[0], 1), order="F")
+        for _ in range(_REFINE_STEPS):
+            rhs[: S.size, 0] = r - self.matvec(S, u)
+            delta = self._potrs(rhs)
+            if delta is None:
+                break
+            u = u + delta[: S.size, 0]
+        return u
 
     def _trsm(self, rhs):
         """``R^{-T} rhs`` with the whole buffer (None if LAPACK reports an error)."""
@@ -804,6 +1099,24 @@ class _SupportSystem:
             return out
         X, info = lapack.dpotrs(self.buf, rhs, lower=False)
         return X if info == 0 else None
+
+    def null_direction(self, S, r):
+        """``(A + jitter I)^{-1} r`` on ``S`` (scaled to unit max norm) when ``S`` is the
+        jittered factorization of a singular block, else None."""
+        if not self.jittered or not np.array_equal(self.base, S):
+            return None
+        rhs = np.zeros((self.buf.shape[0], 1), order="F")
+        rhs[: S.size, 0] = r
+        z = self._potrs(rhs)
+        if z is None:
+            return None
+        z = z[: S.size, 0]
+        top = float(np.abs(z).max()) if z.size else 0.0
+        return z / top if top > 0 and np.isfinite(top) else None
+
+    def diag(self, S):
+        """The diagonal of ``G_SS + l2 I``."""
+        return self.G[S, S] + self.l2
 
     def matvec(self, S, v):
         """``(G_SS + l2 I) v``."""

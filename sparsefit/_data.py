@@ -23,6 +23,11 @@ __all__ = ["Design", "center_data", "gram_product", "gram_upper", "symmetrize"]
 
 #: rows per block when a pass over dense X must centre explicitly
 _CHUNK_ROWS = 4096
+#: dense column means are refined by a second pass when one exceeds this many times the
+#: deviations from it of the first ``_MEAN_SAMPLE_ROWS`` rows (a one-pass mean loses
+#: about ``log10(mean / spread)`` digits of the centred column)
+_MEAN_SPREAD_RATIO = 1e3
+_MEAN_SAMPLE_ROWS = 8
 #: elements (32 MiB of float64) per block of columns centred explicitly for the kernel
 _CHUNK_ELEMENTS = 4 * 1024 * 1024
 #: largest n_features for which the full Gram matrix may be formed (dense X)
@@ -94,6 +99,8 @@ class Design:
             self.x_offset = np.asarray(x_offset, dtype=np.float64)
         self.sqrt_sw = None if sqrt_sw is None else np.asarray(sqrt_sw, dtype=np.float64)
         self._norms2 = None
+        self._error_scale = None
+        self._centre_rows = None
         self.full_gram = None
         #: the coordinate-descent solver's support factorization of ``full_gram``, kept here
         #: from one subproblem (and one alpha of a path) to the next
@@ -106,8 +113,27 @@ class Design:
         self.parallel = contextlib.nullcontext
 
     # -- products ---------------------------------------------------------------------------
+    @property
+    def centres_rows(self):
+        """Whether products centre dense X explicitly, by blocks of rows: when its offsets are
+        not mild (``_offsets_mild``), correcting products of uncentred X by the offsets would
+        lose digits to cancellation. Otherwise X itself is multiplied (no copy)."""
+        if self._centre_rows is None:
+            self._centre_rows = (
+                not self.sparse and self.x_offset is not None and not self._offsets_mild()
+            )
+        return self._centre_rows
+
     def matvec(self, w, idx=None):
         """``Xt[:, idx] @ w`` (all columns when ``idx`` is None)."""
+        if self.centres_rows:
+            if idx is not None and 4 * len(idx) <= self.n_features:
+                return self.columns(idx) @ w
+            if idx is not None:
+                w_full = np.zeros(self.n_features)
+                w_full[idx] = w
+                w = w_full
+            return np.concatenate([block @ w for block in self._row_blocks()])
         if idx is not None and (self.sparse or 4 * len(idx) > self.n_features):
             # a full product beats gathering columns (always for sparse: O(nnz) either way)
             w_full = np.zeros(self.n_features)
@@ -129,6 +155,13 @@ class Design:
 
     def rmatvec(self, v):
         """``Xt^T @ v`` for a vector (or a 2-D block of columns) ``v``."""
+        if self.centres_rows:
+            out = 0.0
+            for start, block in zip(
+                range(0, self.n_samples, _CHUNK_ROWS), self._row_blocks(), strict=True
+            ):
+                out = out + block.T @ v[start : start + _CHUNK_ROWS]
+            return np.asarray(out)
         if self.sqrt_sw is not None:
             v = (self.sqrt_sw * v.T).T
         out = np.asarray(self.X.T @ v)
@@ -151,6 +184,57 @@ class Design:
         if self.sqrt_sw is not None:
             Xi *= self.sqrt_sw[:, None]
         return Xi
+
+    def centred_columns(self, idx):
+        """Columns ``idx`` of ``Xt``, dense and explicitly centred (a copy; for sparse X, of
+        these columns only): their products carry no offset correction."""
+        if not self.sparse:
+            return self.columns(idx)
+        idx = np.asarray(idx, dtype=np.intp)
+        Xi = self.X[:, idx].toarray()
+        if self.x_offset is not None:  # centred before weighting, as dense columns
+            Xi -= self.x_offset[idx]
+        if self.sqrt_sw is not None:
+            Xi *= self.sqrt_sw[:, None]
+        return Xi
+
+    def centred_rmatvec(self, v, idx):
+        """``Xt[:, idx]^T v`` from explicitly centred columns, by blocks (bounded memory)."""
+        idx = np.asarray(idx, dtype=np.intp)
+        out = np.empty(idx.size)
+        step = max(1, _CHUNK_ELEMENTS // max(self.n_samples, 1))
+        for start in range(0, idx.size, step):
+            out[start : start + step] = self.centred_columns(idx[start : start + step]).T @ v
+        return out
+
+    def centred_matvec(self, w, idx):
+        """``Xt[:, idx] @ w`` from explicitly centred columns, by blocks (bounded memory)."""
+        idx = np.asarray(idx, dtype=np.intp)
+        out = np.zeros(self.n_samples)
+        step = max(1, _CHUNK_ELEMENTS // max(self.n_samples, 1))
+        for start in range(0, idx.size, step):
+            out += self.centred_columns(idx[start : start + step]) @ w[start : start + step]
+        return out
+
+    @property
+    def error_scale(self):
+        """Per column ``c_j``: the products of this design are accurate to about
+        ``eps sqrt(n_samples) c_j`` times the other factor's norm (``X^T v``, ``X w``), and
+        the Gram entries to ``eps sqrt(n_samples) c_j c_k``.
+
+        ``c_j`` is the norm of the centred column when products centre explicitly, and of the
+        uncentred one when they are corrected by the offsets (sparse X, mild offsets): the
+        correction cancels digits of that size.
+        """
+        if self._error_scale is None:
+            norms2 = self.col_norms2
+            if self.x_offset is not None and (self.sparse or not self.centres_rows):
+                total = float(
+                    self.n_samples if self.sqrt_sw is None else self.sqrt_sw @ self.sqrt_sw
+                )
+                norms2 = norms2 + total * self.x_offset**2
+            self._error_scale = np.sqrt(norms2)
+        return self._error_scale
 
     def cross_gram(self, a, b, Xa=None, Xb=None):
         """``Xt[:, a]^T Xt[:, b]`` (dense array); ``Xa``/``Xb`` are ``columns(a)``/``(b)``."""
@@ -349,6 +433,7 @@ class Design:
         else:
             self.full_gram = np.asfortranarray(self._chunked_gram())
         self._norms2 = None
+        self._error_scale = None
         return self.full_gram
 
     @property
@@ -422,9 +507,9 @@ def center_data(X, y, sample_weight=None, fit_intercept=True, normalize_weights=
             sw = sw * (n_samples / total)
         sqrt_sw = np.sqrt(sw)
     if fit_intercept:
+        # accumulated in float64 also for float32 X: products that correct for the offsets
+        # instead of centring (Gram, kernel, sparse X) assume the exact means
         if sw is None:
-            # accumulated in float64 also for float32 X: products that correct for the
-            # offsets instead of centring (Gram, kernel, sparse X) assume the exact means
             if sp.issparse(X):
                 x_offset = np.asarray(X.T @ np.ones(n_samples)).ravel() / n_samples
             else:
@@ -434,6 +519,8 @@ def center_data(X, y, sample_weight=None, fit_intercept=True, normalize_weights=
             total = sw.sum()
             x_offset = np.asarray(X.T @ sw, dtype=np.float64).ravel() / total
             y_offset = sw @ y / total
+        x_offset = _refined_means(X, sw, x_offset)
+        y_offset = y_offset + _mean_correction(y - y_offset, sw)
     else:
         x_offset = np.zeros(n_features)
         y_offset = np.zeros(y.shape[1:]) if y.ndim > 1 else 0.0
@@ -442,3 +529,42 @@ def center_data(X, y, sample_weight=None, fit_intercept=True, normalize_weights=
         yt = yt * (sqrt_sw[:, None] if y.ndim > 1 else sqrt_sw)
     design = Design(X, x_offset if fit_intercept else None, sqrt_sw)
     return design, yt, x_offset, y_offset
+
+
+def _mean_correction(centred, sw):
+    """``sum_i s_i c_i / sum(s)`` for rows ``c_i`` already centred by a first estimate."""
+    if sw is None:
+        return centred.mean(axis=0)
+    return sw @ centred / sw.sum()
+
+
+def _refined_means(X, sw, means):
+    """Column means corrected by a second pass over ``X - means`` (the corrected two-pass
+    algorithm): a column whose mean dwarfs its spread loses digits in a one-pass sum, and
+    a centred column shifted by that error is a different column.
+
+    Sparse X: the deviations of the stored entries, summed per column, and those of the
+    implicit zeros, ``-mean`` times their weight (``O(nnz)``). Dense X: only when a sample
+    of rows suggests means far above the spread (one more pass, by blocks of rows).
+    """
+    n_samples = X.shape[0]
+    weights = np.ones(n_samples) if sw is None else sw
+    total = float(weights.sum())
+    if sp.issparse(X):
+        X = X.tocsr() if X.format != "csr" else X
+        rows = np.repeat(np.arange(n_samples), np.diff(X.indptr))
+        dev = weights[rows] * (X.data - means[X.indices])
+        stored = np.bincount(X.indices, weights=dev, minlength=X.shape[1])
+        stored_weight = np.bincount(X.indices, weights=weights[rows], minlength=X.shape[1])
+        return means + (stored - means * (total - stored_weight)) / total
+    # the deviations of a few rows from the mean: a lower estimate of the spread (a too
+    # small one costs an unneeded pass, nothing else)
+    sample = np.ascontiguousarray(X[:_MEAN_SAMPLE_ROWS], dtype=np.float64)
+    spread = np.abs(sample - means).max(axis=0)
+    if not np.any(np.abs(means) > _MEAN_SPREAD_RATIO * spread):
+        return means
+    correction = np.zeros(X.shape[1])
+    for start in range(0, n_samples, _CHUNK_ROWS):
+        block = np.asarray(X[start : start + _CHUNK_ROWS], dtype=np.float64) - means
+        correction += weights[start : start + _CHUNK_ROWS] @ block
+    return means + correction / total

@@ -25,6 +25,8 @@ Its duality gap (of this very objective, i.e. twice the sum form ``1/2 ||yt - Xt
 alpha/2 ||w||^2``) is evaluated at the dual point ``theta = R = yt - Xt w``.
 """
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -70,15 +72,14 @@ def center(X, y, sample_weight=None, fit_intercept=True, normalize=True):
     n, p = X.shape
     s = _weights(sample_weight, n, normalize)
     if fit_intercept:
-        total = 0.0
-        x_offset = np.zeros(p)
-        y_offset = np.zeros(y.shape[1:])
-        for i in range(n):  # the plainest possible weighted mean
-            total += s[i]
-            x_offset += s[i] * X[i]
-            y_offset = y_offset + s[i] * y[i]
-        x_offset /= total
-        y_offset = y_offset / total
+        # weighted means summed exactly (math.fsum): with offsets far above the spread of a
+        # column, a rounded mean shifts the centred column by a visible amount
+        total = math.fsum(s)
+        x_offset = np.array([math.fsum(s * X[:, j]) for j in range(p)]) / total
+        if y.ndim == 1:
+            y_offset = np.float64(math.fsum(s * y) / total)
+        else:
+            y_offset = np.array([math.fsum(s * y[:, k]) for k in range(y.shape[1])]) / total
     else:
         x_offset = np.zeros(p)
         y_offset = np.zeros(y.shape[1:])
