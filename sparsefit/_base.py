@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions, validate_params
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -25,6 +25,8 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 __all__ = [
+    "Hidden",
+    "apply_precompute",
     "single_threaded_blas",
     "parallel_blas",
     "Interval",
@@ -40,6 +42,7 @@ __all__ = [
     "check_random_state",
     "check_sample_weight",
     "process_routing",
+    "validate_params",
     "warn_not_converged",
 ]
 
@@ -57,9 +60,9 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         weights (float64 array, or None).
         """
         if sp.issparse(y):
-            # validate_data(multi_output=True) lets a sparse y through; refuse it as
-            # scikit-learn's Lasso/ElasticNet do (rather than fail on np.asarray below)
-            raise ValueError(
+            # validate_data(multi_output=True) lets a sparse y through; refuse it with
+            # scikit-learn's TypeError (rather than fail on np.asarray below)
+            raise TypeError(
                 "Sparse data was passed for y, but dense data is required. Use '.toarray()' "
                 "to convert to a dense numpy array."
             )
@@ -159,10 +162,58 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return tags
 
 
+def apply_precompute(design, precompute, x_offset, fit_intercept, dtype, auto, stacklevel):
+    """Give ``design`` its Gram matrix as ``precompute`` asks, with scikit-learn's rules.
+
+    ``True`` forms it, ``False`` does not, ``'auto'`` forms it when ``auto`` says so. A
+    given matrix must be the Gram matrix of the centred, sqrt-weighted design: it is used
+    when the data need no centring (``fit_intercept=False``, or column means already zero),
+    after a check on a random vector (a ValueError if it fails); otherwise a UserWarning
+    says it is recomputed (then as for ``'auto'``).
+    """
+    if isinstance(precompute, str):
+        if precompute != "auto":
+            raise ValueError(
+                f"precompute should be 'auto', a boolean or an array, got {precompute!r}."
+            )
+        if auto:
+            design.precompute_gram()
+        return
+    if isinstance(precompute, (bool, np.bool_)):
+        if precompute:
+            design.precompute_gram()
+        return
+    gram = np.asarray(precompute, dtype=np.float64)
+    p = design.n_features
+    if gram.shape != (p, p):
+        raise ValueError(
+            f"precompute should be a Gram matrix of shape ({p}, {p}) (n_features, "
+            f"n_features), got shape {gram.shape}."
+        )
+    if fit_intercept and not np.allclose(x_offset, 0.0):
+        warnings.warn(
+            "Gram matrix was provided but X was centered to fit intercept: recomputing "
+            "Gram matrix.",
+            UserWarning,
+            stacklevel=stacklevel + 1,
+        )
+        if auto:
+            design.precompute_gram()
+        return
+    if not design.gram_matches(gram, rtol=1e-4 if dtype == np.float32 else 1e-7):
+        raise ValueError(
+            "Gram matrix passed in via 'precompute' parameter did not pass validation when "
+            "checked against X on a random vector - please check that it was computed "
+            "properly (X^T X of the centred X, rows scaled by the square roots of the "
+            "sample weights normalized to sum to n_samples)."
+        )
+    design.precompute_gram(gram)
+
+
 def check_sample_weight(sample_weight, X):
     """Validated float64 weights: finite, non-negative, not all zero, one per sample."""
-    if sp.issparse(sample_weight):  # scikit-learn raises a TypeError here
-        raise ValueError(
+    if sp.issparse(sample_weight):  # scikit-learn's TypeError, with a clearer message
+        raise TypeError(
             "Sparse data was passed for sample_weight, but dense data is required. Use "
             "'.toarray()' to convert to a dense numpy array."
         )

@@ -4,17 +4,21 @@ ElasticNetCDCV."""
 import sys
 import time
 import warnings
+from concurrent.futures import as_completed
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
+from joblib import delayed, effective_n_jobs
+from joblib.externals.loky import get_reusable_executor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_array
 from sklearn.utils.validation import column_or_1d
 
 from ._base import (
+    Hidden,
     Interval,
     LinearRegressorBase,
     MetadataRouter,
@@ -23,11 +27,13 @@ from ._base import (
     _fit_context,
     _raise_for_params,
     _routing_enabled,
+    apply_precompute,
     check_random_state,
     check_sample_weight,
     parallel_blas,
     process_routing,
     single_threaded_blas,
+    validate_params,
     warn_not_converged,
 )
 from ._data import center_data
@@ -43,12 +49,37 @@ _MAX_FOLD_GRAM_ENTRIES = 5e7
 # -- paths ----------------------------------------------------------------------------------
 
 
+_PATH_CONSTRAINTS = {
+    "X": ["array-like", "sparse matrix"],
+    "y": ["array-like", "sparse matrix"],
+    "eps": [Interval(Real, 0.0, None, closed="neither")],
+    "n_alphas": [Interval(Integral, 1, None, closed="left"), Hidden(StrOptions({"deprecated"}))],
+    "alphas": [Interval(Integral, 1, None, closed="left"), "array-like", None],
+    "precompute": [StrOptions({"auto"}), "boolean", "array-like"],
+    "Xy": ["array-like", None],
+    "copy_X": ["boolean"],
+    "coef_init": ["array-like", None],
+    "verbose": ["verbose"],
+    "return_n_iter": ["boolean"],
+    "positive": ["boolean"],
+}
+
+
+@validate_params(
+    {
+        **_PATH_CONSTRAINTS,
+        "l1_ratio": [Interval(Real, 0.0, 1.0, closed="both")],
+        "check_input": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def enet_path(
     X,
     y,
     *,
     l1_ratio=0.5,
     eps=1e-3,
+    n_alphas="deprecated",
     alphas=100,
     precompute="auto",
     Xy=None,
@@ -84,9 +115,13 @@ def enet_path(
         In ``(0, 1]`` (``0`` is allowed with an explicit ``alphas`` array).
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
+    n_alphas : int, default='deprecated'
+        Deprecated in scikit-learn 1.9 (removed in 1.11): the number of values of the
+        automatic grid, now given by ``alphas``. Still honoured, with a ``FutureWarning``.
     alphas : int or array-like, default=100
         Number of values of the automatic grid (geometric, from ``alpha_max`` down), or the
-        values themselves (solved in decreasing order).
+        values themselves (solved in decreasing order). ``None`` (deprecated in
+        scikit-learn 1.9) is the grid of 100 values, with a ``FutureWarning``.
     precompute : 'auto', bool or array-like of shape (n_features, n_features), default='auto'
         Use the Gram matrix (computed once, or the one given). ``'auto'`` lets the solver
         decide (it caches Gram blocks of its working sets along the path).
@@ -133,6 +168,7 @@ def enet_path(
     >>> bool(np.all(coefs[:, 0] == 0))
     True
     """
+    alphas = _deprecated_grid_size(n_alphas, alphas)
     tol = params.pop("tol", 1e-4)
     max_iter = params.pop("max_iter", 1000)
     random_state = params.pop("random_state", None)
@@ -140,7 +176,7 @@ def enet_path(
     sample_weight = params.pop("sample_weight", None)
     if params:
         raise ValueError(f"Unexpected parameters in params: {sorted(params)}")
-    _check_path_params(l1_ratio, eps, alphas, tol, max_iter, selection)
+    _check_path_params(tol, max_iter, selection)
     X = check_array(X, accept_sparse=("csc", "csr"), dtype=[np.float64, np.float32])
     y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
     if y.ndim != 1:
@@ -158,7 +194,15 @@ def enet_path(
     n_samples, n_features = X.shape
     design, yt, _, _ = center_data(X, y, sample_weight, fit_intercept=False)
     design.parallel = parallel_blas
-    _apply_precompute(design, precompute, n_features)
+    apply_precompute(
+        design,
+        precompute,
+        np.zeros(n_features),
+        False,
+        X.dtype,
+        auto=design.gram_pays_along_path,
+        stacklevel=2,
+    )
     if isinstance(alphas, Integral):
         if Xy is None:
             Xty = design.rmatvec(yt)
@@ -189,7 +233,7 @@ def enet_path(
             max_iter=max_iter,
             w0=w0,
             rng=rng,
-            callback=progress.alpha_done,
+            callback=progress.path_callback("", alphas),
         )
     progress.close()
     _warn_path_not_converged("enet_path", results, n_samples, max_iter)
@@ -200,11 +244,13 @@ def enet_path(
     return alphas, coefs, dual_gaps
 
 
+@validate_params(_PATH_CONSTRAINTS, prefer_skip_nested_validation=True)
 def lasso_path(
     X,
     y,
     *,
     eps=1e-3,
+    n_alphas="deprecated",
     alphas=100,
     precompute="auto",
     Xy=None,
@@ -243,7 +289,7 @@ def lasso_path(
         y,
         l1_ratio=1.0,
         eps=eps,
-        alphas=alphas,
+        alphas=_deprecated_grid_size(n_alphas, alphas),
         precompute=precompute,
         Xy=Xy,
         copy_X=copy_X,
@@ -255,19 +301,39 @@ def lasso_path(
     )
 
 
-def _check_path_params(l1_ratio, eps, alphas, tol, max_iter, selection):
-    if not (isinstance(l1_ratio, Real) and 0 <= l1_ratio <= 1):
-        raise ValueError(f"l1_ratio must be a float in [0, 1], got {l1_ratio!r}.")
-    if not (isinstance(eps, Real) and eps > 0):
-        raise ValueError(f"eps must be a positive float, got {eps!r}.")
-    if isinstance(alphas, Integral) and alphas < 1:
-        raise ValueError(f"alphas must be a positive integer or an array, got {alphas!r}.")
+def _check_path_params(tol, max_iter, selection):
+    """The ``**params`` of the path functions (the named ones are checked declaratively)."""
     if not (isinstance(tol, Real) and tol >= 0):
         raise ValueError(f"tol must be a non-negative float, got {tol!r}.")
     if not (isinstance(max_iter, Integral) and max_iter >= 1):
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}.")
     if selection not in ("cyclic", "random"):
         raise ValueError("selection should be either random or cyclic.")
+
+
+def _deprecated_grid_size(n_alphas, alphas):
+    """``alphas`` after scikit-learn 1.9's deprecations: ``n_alphas`` and ``alphas=None``
+    still give the automatic grid (of ``n_alphas`` or 100 values), with a FutureWarning."""
+    if n_alphas != "deprecated":
+        warnings.warn(
+            "'n_alphas' was deprecated in scikit-learn 1.9 and will be removed in 1.11; "
+            "'alphas' accepts an integer, the number of values of the automatic grid. Pass "
+            "alphas=n_alphas and leave 'n_alphas' to its default value to silence this "
+            "warning.",
+            FutureWarning,
+            stacklevel=4,
+        )
+        return n_alphas if alphas is None or isinstance(alphas, Integral) else alphas
+    if alphas is None:
+        warnings.warn(
+            "'alphas=None' is deprecated (scikit-learn 1.9) and will be removed in 1.11; "
+            "the default is the automatic grid of 100 values. Set 'alphas=100' to silence "
+            "this warning.",
+            FutureWarning,
+            stacklevel=4,
+        )
+        return 100
+    return alphas
 
 
 def _checked_alpha_array(alphas):
@@ -279,28 +345,6 @@ def _checked_alpha_array(alphas):
         if not (np.isfinite(alpha) and alpha >= 0):
             raise ValueError(f"alphas[{index}] == {alpha}, must be >= 0.0.")
     return np.sort(alphas)[::-1]
-
-
-def _apply_precompute(design, precompute, n_features):
-    if isinstance(precompute, str):
-        if precompute != "auto":
-            raise ValueError(
-                f"precompute should be 'auto', a boolean or an array, got {precompute!r}."
-            )
-        if design.gram_pays_along_path:
-            design.precompute_gram()
-        return
-    if isinstance(precompute, (bool, np.bool_)):
-        if precompute:
-            design.precompute_gram()
-        return
-    gram = np.asarray(precompute, dtype=np.float64)
-    if gram.shape != (n_features, n_features):
-        raise ValueError(
-            f"precompute should be a Gram matrix of shape ({n_features}, {n_features}), got "
-            f"shape {gram.shape}."
-        )
-    design.precompute_gram(gram)
 
 
 def _warn_path_not_converged(name, results, n_samples, max_iter):
@@ -319,43 +363,74 @@ def _warn_path_not_converged(name, results, n_samples, max_iter):
 class _Progress:
     """Progress reports for long paths and cross-validation (``verbose``).
 
-    ``verbose >= 1``: one line per finished fold (on a terminal, a line that updates as the
-    path advances); ``verbose > 1``: also one line per ``alpha``.
+    ``verbose >= 1``: one line per finished fold, written by the calling process as folds
+    finish (on a terminal, a sequential path also shows a line that updates as it
+    advances); ``verbose > 1``: also one line per ``alpha``, naming the fold, the
+    ``l1_ratio`` and the ``alpha``. Every report is one whole line, written at once, so the
+    lines of folds running in parallel processes never mix. A last line reports the
+    choice of a cross-validation.
     """
 
-    def __init__(self, name, verbose, n_alphas, n_tasks=1):
+    def __init__(self, name, verbose, n_alphas, n_tasks=1, sequential=True):
         self.name, self.verbose = name, int(verbose)
         self.n_alphas, self.n_tasks = n_alphas, n_tasks
         self.done = 0
         self.start = time.perf_counter()
-        self.tty = bool(getattr(sys.stderr, "isatty", lambda: False)())
+        self.updating = sequential and bool(getattr(sys.stderr, "isatty", lambda: False)())
 
     def _write(self, text, end="\n"):
         sys.stderr.write(text + end)
         sys.stderr.flush()
 
-    def alpha_done(self, i, result):
-        if self.verbose > 1:
-            self._write(
-                f"[{self.name}] alpha {i + 1}/{self.n_alphas}: {np.count_nonzero(result.w)} "
-                f"non-zero coefficients, {result.n_iter} iterations"
-            )
-        elif self.verbose and self.tty:
-            self._write(f"\r[{self.name}] alpha {i + 1}/{self.n_alphas}", end="")
+    def path_callback(self, label, alphas):
+        """The ``callback(i, result)`` of ``solve_path`` for the path of ``label``."""
+
+        def alpha_done(i, result):
+            where = f"{label}, " if label else ""
+            if self.verbose > 1:
+                self._write(
+                    f"[{self.name}] {where}alpha {i + 1}/{self.n_alphas} = {alphas[i]:.4g}: "
+                    f"{np.count_nonzero(result.w)} non-zero coefficients, "
+                    f"{result.n_iter} iterations"
+                )
+            elif self.verbose and self.updating:
+                self._write(f"\r[{self.name}] {where}alpha {i + 1}/{self.n_alphas}", end="")
+
+        return alpha_done
 
     def task_done(self, label):
         self.done += 1
         if self.verbose:
             elapsed = time.perf_counter() - self.start
-            prefix = "\r" if self.tty and self.verbose == 1 else ""
+            prefix = "\r" if self.updating and self.verbose == 1 else ""
             self._write(
                 f"{prefix}[{self.name}] {label} done ({self.done}/{self.n_tasks}, "
                 f"{elapsed:.2f} s elapsed)"
             )
 
+    def report(self, text):
+        if self.verbose:
+            self._write(f"[{self.name}] {text}")
+
     def close(self):
-        if self.verbose == 1 and self.tty and self.n_tasks == 1 and self.done == 0:
+        if self.verbose == 1 and self.updating and self.n_tasks == 1 and self.done == 0:
             self._write("")
+
+
+@dataclass(frozen=True)
+class _FoldSettings:
+    """What every fold of a cross-validation solves, the same for all of them."""
+
+    fit_intercept: bool
+    precompute: object  # 'auto', True or False
+    positive: bool
+    tol: float
+    max_iter: int
+    #: one seed per fold and one for the refit when ``selection='random'`` (each fold its
+    #: own generator: the same coordinates whatever the number of jobs), else None
+    seeds: object
+    #: folds fitted one after the other may use every BLAS thread for large products
+    parallel_products: bool
 
 
 # -- cross-validation -----------------------------------------------------------------------
@@ -397,41 +472,92 @@ def one_standard_error_index(alphas, mse_path):
     return int(within[np.argmax(alphas[within])])
 
 
-def _fold_task(X, y, sample_weight, train, test, l1_ratios, alphas, settings, gram, progress):
-    """Mean squared test error along the path of each l1_ratio, for one fold."""
+def _fold_task(
+    k, n_folds, X, y, sample_weight, train, test, l1_ratios, alphas, settings, gram, progress
+):
+    """Mean squared test error along the path of each l1_ratio, for fold ``k``: returns
+    ``(k, mse of shape (n_l1_ratio, n_alphas), number of unconverged fits)``. Runs in a
+    worker process when folds run in parallel (hence its own BLAS thread policy)."""
+    with single_threaded_blas():
+        return k, *_fold_errors(
+            k,
+            n_folds,
+            X,
+            y,
+            sample_weight,
+            train,
+            test,
+            l1_ratios,
+            alphas,
+            settings,
+            gram,
+            progress,
+        )
+
+
+def _fold_errors(
+    k, n_folds, X, y, sample_weight, train, test, l1_ratios, alphas, settings, gram, progress
+):
     X_train, y_train = X[train], y[train]
     sw_train = None if sample_weight is None else sample_weight[train]
     design, yt, x_offset, y_offset = center_data(
-        X_train, y_train, sw_train, settings["fit_intercept"], normalize_weights=True
+        X_train, y_train, sw_train, settings.fit_intercept, normalize_weights=True
     )
-    if settings["parallel_products"]:
+    if settings.parallel_products:
         design.parallel = parallel_blas
     if gram is not None:
         design.precompute_gram(gram)
-    elif settings["precompute"] is True or (
-        settings["precompute"] == "auto" and design.gram_pays_along_path
+    elif settings.precompute is True or (
+        settings.precompute == "auto" and design.gram_pays_along_path
     ):
         design.precompute_gram()
     X_test, y_test = X[test], y[test]
     sw_test = None if sample_weight is None else sample_weight[test]
     mse, n_failed = [], 0
     for l1_ratio, grid in zip(l1_ratios, alphas, strict=True):
+        label = f"fold {k + 1}/{n_folds}" + (f", l1_ratio={l1_ratio:g}" if l1_ratio < 1 else "")
         coefs, results = solve_path(
             design,
             yt,
             grid,
             l1_ratio,
-            positive=settings["positive"],
-            tol=settings["tol"],
-            max_iter=settings["max_iter"],
-            rng=settings["rng"],
-            callback=progress.alpha_done,
+            positive=settings.positive,
+            tol=settings.tol,
+            max_iter=settings.max_iter,
+            rng=None if settings.seeds is None else check_random_state(settings.seeds[k]),
+            callback=progress.path_callback(label, grid),
         )
         n_failed += sum(not res.converged for res in results)
         intercepts = y_offset - x_offset @ coefs
         residues = np.asarray(X_test @ coefs) + intercepts - y_test[:, None]
         mse.append(np.average(residues**2, axis=0, weights=sw_test))
     return np.array(mse), n_failed
+
+
+def _run_folds(tasks, n_jobs):
+    """Run the fold tasks, yielding their outputs as they finish.
+
+    With ``n_jobs`` > 1 the folds run in ``n_jobs - 1`` worker processes (joblib's default
+    backend: the solver is a Python loop, which threads would serialize on the interpreter
+    lock) and in this process, which would otherwise wait: one process fewer to start
+    and to send the data to. Folds are dealt out in turn, this process taking the first.
+    """
+    n_total = min(effective_n_jobs(n_jobs), len(tasks))
+    if n_total <= 1:
+        for function, args, kwargs in tasks:
+            yield function(*args, **kwargs)
+        return
+    # joblib's reusable pool of worker processes: started once, kept for later fits
+    executor = get_reusable_executor(max_workers=n_total - 1)
+    pending = [
+        executor.submit(function, *args, **kwargs)
+        for i, (function, args, kwargs) in enumerate(tasks)
+        if i % n_total
+    ]
+    for function, args, kwargs in tasks[::n_total]:
+        yield function(*args, **kwargs)
+    for future in as_completed(pending):
+        yield future.result()
 
 
 class ElasticNetCDCV(LinearRegressorBase):
@@ -461,10 +587,13 @@ class ElasticNetCDCV(LinearRegressorBase):
         Number of values of the automatic grid (computed per ``l1_ratio`` on all the data,
         as scikit-learn does), or the values themselves.
     fit_intercept : bool, default=True
-    precompute : 'auto' or bool, default='auto'
+    precompute : 'auto', bool or array-like of shape (n_features, n_features), default='auto'
         ``True``: Gram matrices on every fold; ``'auto'``: shared fold Grams for dense data
         with ``n_samples >= n_features``, else the solver's own Gram-block cache; ``False``:
-        the solver's cache only.
+        the solver's cache only. A Gram matrix of all the data is checked and used for the
+        final refit when ``fit_intercept=False`` (the folds form their own, as with
+        ``'auto'``); when the data need centring it is recomputed with a warning, as in
+        scikit-learn.
     max_iter : int, default=1000
         Maximum outer iterations per ``alpha``.
     tol : float, default=1e-4
@@ -477,8 +606,11 @@ class ElasticNetCDCV(LinearRegressorBase):
         Progress reports: one line per fold (a line updating along the path on a terminal);
         ``> 1`` adds one line per ``alpha``.
     n_jobs : int, default=None
-        Folds solved in parallel threads (the solver's Python loop holds the GIL, so this
-        helps only where BLAS dominates).
+        Number of folds solved at once: in this process and ``n_jobs - 1`` worker
+        processes of joblib's reusable pool (the solver is a Python loop, which threads
+        would serialize on the interpreter lock). ``None`` or 1: one after the other. The
+        first parallel fit of a session starts the workers (about a second); later fits
+        reuse them. Results do not depend on ``n_jobs``.
     positive : bool, default=False
     random_state : int, RandomState instance or None, default=None
     selection : {'cyclic', 'random'}, default='cyclic'
@@ -539,7 +671,7 @@ class ElasticNetCDCV(LinearRegressorBase):
         "eps": [Interval(Real, 0, None, closed="neither")],
         "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "fit_intercept": ["boolean"],
-        "precompute": [StrOptions({"auto"}), "boolean"],
+        "precompute": [StrOptions({"auto"}), "boolean", "array-like"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "cv": ["cv_object"],
@@ -645,22 +777,26 @@ class ElasticNetCDCV(LinearRegressorBase):
             split_params = {}
         cv = check_cv(self.cv)
         folds = list(cv.split(X, y, **split_params))
-        grams = self._fold_grams(X, folds, sample_weight)
-        settings = {
-            "fit_intercept": self.fit_intercept,
-            "precompute": self.precompute,
-            "positive": self.positive,
-            "tol": self.tol,
-            "max_iter": self.max_iter,
-            "rng": check_random_state(self.random_state) if self.selection == "random" else None,
-            # folds fitted one after the other may use every BLAS thread for large products
-            "parallel_products": self.n_jobs in (None, 1),
-        }
+        precompute = self._precompute_mode(design, x_offset, X.dtype)
+        grams = self._fold_grams(X, folds, sample_weight, precompute)
+        parallel = self.n_jobs not in (None, 1)
+        settings = _FoldSettings(
+            fit_intercept=self.fit_intercept,
+            precompute=precompute,
+            positive=self.positive,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            seeds=self._seeds(len(folds)),
+            parallel_products=not parallel,
+        )
         name = type(self).__name__
-        progress = _Progress(name, self.verbose, alphas.shape[1], n_tasks=len(folds))
-
-        def task(k, train, test):
-            out = _fold_task(
+        progress = _Progress(
+            name, self.verbose, alphas.shape[1], n_tasks=len(folds), sequential=not parallel
+        )
+        tasks = [
+            delayed(_fold_task)(
+                k,
+                len(folds),
                 X,
                 y,
                 sample_weight,
@@ -672,13 +808,12 @@ class ElasticNetCDCV(LinearRegressorBase):
                 None if grams is None else grams[k],
                 progress,
             )
-            progress.task_done(f"fold {k + 1}")
-            return out
-
-        with single_threaded_blas():
-            outputs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(task)(k, train, test) for k, (train, test) in enumerate(folds)
-            )
+            for k, (train, test) in enumerate(folds)
+        ]
+        outputs = [None] * len(folds)
+        for k, fold_mse, fold_failed in _run_folds(tasks, self.n_jobs):
+            outputs[k] = (fold_mse, fold_failed)
+            progress.task_done(f"fold {k + 1}/{len(folds)}")
         n_failed = sum(out[1] for out in outputs)
         if n_failed:
             warnings.warn(
@@ -694,14 +829,17 @@ class ElasticNetCDCV(LinearRegressorBase):
         best_ratio = int(np.argmin(mean.min(axis=1)))  # first l1_ratio on ties
         best_alpha = int(np.argmin(mean[best_ratio]))
         index_1se = one_standard_error_index(alphas[best_ratio], mse[best_ratio])
-        self.l1_ratio_ = float(l1_ratios[best_ratio])
-        self.alpha_min_ = float(alphas[best_ratio, best_alpha])
-        self.alpha_1se_ = float(alphas[best_ratio, index_1se])
+        self.l1_ratio_ = np.float64(l1_ratios[best_ratio])
+        self.alpha_min_ = np.float64(alphas[best_ratio, best_alpha])
+        self.alpha_1se_ = np.float64(alphas[best_ratio, index_1se])
         self.alpha_ = self.alpha_1se_ if self.alpha_rule == "1se" else self.alpha_min_
         squeeze = l1_ratios.size == 1
-        self.mse_path_ = mse[0] if squeeze else mse
         std = mse.std(axis=2, ddof=1) if len(folds) > 1 else np.zeros(mean.shape)
-        self.mse_std_path_ = std[0] if squeeze else std
+        # scikit-learn's shapes: no l1_ratio axis for one l1_ratio, no alpha axis for one
+        # alpha
+        shape = (slice(None),) * (0 if squeeze else 1) + ((0,) if alphas.shape[1] == 1 else ())
+        self.mse_path_ = (mse[0] if squeeze else mse)[shape]
+        self.mse_std_path_ = (std[0] if squeeze else std)[shape]
         if isinstance(self.alphas, Integral) and not squeeze:
             self.alphas_ = alphas
         else:
@@ -717,17 +855,46 @@ class ElasticNetCDCV(LinearRegressorBase):
                 positive=self.positive,
                 tol=self.tol,
                 max_iter=self.max_iter,
-                rng=settings["rng"],
+                rng=None if settings.seeds is None else check_random_state(settings.seeds[-1]),
             )
             self._fit_targets(X, y, lambda k: refit, 1, x_offset, y_offset, 1.0 / n_samples)
+        ratio = (
+            f", l1_ratio={self.l1_ratio_:g}" if l1_ratios.size > 1 or self.l1_ratio_ < 1 else ""
+        )
+        progress.report(
+            f"chose alpha={self.alpha_:.4g}{ratio} (alpha_rule={self.alpha_rule!r}, mean CV "
+            f"error {mean[best_ratio, best_alpha]:.4g}); refit on all the data: "
+            f"{np.count_nonzero(self.coef_)} non-zero coefficients"
+        )
         return self
 
-    def _fold_grams(self, X, folds, sample_weight):
+    def _seeds(self, n_folds):
+        """Seeds of the folds' and the refit's coordinate orders (``selection='random'``)."""
+        if self.selection != "random":
+            return None
+        rng = check_random_state(self.random_state)
+        return rng.randint(np.iinfo(np.int32).max, size=n_folds + 1).tolist()
+
+    def _precompute_mode(self, design, x_offset, dtype):
+        """``precompute`` for the folds: ``'auto'``, True or False.
+
+        A given Gram matrix is that of all the data: with ``fit_intercept=False`` it is
+        checked and used for the final refit (each fold forms its own); when the data need
+        centring it is recomputed with a warning, as in scikit-learn.
+        """
+        if isinstance(self.precompute, (str, bool, np.bool_)):
+            return self.precompute
+        apply_precompute(
+            design, self.precompute, x_offset, self.fit_intercept, dtype, False, stacklevel=4
+        )
+        return "auto"
+
+    def _fold_grams(self, X, folds, sample_weight, precompute):
         """Shared fold Gram matrices (dense data, ``precompute`` allowing), else None."""
         n_samples, n_features = X.shape
-        if sp.issparse(X) or self.precompute is False:
+        if sp.issparse(X) or precompute is False:
             return None
-        if self.precompute == "auto" and n_samples < n_features:
+        if precompute == "auto" and n_samples < n_features:
             return None
         if len(folds) * n_features**2 > _MAX_FOLD_GRAM_ENTRIES:
             return None
@@ -773,7 +940,7 @@ class LassoCDCV(ElasticNetCDCV):
     eps : float, default=1e-3
     alphas : int or array-like, default=100
     fit_intercept : bool, default=True
-    precompute : 'auto' or bool, default='auto'
+    precompute : 'auto', bool or array-like of shape (n_features, n_features), default='auto'
     max_iter : int, default=1000
     tol : float, default=1e-4
     copy_X : bool, default=True

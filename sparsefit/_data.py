@@ -36,6 +36,10 @@ _MAX_FULL_GRAM = 4000
 _CHEAP_GRAM_FEATURES = 256
 #: most features whose Gram block is cached
 _MAX_CACHE = 4000
+#: a given Gram matrix is checked on a random vector from this seed, each of its elements
+#: to this absolute tolerance (plus a relative one), as scikit-learn checks one element
+_GRAM_CHECK_SEED = 0
+_GRAM_ATOL = 1e-5
 #: products of at least this many multiply-adds may use every BLAS thread (``Design.parallel``)
 _PARALLEL_FLOPS = 5e7
 
@@ -435,6 +439,18 @@ class Design:
         self._norms2 = None
         self._error_scale = None
         return self.full_gram
+
+    def gram_matches(self, gram, rtol, atol=_GRAM_ATOL):
+        """Whether ``gram`` is this design's Gram matrix ``Xt^T Xt``, checked on one seeded
+        random vector (one pass over X): every entry of ``gram @ v`` must match
+        ``Xt^T (Xt v)`` within ``rtol`` of its magnitude plus ``atol`` per element (the
+        per-element tolerances of scikit-learn's check of one element).
+        """
+        v = np.random.default_rng(_GRAM_CHECK_SEED).standard_normal(self.n_features)
+        expected = self.rmatvec(self.matvec(v))
+        actual = gram @ v
+        bound = rtol * (np.abs(gram) @ np.abs(v)) + atol * float(np.abs(v).sum())
+        return bool(np.all(np.abs(actual - expected) <= bound))
 
     @property
     def col_norms2(self):

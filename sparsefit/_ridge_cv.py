@@ -28,13 +28,22 @@ from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn import get_config
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils import check_scalar
 
-from ._base import Interval, LinearRegressorBase, StrOptions, _fit_context
+from ._base import (
+    Interval,
+    LinearRegressorBase,
+    MetadataRouter,
+    MethodMapping,
+    StrOptions,
+    _fit_context,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from ._data import center_data
 from .linear_model import RidgeGD
 
@@ -296,7 +305,7 @@ class RidgeGDCV(LinearRegressorBase):
         return out
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Fit the ridge model, choosing alpha by cross-validation.
 
         Parameters
@@ -306,11 +315,16 @@ class RidgeGDCV(LinearRegressorBase):
         sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative weights (at least one positive). With ``cv=None`` they also weight
             the leave-one-out score (see Notes).
+        **params : dict
+            With metadata routing enabled (``sklearn.set_config(enable_metadata_routing=
+            True)``), passed to the CV splitter (e.g. ``groups``) and the scorer, as for
+            scikit-learn's ``RidgeCV``.
 
         Returns
         -------
         self : object
         """
+        _raise_for_params(params, self, "fit")
         alphas = self._checked_alphas()
         if self.cv is not None:
             if self.store_cv_results:
@@ -319,20 +333,52 @@ class RidgeGDCV(LinearRegressorBase):
                 raise ValueError("cv!=None and alpha_per_target=True are incompatible")
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
         if self.cv is None:
-            self._fit_loo(X, y, sample_weight, alphas)
+            if _routing_enabled():
+                routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
+                score_params = routed.scorer.score
+            else:
+                score_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+            self._fit_loo(X, y, sample_weight, alphas, score_params)
         else:
-            self._fit_grid(X, y, sample_weight, alphas)
+            self._fit_grid(X, y, sample_weight, alphas, params)
         return self
 
-    # -- k-fold: grid search of RidgeGD, then the exact solution at alpha_ --------------------
-    def _fit_grid(self, X, y, sample_weight, alphas):
-        estimator = RidgeGD(fit_intercept=self.fit_intercept, tol=_GAP_TOL)
-        if get_config().get("enable_metadata_routing", False):
-            estimator.set_fit_request(sample_weight=True)
-        search = GridSearchCV(
-            estimator, {"alpha": alphas}, cv=self.cv, scoring=self.scoring, refit=False
+    def get_metadata_routing(self):
+        """Metadata routing: ``fit`` parameters go to the CV splitter (e.g. ``groups``) and
+        to the scorer, as for scikit-learn's ``RidgeCV``."""
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                scorer=self._get_scorer(),
+                method_mapping=MethodMapping().add(caller="fit", callee="score"),
+            )
+            .add(
+                splitter=self.cv,
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
         )
-        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+
+    def _get_scorer(self):
+        """The scorer; with routing and ``scoring=None``, R^2 requesting the sample weights
+        (so that weights passed to ``fit`` weight the scores, as in scikit-learn)."""
+        if _routing_enabled() and self.scoring is None:
+            return get_scorer("r2").set_score_request(sample_weight=True)
+        return check_scoring(self, scoring=self.scoring, allow_none=True)
+
+    # -- k-fold: grid search of RidgeGD, then the exact solution at alpha_ --------------------
+    def _fit_grid(self, X, y, sample_weight, alphas, params):
+        estimator = RidgeGD(fit_intercept=self.fit_intercept, tol=_GAP_TOL)
+        scoring = self.scoring
+        if _routing_enabled():
+            estimator.set_fit_request(sample_weight=True)
+            scoring = self._get_scorer()
+        search = GridSearchCV(
+            estimator, {"alpha": alphas}, cv=self.cv, scoring=scoring, refit=False
+        )
+        fit_params = dict(params)
+        if sample_weight is not None:
+            fit_params["sample_weight"] = sample_weight
         search.fit(X, y, **fit_params)
         self.alpha_ = float(search.best_params_["alpha"])
         self.best_score_ = search.best_score_
@@ -354,7 +400,7 @@ class RidgeGDCV(LinearRegressorBase):
         self._set_solution_at(spectrum, Yt, self.alpha_, x_offset, y_offset, out_dtype)
 
     # -- leave-one-out -----------------------------------------------------------------------
-    def _fit_loo(self, X, y, sample_weight, alphas):
+    def _fit_loo(self, X, y, sample_weight, alphas, score_params):
         out_dtype = X.dtype
         if not sp.issparse(X):
             X = np.asarray(X, dtype=np.float64)
@@ -394,7 +440,7 @@ class RidgeGDCV(LinearRegressorBase):
                 values = self._loo_predictions(
                     X, Yt, looe, spectrum, alpha, design, x_offset, y_offset, sample_weight
                 )
-                score = self._score(scorer, values, y, sample_weight)
+                score = self._score(scorer, values, y, score_params)
             if cv_results is not None:
                 cv_results[:, :, i] = values
             if best_score is None:
@@ -471,8 +517,7 @@ class RidgeGDCV(LinearRegressorBase):
                 pred[zero] = np.asarray(X[zero] @ W) - x_offset @ W
         return pred + y_offset
 
-    def _score(self, scorer, pred, y, sample_weight):
-        params = {} if sample_weight is None else {"sample_weight": sample_weight}
+    def _score(self, scorer, pred, y, params):
         identity = _IdentityRegressor()
         if y.ndim == 1:
             return scorer(identity, pred[:, 0], y, **params)

@@ -12,6 +12,7 @@ from ._base import (
     Real,
     StrOptions,
     _fit_context,
+    apply_precompute,
     check_random_state,
     parallel_blas,
     single_threaded_blas,
@@ -51,9 +52,12 @@ class ElasticNetCD(LinearRegressorBase):
         Fit an unpenalized intercept (data are centred implicitly; sparse X stays sparse).
     precompute : bool or array-like of shape (n_features, n_features), default=False
         Use the Gram matrix ``X^T X`` (computed once, or given) for every product. Pays off
-        when ``n_samples >> n_features``. A given Gram is only used when
-        ``fit_intercept=False`` and no sample weights are passed (else it is recomputed with a
-        warning, as in scikit-learn).
+        when ``n_samples >> n_features``. As in scikit-learn, a given matrix must be that of
+        the data as the solver sees them (rows scaled by the square roots of the sample
+        weights normalized to sum to ``n_samples``); it is used when the data need no
+        centring (``fit_intercept=False``, or columns with zero mean) after a check on a
+        random vector (a ``ValueError`` if it fails), and otherwise recomputed with a
+        warning.
     copy_X : bool, default=True
         Kept for compatibility: ``X`` is never modified whatever its value.
     max_iter : int, default=1000
@@ -179,7 +183,15 @@ class ElasticNetCD(LinearRegressorBase):
             X, y, sample_weight, self.fit_intercept, normalize_weights=True
         )
         design.parallel = parallel_blas
-        self._setup_gram(design, X, sample_weight)
+        apply_precompute(
+            design,
+            self.precompute,
+            x_offset,
+            self.fit_intercept,
+            X.dtype,
+            auto=design.gram_pays_along_path and n_samples > n_features,
+            stacklevel=3,
+        )
         Yt = yt.reshape(n_samples, -1)
         n_targets = Yt.shape[1]
         W0 = self._warm_start_coef(n_targets, n_features)
@@ -202,37 +214,6 @@ class ElasticNetCD(LinearRegressorBase):
         with single_threaded_blas():
             self._fit_targets(X, y, solve, n_targets, x_offset, y_offset, 1.0 / n_samples)
         return self
-
-    def _setup_gram(self, design, X, sample_weight):
-        if isinstance(self.precompute, (bool, np.bool_)):
-            if self.precompute:
-                design.precompute_gram()
-            return
-        gram = np.asarray(self.precompute, dtype=np.float64)
-        p = X.shape[1]
-        if gram.shape != (p, p):
-            raise ValueError(
-                f"precompute should be a Gram matrix of shape ({p}, {p}) (n_features, "
-                f"n_features), got shape {gram.shape}."
-            )
-        if self.fit_intercept or sample_weight is not None:
-            warnings.warn(
-                "Gram matrix was provided but X was centered to fit an intercept or "
-                "sample weights were given: recomputing Gram matrix.",
-                UserWarning,
-                stacklevel=3,
-            )
-            design.precompute_gram()
-            return
-        norms2 = design.col_norms2
-        if not np.allclose(
-            np.diag(gram), norms2, rtol=1e-4 if X.dtype == np.float32 else 1e-7, atol=1e-5
-        ):
-            raise ValueError(
-                "The precomputed Gram matrix does not match X: its diagonal differs from the "
-                "squared column norms of X."
-            )
-        design.precompute_gram(gram)
 
     def _warm_start_coef(self, n_targets, n_features):
         if not self.warm_start or not hasattr(self, "coef_"):

@@ -66,8 +66,14 @@ class _SeparablePenalty:
         raise NotImplementedError
 
     def value(self, w):
-        """Penalty value at ``w`` (any shape; summed over all entries)."""
+        """Penalty value at ``w`` (any shape; summed over all entries).
+
+        With ``positive=True`` the constraint ``w >= 0`` is part of the penalty: a point
+        outside it has the value ``inf``.
+        """
         w = np.asarray(w, dtype=float)
+        if self.positive and np.any(w < 0):
+            return np.inf
         val = 0.0
         if self.l1_weight:
             val += self.l1_weight * np.abs(w).sum()

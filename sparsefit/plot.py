@@ -755,11 +755,13 @@ class CVCurveDisplay:
             if wanted != chosen:
                 marks = {"alpha_min": None, "alpha_1se": None, "alpha": None}
             name = f"{name} (l1_ratio={wanted:g})"
-        elif l1_ratio is not None and hasattr(estimator, "l1_ratio_"):
-            if not np.isclose(float(l1_ratio), estimator.l1_ratio_):
+        elif l1_ratio is not None:
+            # (LassoCDCV has no l1_ratio_: its l1_ratio is 1)
+            fitted = float(getattr(estimator, "l1_ratio_", estimator.l1_ratio))
+            if not np.isclose(float(l1_ratio), fitted):
                 raise ValueError(
                     f"l1_ratio={l1_ratio!r}: the estimator was fitted with "
-                    f"l1_ratio={estimator.l1_ratio_!r} only."
+                    f"l1_ratio={fitted!r} only."
                 )
         if hasattr(estimator, "l1_ratio_") and mse.ndim == 2 and "l1_ratio" not in name:
             name = f"{name} (l1_ratio={float(estimator.l1_ratio_):g})"

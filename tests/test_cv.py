@@ -584,7 +584,7 @@ def test_unknown_path_params_raise():
     X, y, _ = make_problem(seed_of("params"), n=30)
     with pytest.raises(ValueError, match="foo"):
         enet_path(X, y, alphas=3, foo=1)
-    with pytest.raises(ValueError, match="n_alphas"):
+    with pytest.warns(FutureWarning, match="n_alphas"):  # deprecated, not unknown
         lasso_path(X, y, alphas=3, n_alphas=3)
     # the accepted ones are accepted
     enet_path(X, y, alphas=3, tol=1e-6, max_iter=50, random_state=0, selection="random")
@@ -631,22 +631,34 @@ def test_verbose_levels(capsys):
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
 
-    LassoCDCV(alphas=6, cv=4, verbose=1).fit(X, y)
+    model = LassoCDCV(alphas=6, cv=4, verbose=1).fit(X, y)
     out = capsys.readouterr()
     assert out.out == ""
     lines = _lines(out.err)
-    assert len(lines) == 4, lines
-    assert all("fold" in line for line in lines)
+    assert len(lines) == 5, lines
+    assert [line.split(" done")[0] for line in lines[:4]] == [
+        f"[LassoCDCV] fold {k}/4" for k in range(1, 5)
+    ]
+    assert lines[4].startswith(f"[LassoCDCV] chose alpha={model.alpha_:.4g} ")
 
-    ElasticNetCDCV(l1_ratio=[0.5, 1.0], alphas=6, cv=3, verbose=2).fit(X, y)
+    model = ElasticNetCDCV(l1_ratio=[0.5, 1.0], alphas=6, cv=3, verbose=2).fit(X, y)
     out = capsys.readouterr()
     assert out.out == ""
     lines = _lines(out.err)
-    alpha_lines = [line for line in lines if "alpha" in line]
-    fold_lines = [line for line in lines if "fold" in line]
+    alpha_lines = [line for line in lines if " alpha " in line]
+    done_lines = [line for line in lines if " done " in line]
     assert len(alpha_lines) == 3 * 2 * 6, lines  # per fold, l1_ratio and alpha
-    assert len(fold_lines) == 3
-    assert len(lines) == len(alpha_lines) + len(fold_lines)
+    assert len(done_lines) == 3
+    assert len(lines) == len(alpha_lines) + len(done_lines) + 1
+    # every alpha line names its fold, its l1_ratio (when not the lasso) and its alpha
+    for k in range(3):
+        for ratio, grid in zip([0.5, 1.0], model.alphas_, strict=True):
+            where = f"fold {k + 1}/3" + (", l1_ratio=0.5" if ratio < 1 else "")
+            mine = [line for line in alpha_lines if f"] {where}, alpha " in line]
+            assert [line.split(" = ")[1].split(":")[0] for line in mine] == [
+                f"{a:.4g}" for a in grid
+            ]
+    assert "chose alpha=" in lines[-1] and f"l1_ratio={model.l1_ratio_:g}" in lines[-1]
 
     enet_path(X, y, alphas=6, verbose=2)
     out = capsys.readouterr()

@@ -246,3 +246,15 @@ def test_missing_matplotlib_names_the_extra():
     assert len(lines) == 5
     for line in lines:
         assert 'pip install "sparsefit[plot]"' in line and "matplotlib" in line, line
+
+
+def test_cv_curve_refuses_an_l1_ratio_the_estimator_did_not_fit(data, lasso_cv):
+    """A LassoCDCV was fitted at l1_ratio=1 only: asking for another curve is an error, not
+    a silently different picture."""
+    with pytest.raises(ValueError, match="l1_ratio=0.5: the estimator was fitted with"):
+        CVCurveDisplay.from_estimator(lasso_cv, l1_ratio=0.5)
+    CVCurveDisplay.from_estimator(lasso_cv, l1_ratio=1.0)  # its own: drawn
+    X, y = data
+    enet = ElasticNetCDCV(l1_ratio=0.7, cv=3, alphas=5).fit(X, y)
+    with pytest.raises(ValueError, match="fitted with l1_ratio=0.7 only"):
+        CVCurveDisplay.from_estimator(enet, l1_ratio=0.5)
