@@ -109,21 +109,25 @@ class _GramError:
     gap moves by about ``|w|_1`` times the error of the dual norm.
     """
 
-    def __init__(self, design, error_scale, yty):
-        self.scale = error_scale
-        self.top = float(error_scale.max()) if error_scale.size else 0.0
+    def __init__(self, design, yty):
+        self.scale = design.error_scale
+        self.gram_scale = design.gram_error_scale
+        self.top = float(self.scale.max()) if self.scale.size else 0.0
+        self.gram_top = float(self.gram_scale.max()) if self.scale.size else 0.0
         self.gamma = _ROUNDING * np.sqrt(design.n_samples)
         self.yty = yty
         self.yt_norm = float(np.sqrt(yty))
         self.n_features = design.n_features
 
     def __call__(self, w, bw, wGw):
-        """Probable error of the gap computed from Gram summaries (``b.w``, ``w.G w``)."""
-        cw = float(self.scale @ np.abs(w))
+        """Probable error of the gap computed from Gram summaries (``b.w``, ``w.G w``; ``b``
+        from a product with the data, ``G`` with the Gram matrix's own error scale)."""
+        absw = np.abs(w)
+        cw, gw = float(self.scale @ absw), float(self.gram_scale @ absw)
         rtr = _ROUNDING * self.n_features * (self.yty + 2.0 * abs(bw) + abs(wGw))
-        rtr += self.gamma * cw * (cw + 2.0 * self.yt_norm)
-        xtr = self.gamma * self.top * (self.yt_norm + cw)
-        return 0.5 * rtr + float(np.abs(w).sum()) * xtr
+        rtr += self.gamma * (gw * gw + 2.0 * self.yt_norm * cw)
+        xtr = self.gamma * (self.top * self.yt_norm + self.gram_top * gw)
+        return 0.5 * rtr + float(absw.sum()) * xtr
 
     def entry(self, w, RtR):
         """Probable error of the entries of ``Xt^T R`` computed from products with the data
@@ -240,8 +244,7 @@ def enet_coordinate_descent(
     if summaries0 is not None and not (w0 is not None and np.array_equal(w, w0)):
         summaries0 = None  # they describe a point that was changed above
 
-    error_scale = design.error_scale
-    gram_error = _GramError(design, error_scale, yty)
+    gram_error = _GramError(design, yty)
 
     def summaries(w, exact=False, Gw=None):
         S = np.flatnonzero(w)
@@ -767,22 +770,24 @@ def _solve_on_support(
         if u is None:
             break
         crossed = np.flatnonzero(np.sign(u) != sign)
+        step = None if system.exact else _null_step(system, S, w_S, sign, b[S], l1)
+        if step is not None:
+            # a (nearly) singular system, e.g. more features than samples: u runs off along
+            # a near-null direction, where the data fit stays and the l1 norm goes down to
+            # a breakpoint; there one feature leaves
+            P, change = step
+            w_new[S] = P
+            ceiling += change
+            improved = True
+            keep = P != 0.0
+            S, sign, joined = S[keep], sign[keep], 0
+            continue
         if crossed.size == 0:
             if penalty(u[:, None])[0] > ceiling:
-                break  # rounding, or a near-null direction: not the solution
+                break  # rounding: not the solution
             # (the objective at u is not above the one at w_S: the caller checks it)
             w_new[S] = u
             improved = improved or joined > 0 or not np.array_equal(u, w_S)
-            step = _null_step(system, S, u, sign, b[S], l1)
-            if step is not None:
-                # a singular system (more features than its rank): u is one of many points
-                # with this fit; the null direction that lowers the l1 norm drops one
-                P, change = step
-                w_new[S] = P
-                ceiling += change
-                keep = P != 0.0
-                S, sign, joined = S[keep], sign[keep], 0
-                continue
             # done, unless other coordinates of the working set violate optimality
             if coords is None or not join(G @ w_new):
                 break
@@ -1101,9 +1106,10 @@ class _SupportSystem:
         return X if info == 0 else None
 
     def null_direction(self, S, r):
-        """``(A + jitter I)^{-1} r`` on ``S`` (scaled to unit max norm) when ``S`` is the
-        jittered factorization of a singular block, else None."""
-        if not self.jittered or not np.array_equal(self.base, S):
+        """``F^{-1} r`` on ``S`` (scaled to unit max norm) when ``F`` is the factor of an
+        ill-conditioned or singular block ``S`` (factorized afresh, with a jitter if need
+        be), else None: inverse iteration, dominated by the near-null directions."""
+        if self.exact or not np.array_equal(self.base, S):
             return None
         rhs = np.zeros((self.buf.shape[0], 1), order="F")
         rhs[: S.size, 0] = r

@@ -118,15 +118,20 @@ class Design:
 
     # -- products ---------------------------------------------------------------------------
     @property
-    def centres_rows(self):
-        """Whether products centre dense X explicitly, by blocks of rows: when its offsets are
-        not mild (``_offsets_mild``), correcting products of uncentred X by the offsets would
-        lose digits to cancellation. Otherwise X itself is multiplied (no copy)."""
+    def heavy_offsets(self):
+        """Whether the offsets are not mild (``_offsets_mild``): correcting products of
+        uncentred X by them would lose digits to cancellation. Dense X is then centred
+        explicitly in every product (by blocks of rows); sparse X in its Gram blocks (by
+        blocks of columns, densified one block at a time), its other products staying
+        corrected (``error_scale`` says how accurate they are)."""
         if self._centre_rows is None:
-            self._centre_rows = (
-                not self.sparse and self.x_offset is not None and not self._offsets_mild()
-            )
+            self._centre_rows = self.x_offset is not None and not self._offsets_mild()
         return self._centre_rows
+
+    @property
+    def centres_rows(self):
+        """Whether products centre dense X explicitly, by blocks of rows."""
+        return not self.sparse and self.heavy_offsets
 
     def matvec(self, w, idx=None):
         """``Xt[:, idx] @ w`` (all columns when ``idx`` is None)."""
@@ -231,17 +236,29 @@ class Design:
         correction cancels digits of that size.
         """
         if self._error_scale is None:
-            norms2 = self.col_norms2
-            if self.x_offset is not None and (self.sparse or not self.centres_rows):
+            norms = np.sqrt(self.col_norms2)
+            raw = norms
+            if self.x_offset is not None:
                 total = float(
                     self.n_samples if self.sqrt_sw is None else self.sqrt_sw @ self.sqrt_sw
                 )
-                norms2 = norms2 + total * self.x_offset**2
-            self._error_scale = np.sqrt(norms2)
-        return self._error_scale
+                raw = np.sqrt(self.col_norms2 + total * self.x_offset**2)
+            products = raw if self.sparse or not self.heavy_offsets else norms
+            gram = raw if not self.heavy_offsets else norms
+            self._error_scale = (products, gram)
+        return self._error_scale[0]
+
+    @property
+    def gram_error_scale(self):
+        """As ``error_scale``, for the entries of the Gram matrix and its blocks (centred
+        explicitly when the offsets are heavy, sparse X included)."""
+        self.error_scale  # noqa: B018 - computes both
+        return self._error_scale[1]
 
     def cross_gram(self, a, b, Xa=None, Xb=None):
         """``Xt[:, a]^T Xt[:, b]`` (dense array); ``Xa``/``Xb`` are ``columns(a)``/``(b)``."""
+        if self.sparse and self.heavy_offsets:
+            return self._centred_cross_gram(np.asarray(a, np.intp), np.asarray(b, np.intp))
         Xa = self.columns(a) if Xa is None else Xa
         Xb = self.columns(b) if Xb is None else Xb
         with self._parallel_if(len(a) * len(b) * self.n_samples):
@@ -255,6 +272,19 @@ class Design:
             oa, ob = self.x_offset[a], self.x_offset[b]
             P = P - np.outer(ua, ob) - np.outer(oa, ub) + float(sq @ sq) * np.outer(oa, ob)
         return P
+
+    def _centred_cross_gram(self, a, b):
+        """``Xt[:, a]^T Xt[:, b]`` from explicitly centred columns, densified by blocks."""
+        out = np.empty((a.size, b.size))
+        step = max(1, _CHUNK_ELEMENTS // max(self.n_samples, 1))
+        for i in range(0, a.size, step):
+            Ca = self.centred_columns(a[i : i + step])
+            for j in range(0, b.size, step):
+                Cb = Ca if np.array_equal(a[i : i + step], b[j : j + step]) else None
+                Cb = self.centred_columns(b[j : j + step]) if Cb is None else Cb
+                with self._parallel_if(Ca.shape[1] * Cb.shape[1] * self.n_samples):
+                    out[i : i + step, j : j + step] = Ca.T @ Cb
+        return out
 
     def gram(self, idx=None):
         """``Xt[:, idx]^T Xt[:, idx]`` (all features when None), dense, Fortran-ordered.
