@@ -26,7 +26,6 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 __all__ = [
     "Hidden",
-    "apply_precompute",
     "single_threaded_blas",
     "parallel_blas",
     "Interval",
@@ -82,20 +81,18 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
             sample_weight = check_sample_weight(sample_weight, X)
         return X, y, sample_weight
 
-    def _fit_targets(self, X, y, solve, n_targets, x_offset, y_offset, gap_scale, max_iter=None):
-        """Solve each target with ``solve(k)``, store the attributes, warn if not converged.
-
-        ``gap_scale`` converts a solver's (sum-form) gap into the units of ``dual_gap_``.
-        """
-        results = [solve(k) for k in range(n_targets)]
+    def _set_results(self, X, y, problem, results, max_iter=None):
+        """Store the solutions of every target (``results``, solver records) in scikit-learn's
+        attributes, in the user's units (``problem.datafit``); warn if one did not converge."""
         coefs = np.array([res.w for res in results])
-        intercepts = np.atleast_1d(y_offset - coefs @ x_offset) if self.fit_intercept else None
+        intercepts = problem.intercepts(coefs) if self.fit_intercept else None
+        user_gap = problem.datafit.user_gap
         self._set_solution(
             X,
             coefs,
             intercepts,
             [res.n_iter for res in results],
-            [gap_scale * res.gap for res in results],
+            [user_gap(res.gap) for res in results],
             y.ndim,
         )
         failed = [res for res in results if not res.converged]
@@ -103,8 +100,8 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
             worst = max(failed, key=lambda res: res.gap)
             warn_not_converged(
                 type(self).__name__,
-                gap_scale * worst.gap,
-                gap_scale * worst.tol_abs,
+                user_gap(worst.gap),
+                user_gap(worst.tol_abs),
                 self.max_iter if max_iter is None else max_iter,
                 n_iter=worst.n_iter,
             )
@@ -160,54 +157,6 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def apply_precompute(design, precompute, x_offset, fit_intercept, dtype, auto, stacklevel):
-    """Give ``design`` its Gram matrix as ``precompute`` asks, with scikit-learn's rules.
-
-    ``True`` forms it, ``False`` does not, ``'auto'`` forms it when ``auto`` says so. A
-    given matrix must be the Gram matrix of the centred, sqrt-weighted design: it is used
-    when the data need no centring (``fit_intercept=False``, or column means already zero),
-    after a check on a random vector (a ValueError if it fails); otherwise a UserWarning
-    says it is recomputed (then as for ``'auto'``).
-    """
-    if isinstance(precompute, str):
-        if precompute != "auto":
-            raise ValueError(
-                f"precompute should be 'auto', a boolean or an array, got {precompute!r}."
-            )
-        if auto:
-            design.precompute_gram()
-        return
-    if isinstance(precompute, (bool, np.bool_)):
-        if precompute:
-            design.precompute_gram()
-        return
-    gram = np.asarray(precompute, dtype=np.float64)
-    p = design.n_features
-    if gram.shape != (p, p):
-        raise ValueError(
-            f"precompute should be a Gram matrix of shape ({p}, {p}) (n_features, "
-            f"n_features), got shape {gram.shape}."
-        )
-    if fit_intercept and not np.allclose(x_offset, 0.0):
-        warnings.warn(
-            "Gram matrix was provided but X was centered to fit intercept: recomputing "
-            "Gram matrix.",
-            UserWarning,
-            stacklevel=stacklevel + 1,
-        )
-        if auto:
-            design.precompute_gram()
-        return
-    if not design.gram_matches(gram, rtol=1e-4 if dtype == np.float32 else 1e-7):
-        raise ValueError(
-            "Gram matrix passed in via 'precompute' parameter did not pass validation when "
-            "checked against X on a random vector - please check that it was computed "
-            "properly (X^T X of the centred X, rows scaled by the square roots of the "
-            "sample weights normalized to sum to n_samples)."
-        )
-    design.precompute_gram(gram)
 
 
 def check_sample_weight(sample_weight, X):

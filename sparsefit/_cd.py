@@ -2,40 +2,41 @@
 
 The solver minimises the sum form (see ``_objective.py``)::
 
-    P(w) = 1/2 ||yt - Xt w||^2 + l1 ||w||_1 + l2/2 ||w||^2        (w >= 0 if positive)
+    P(w) = 1/2 ||yt - Xt w||^2 + sum_j (l1_j |w_j| + l2_j/2 w_j^2),   lower <= w <= upper
 
-with ``l1 = scale * penalty.l1_weight`` and ``l2 = scale * penalty.l2_weight``.
+for a design (``_data.py``: dense, sparse or Gram-only) and a penalty in the solver's units
+(``penalties.SeparablePenalty``): it never sees the user's ``alpha``.
 
 Design (why it is fast in pure Python):
 
-* **Working sets.** Each outer iteration costs one pass over all features (``Xt^T R``): it
-  computes the duality gap (the stopping certificate) and ranks features by how much they
-  violate the optimality conditions. Coordinate descent then runs only on a small working
-  set: the current support plus the worst violators, about twice the support size.
+* **Working sets.** Each outer iteration costs one pass over all features (``Xt^T R``, or
+  ``b - G w`` from the Gram matrix): it computes the duality gap (the stopping certificate)
+  and ranks features by how much they violate the optimality conditions. Coordinate descent
+  then runs only on a small working set: the current support plus the worst violators,
+  about twice the support size.
 * **Gram updates.** On a working set ``W`` of size ``k`` the subproblem is solved from
   ``G = Xt_W^T Xt_W`` and ``b = Xt_W^T yt``: a coordinate update costs one BLAS ``daxpy`` of
   length ``k``, independent of ``n_samples``, and the subproblem's own duality gap costs
-  ``O(k)``.
-* **Gram cache.** Gram blocks are cached across outer iterations (``Design.gram``); for dense
-  X whose working sets span nearly all features, or that is tall and narrow, the full Gram
-  matrix is formed once and the gap evaluations use it too.
+  ``O(k)``. Gram blocks are cached in the workspace (``Workspace.gram``); for dense X whose
+  working sets span nearly all features, or that is tall and narrow, the full Gram matrix is
+  formed once and the gap evaluations use it too.
 * **Anderson extrapolation.** Every few epochs the last iterates of a subproblem are
   extrapolated; the result is kept only if it lowers the subproblem's objective.
-* **Exact finish.** Once the signs of the support are stable, the subproblem's solution
-  solves a small positive-definite system ``(G_SS + l2 I) w_S = b_S - l1 sign(w_S)``: a
-  feature-sign search (line search over the breakpoints where a sign would flip, features
-  leave at zero, violators of the working set join) ends on the exact solution of the
-  working-set problem. It is kept only if it lowers the objective, so coordinate descent
-  remains the engine that finds the support and the safeguard.
-* **One factorization, updated.** The finish's systems share a Cholesky factor that grows by
-  appends and shrinks by constrained solves or a refactorized tail (``_SupportSystem``); on
-  the full Gram matrix it persists between subproblems and along a path, so a warm-started
-  ``alpha`` whose support changes by a few features costs a few triangular solves, no
-  epoch.
-* **Working sets that fill up grow fourfold** instead of twofold; once one holds every
-  violator, its subproblem is solved to a tenth of the final tolerance.
+* **Exact finish** (``_finish.py``). Once the signs of the support are stable, a
+  feature-sign search solves the working-set problem exactly on one Cholesky factorization
+  that grows by appends and shrinks by constrained solves (``_support.py``); on the full
+  Gram matrix it persists between subproblems and along a path.
+* **Never a worse point.** Every candidate (extrapolation, exact finish) is kept only if it
+  lowers the objective by more than the rounding error of its evaluation; the outer loop
+  returns to its best point if a subproblem ever raised the objective.
+* **Certificates below the Gram matrix's rounding.** When the tolerance asks for more digits
+  than Gram-based summaries hold (tight ``tol``, heavy offsets), a stalled fit polishes with
+  explicit residuals on centred columns (``_residual_cd``), and the stopping rule is verified
+  from centred columns.
 
-Stopping rule (scikit-learn's): ``gap <= tol * ||yt||^2``.
+Stopping rule (scikit-learn's): ``gap <= tol_abs`` (``tol * ||yt||^2``); a second rule stops
+the fit when ``STALL_ITERATIONS`` outer iterations in a row did not halve the gap (rounding,
+not the budget, then limits what the gap can certify).
 
 Numeric core: imports NumPy and SciPy only.
 """
@@ -43,112 +44,15 @@ Numeric core: imports NumPy and SciPy only.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import blas, lapack
+from scipy.linalg import blas
 
+from . import _tuning as tuning
+from ._finish import solve_on_support
 from ._objective import duality_gap, primal_objective
+from ._support import SupportSystem
 from .penalties import soft_threshold
 
-__all__ = ["CDResult", "enet_coordinate_descent"]
-
-#: initial working-set size
-_P0 = 10
-#: coordinate-descent epochs allowed per working-set subproblem
-_MAX_EPOCHS = 1000
-#: the subproblem is solved to this fraction of the current outer duality gap
-_INNER_RATIO = 0.3
-#: Anderson extrapolation uses this many past iterates
-_ANDERSON_K = 5
-#: cost model of ``_finish_pays``, in units of one coordinate update (about 1.5 us):
-#: elements of an in-cache ``daxpy``, flops of a factorization, and the fixed overhead of
-#: an exact finish, per unit
-_AXPY_PER_UNIT = 3750.0
-_FLOPS_PER_UNIT = 30000.0
-_FINISH_OVERHEAD = 40.0
-#: epochs a warm-started subproblem typically needs (cost model of the exact solve tried first)
-_TYPICAL_EPOCHS = 5
-#: most feature-sign rounds (one factorization each) per exact finish
-_NEWTON_ROUNDS = 10
-#: one factorization serves smaller supports while its Cholesky diagonal spans less than this
-_SCHUR_MAX_RATIO = 1e4
-#: removed features are dropped from the factor (its tail refactorized) when the tail after
-#: the first of them is at most this many features per removed one
-_TAIL_PER_REMOVED = 8
-#: right-hand sides up to which two BLAS-2 triangular solves each beat LAPACK's ``dpotrs``
-_TRSV_COLUMNS = 4
-#: refinement steps of a solve through a jittered (singular) factorization
-_REFINE_STEPS = 3
-#: the fit stops early after this many outer iterations without halving the gap
-_STALL_ITERATIONS = 10
-#: rounding error of a length-n dot product, relative to sqrt(n) |x| |R| (see ``duality_gap``)
-_ROUNDING = 4.0 * np.finfo(np.float64).eps
-
-
-#: summaries computed through a Gram matrix certify only while their probable rounding error
-#: is below this fraction of the tolerance (else: an explicit residual)
-_RELIABLE = 0.01
-#: a stalled fit polishes with explicit residuals (``_residual_cd``) once its gap is within
-#: this factor of the rounding level of Gram-based summaries (farther away, the stall is
-#: the optimization's, and the exact finish on the Gram matrix is the better tool)
-_POLISH_RANGE = 1e3
-#: most entries (256 MB of float64) of the centred working-set columns of a residual
-#: subproblem (``_residual_cd``); beyond, the subproblem stays on its Gram matrix
-_MAX_RESIDUAL_ENTRIES = 2**25
-#: a verified gap recomputes every entry of ``Xt^T R`` from centred columns (by blocks) up to
-#: this size of X (a pass of dense products); beyond, only the entries near the constraint
-_VERIFY_ALL_ENTRIES = 1e8
-
-
-class _GramError:
-    """Probable rounding errors of the gap's summaries, from a design's error scales.
-
-    With ``c`` the design's ``error_scale`` (``Design.error_scale``), a product ``Xt^T v``
-    is accurate to about ``gamma c_j |v|`` and a Gram entry to ``gamma c_j c_k``, where
-    ``gamma = 4 eps sqrt(n_samples)``. Summaries through the Gram matrix at ``w`` then have
-    errors ``gamma (c.|w|)(c.|w| + 2 |yt|)`` in ``R^T R`` (plus the rounding of
-    ``yty - 2 b.w + w.G w`` itself) and ``gamma c_j (|yt| + c.|w|)`` in ``(Xt^T R)_j``; the
-    gap moves by about ``|w|_1`` times the error of the dual norm.
-    """
-
-    def __init__(self, design, yty):
-        self.scale = design.error_scale
-        self.gram_scale = design.gram_error_scale
-        self.top = float(self.scale.max()) if self.scale.size else 0.0
-        self.gram_top = float(self.gram_scale.max()) if self.scale.size else 0.0
-        self.gamma = _ROUNDING * np.sqrt(design.n_samples)
-        self.yty = yty
-        self.yt_norm = float(np.sqrt(yty))
-        self.n_features = design.n_features
-
-    def __call__(self, w, bw, wGw):
-        """Probable error of the gap computed from Gram summaries (``b.w``, ``w.G w``; ``b``
-        from a product with the data, ``G`` with the Gram matrix's own error scale)."""
-        absw = np.abs(w)
-        cw, gw = float(self.scale @ absw), float(self.gram_scale @ absw)
-        rtr = _ROUNDING * self.n_features * (self.yty + 2.0 * abs(bw) + abs(wGw))
-        rtr += self.gamma * (gw * gw + 2.0 * self.yt_norm * cw)
-        xtr = self.gamma * (self.top * self.yt_norm + self.gram_top * gw)
-        return 0.5 * rtr + float(absw.sum()) * xtr
-
-    def entry(self, w, RtR):
-        """Probable error of the entries of ``Xt^T R`` computed from products with the data
-        at ``w``: ``R`` is accurate to about ``4 eps c.|w|``, the entry ``j`` to ``c_j`` times
-        that plus ``gamma c_j |R|``."""
-        dR = _ROUNDING * float(self.scale @ np.abs(w))
-        return self.top * (self.gamma * np.sqrt(max(RtR, 0.0)) + dR), dR
-
-    def objective(self, w, RtR, value):
-        """Probable error of the objective ``value`` at ``w`` computed from the data."""
-        _, dR = self.entry(w, RtR)
-        return _ROUNDING * (self.yty + abs(value)) + (np.sqrt(max(RtR, 0.0)) + dR) * dR
-
-    def explicit(self, w, XtR, RtR, l1, l2):
-        """Probable error of the gap computed from products with the data at ``w``."""
-        entry, dR = self.entry(w, RtR)
-        R_norm = np.sqrt(max(RtR, 0.0))
-        error = float(np.abs(w).sum()) * entry + 3.0 * (R_norm + self.yt_norm) * dR
-        if l1 == 0 and l2 > 0:  # formulation B: ||Xt^T R||^2 / (2 l2)
-            error += float(np.linalg.norm(XtR)) * entry * np.sqrt(self.n_features) / l2
-        return error
+__all__ = ["CDResult", "Rounding", "Target", "certified_gap", "enet_coordinate_descent"]
 
 
 @dataclass
@@ -169,17 +73,31 @@ class CDResult:
         return bool(self.gap <= self.tol_abs)
 
 
+@dataclass(frozen=True)
+class Target:
+    """One target as the solvers need it: ``yt`` itself when the design has samples (None
+    for a Gram-only design), ``Xt^T yt`` and ``||yt||^2``."""
+
+    yt: object
+    Xty: np.ndarray
+    yty: float
+
+    @classmethod
+    def of(cls, design, yt, Xty=None):
+        yt = np.asarray(yt, dtype=np.float64)
+        Xty = design.rmatvec(yt) if Xty is None else np.asarray(Xty, dtype=np.float64)
+        return cls(yt, Xty, float(yt @ yt))
+
+
 def enet_coordinate_descent(
-    design,
-    yt,
+    workspace,
+    target,
     penalty,
-    scale=1.0,
     *,
-    tol=1e-4,
+    tol_abs,
     max_iter=1000,
     w0=None,
     rng=None,
-    Xty=None,
     min_iter=1,
     summaries0=None,
 ):
@@ -187,25 +105,19 @@ def enet_coordinate_descent(
 
     Parameters
     ----------
-    design : Design
-        The centred, sqrt-weighted design (``_data.Design``).
-    yt : ndarray of shape (n_samples,)
-        Centred, sqrt-weighted target.
-    penalty : L1, L1L2 or L2
-        Penalty object; its weights are multiplied by ``scale``.
-    scale : float
-        ``n_samples`` for scikit-learn's ``1/(2n)`` data-fit scaling.
-    tol : float
-        Stop when the duality gap is at most ``tol * ||yt||^2``.
+    workspace : Workspace
+        The design and the fit's Gram cache (``_data.Workspace``).
+    target : Target
+    penalty : SeparablePenalty
+        In the solver's units.
+    tol_abs : float
+        Stop when the duality gap is at most ``tol_abs``.
     max_iter : int
         Maximum number of outer (working-set) iterations.
     w0 : ndarray of shape (n_features,), optional
-        Starting point (warm start).
+        Starting point (warm start), projected onto the bounds.
     rng : numpy random generator or RandomState, optional
         If given, coordinates are visited in a random order each epoch.
-    Xty : ndarray of shape (n_features,), optional
-        ``design.rmatvec(yt)`` when already known (along a path: one pass over X saved per
-        alpha).
     min_iter : int
         Outer iterations run even if the starting point already meets the tolerance (1: the
         first evaluation may stop; 2: at least one subproblem is solved, as along a path,
@@ -218,200 +130,333 @@ def enet_coordinate_descent(
     -------
     CDResult
     """
-    l1 = scale * penalty.l1_weight
-    l2 = scale * penalty.l2_weight
-    positive = penalty.positive
-    n_features = design.n_features
-
-    if design.full_gram is None and design.gram_is_cheap:
-        design.precompute_gram()
-    norms2 = design.col_norms2
-    valid = norms2 > 0.0
-    n_valid = int(valid.sum())
-    inv_norms = np.zeros(n_features)
-    inv_norms[valid] = 1.0 / np.sqrt(norms2[valid])
-
-    yt = np.asarray(yt, dtype=np.float64)
-    Xty = design.rmatvec(yt) if Xty is None else Xty
-    yty = float(yt @ yt)
-    tol_abs = tol * yty
-
-    w = np.zeros(n_features) if w0 is None else np.array(w0, dtype=np.float64)
+    design = workspace.design
+    if workspace.full_gram is None and workspace.gram_is_cheap:
+        workspace.precompute_gram()
+    valid = (design.col_norms2 > 0.0) & ~penalty.excluded
+    w = np.zeros(design.n_features) if w0 is None else np.array(w0, dtype=np.float64)
     w[~valid] = 0.0
-    if positive:
-        np.maximum(w, 0.0, out=w)
-    warm = w0 is not None and bool(np.any(w))
+    penalty.project(w)
     if summaries0 is not None and not (w0 is not None and np.array_equal(w, w0)):
         summaries0 = None  # they describe a point that was changed above
-
-    gram_error = _GramError(design, yty)
-
-    def summaries(w, exact=False, Gw=None):
-        S = np.flatnonzero(w)
-        if design.full_gram is not None and not exact:
-            # (``Gw``: the product when the subproblem already computed it)
-            wS = w[S]
-            if Gw is None:
-                # one product with the whole matrix beats gathering the support's columns
-                Gw = design.full_gram @ w if 4 * S.size >= n_features else None
-            GwS = design.full_gram[:, S] @ wS if Gw is None else Gw
-            XtR = Xty - GwS
-            bw = float(Xty[S] @ wS)
-            wGw = float(wS @ GwS[S])
-            RtR = yty - 2.0 * bw + wGw
-            Rty = yty - bw
-            if gram_error(w, bw, wGw) > _RELIABLE * tol_abs:
-                return summaries(w, exact=True)
-            return XtR, RtR, Rty
-        R = yt - design.matvec(w[S], S)
-        return design.rmatvec(R), float(R @ R), float(R @ yt)
-
-    def evaluate(w, known=None, Gw=None):
-        XtR, RtR, Rty = summaries(w, Gw=Gw) if known is None else known
-        # rounding error of Xt^T R, but never more than a tenth of l1: beyond that the gap
-        # is left to fail (and the fit to warn) rather than certify a different problem
-        return duality_gap(XtR, RtR, Rty, w, l1, l2, positive), (XtR, RtR, Rty)
-
-    def verified(w, evaluation):
-        """The evaluation redone from explicitly centred columns where the rounding of the
-        products could decide the stopping rule (large offsets, tight tolerances): the
-        residual from the support's columns, and ``Xt^T R`` for the support and for every
-        feature whose dual constraint the rounding could make active."""
-        gap, (XtR, RtR, _) = evaluation
-        error = gram_error.explicit(w, XtR, RtR, l1, l2)
-        if error <= _RELIABLE * tol_abs or gap > tol_abs + error:
-            return evaluation  # accurate enough, or above the tolerance whatever the rounding
-        S = np.flatnonzero(w)
-        R = yt - design.centred_matvec(w[S], S)
-        if l1 > 0 and design.n_samples * n_features > _VERIFY_ALL_ENTRIES:
-            margin = 2.0 * gram_error.entry(w, RtR)[0]
-            J = np.union1d(S, np.flatnonzero(np.abs(XtR - l2 * w) >= l1 - margin))
-        else:  # every entry (formulation B: they all count)
-            J = np.arange(n_features)
-        XtR = XtR.copy()
-        XtR[J] = design.centred_rmatvec(R, J)
-        return evaluate(w, (XtR, float(R @ R), float(R @ yt)))
-
-    n_iter = 0
-    n_epochs = 0
-    best_gap, stalled = np.inf, 0
-    best = None  # (objective, w, evaluation) of the best point seen: never returned worse
-    careful = False  # set once a subproblem raised the objective: plain coordinate descent
-    ws_min = 0
-    prev_ws_size = _P0
-    prev_gap = np.inf
-    gap = np.inf
-    Gw = None  # G @ w from the last subproblem on the full Gram matrix
+    fit = _Fit(workspace, target, penalty, tol_abs, valid, rng)
+    fit.warm = w0 is not None and bool(np.any(w))
     for n_iter in range(1, max_iter + 1):
-        evaluation = evaluate(w, summaries0 if n_iter == 1 else None, Gw)
-        value = primal_objective(evaluation[1][1], w, l1, l2)
-        noise = gram_error.objective(w, evaluation[1][1], value)
-        if best is not None and value > best[0] + best[3] + noise:
-            # the last subproblem raised the objective (rounding in a nearly singular
-            # system): back to the best point, and no more extrapolation or exact finish
-            value, w, evaluation, noise = best[0], best[1].copy(), best[2], best[3]
-            careful, Gw = True, None
-        if best is None or value <= best[0]:
-            best = (value, w.copy(), evaluation, noise)
-        gap, state = evaluation
-        XtR = state[0]
+        evaluation = fit.evaluate_best(w, summaries0 if n_iter == 1 else None)
+        w = fit.w_best if evaluation is None else w
+        gap, state = evaluation if evaluation is not None else fit.best[2]
         if n_iter >= min_iter or gap <= 0.0:
-            gap, state = evaluation = verified(w, evaluation)
-            XtR = state[0]
+            gap, state = fit.verified(w, (gap, state))
             if gap <= tol_abs:
                 break
-        # rounding can keep the gap above tol (extreme conditioning): stop when it has not
-        # improved for a while rather than spend the whole budget
-        if gap <= 0.5 * best_gap:
-            best_gap, stalled = gap, 0
-        else:
-            stalled += 1
-            if stalled >= _STALL_ITERATIONS:
-                break
-        # rank features by their violation of the optimality conditions
-        score = penalty.subdiff_distance(w, -XtR / scale) * inv_norms
-        support = w != 0
-        score[support] = np.inf
-        score[~valid] = 0.0
-        candidates = np.flatnonzero(score > 0)
-        if candidates.size == 0:
+        if fit.stalled_out(gap):
+            break
+        ws, tol_in = fit.working_set(w, gap, state)
+        if ws is None:
             break  # optimal up to rounding: nothing left to improve
-        if gap > 0.5 * prev_gap:  # slow progress: let the working set grow
-            ws_min = min(n_valid, 2 * ws_min if ws_min else 2 * _P0)
-        prev_gap = gap
-        nnz = int(support.sum())
-        # twice the support; four times when the last subproblem filled its whole working set
-        growth = 4 if nnz >= 0.9 * prev_ws_size else 2
-        ws_size = min(n_valid, max(_P0, growth * nnz, ws_min))
-        prev_ws_size = ws_size
-        if candidates.size > ws_size:
-            top = np.argpartition(-score[candidates], ws_size - 1)[:ws_size]
-            ws = np.sort(candidates[top])
-            tol_in = _INNER_RATIO * gap
-        else:
-            # every violator is in: solving this subproblem accurately usually ends the fit
-            ws = candidates
-            tol_in = min(_INNER_RATIO * gap, 0.1 * tol_abs)
-        bw = yty - state[2]
-        floor = gram_error(w, bw, state[1] - yty + 2.0 * bw) if stalled else 0.0
-        if (
-            _RELIABLE * tol_in < floor
-            and gap < _POLISH_RANGE * floor
-            and design.n_samples * ws.size <= _MAX_RESIDUAL_ENTRIES
-        ):
-            # no progress, the gap near the rounding level of Gram-based summaries and the
-            # tolerance below it (a tolerance near the limits of double precision, or products
-            # that lose digits to large offsets): coordinate descent on the working set's
-            # explicitly centred columns and residual polishes the last digits
-            w_ws, epochs = _residual_cd(
-                design.centred_columns(ws), yt, w[ws], l1, l2, positive, tol_in, rng
-            )
-            n_epochs += epochs
-            w[ws] = w_ws
-            Gw = None
-            continue
-        if design.full_gram is None or 4 * ws.size < n_features:
-            G = design.gram(ws)  # (may form the full Gram matrix)
-        if design.full_gram is not None and 4 * ws.size >= n_features:
-            # the full Gram matrix itself, no block copy; its support factorization persists
-            # from one subproblem (and one alpha of a path) to the next
-            G, w_in, coords = design.full_gram, w, ws
-            system = design.support_system
-            if system is None or system.G is not G or system.l2 != l2:
-                system = design.support_system = _SupportSystem(G, l2)
-        else:
-            w_in, coords, system = w[ws], None, None
-        b = Xty if coords is not None else Xty[ws]
-        w_ws, epochs, q = _gram_cd(
-            G,
-            b,
-            w_in,
-            yty,
-            l1,
-            l2,
-            positive,
-            tol_in,
-            rng,
-            finish_first=warm and n_epochs == 0,
-            coords=coords,
-            system=system,
-            careful=careful,
-        )
-        n_epochs += epochs
-        w[ws] = w_ws
-        Gw = q if coords is not None else None
+        fit.solve_subproblem(w, ws, tol_in, gap, state)
     else:
         # max_iter subproblems solved without a certificate yet: certify the last iterate,
         # unless it is worse than the best one seen
-        gap, state = evaluate(w)
-        if primal_objective(state[1], w, l1, l2) > best[0]:
-            w, (gap, state) = best[1], best[2]
+        gap, state = fit.evaluate(w)
+        if primal_objective(state[1], w, penalty) > fit.best[0]:
+            w, (gap, state) = fit.best[1], fit.best[2]
     return CDResult(
-        w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=n_epochs, summaries=state
+        w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=fit.n_epochs, summaries=state
     )
 
 
-def _residual_cd(C, yt, w, l1, l2, positive, tol_in, rng=None):
+class _Fit:
+    """The state of one run of ``enet_coordinate_descent``: evaluations, the best point,
+    the stall count, the working-set policy and the subproblems."""
+
+    def __init__(self, workspace, target, penalty, tol_abs, valid, rng):
+        self.workspace, self.design = workspace, workspace.design
+        self.target, self.penalty, self.tol_abs = target, penalty, tol_abs
+        self.valid, self.rng = valid, rng
+        self.n_valid = int(valid.sum())
+        norms = np.sqrt(self.design.col_norms2)
+        self.inv_norms = np.divide(1.0, norms, out=np.zeros_like(norms), where=valid)
+        self.errors = Rounding(self.design, target.yty)
+        self.best = None  # (objective, w, evaluation, noise): never returned worse
+        self.careful = False  # once a subproblem raised the objective: plain coordinate descent
+        self.warm = False
+        self.n_epochs = 0
+        self.best_gap, self.stalled = np.inf, 0
+        self.ws_min, self.prev_ws_size, self.prev_gap = 0, tuning.P0, np.inf
+        self.Gw = None  # G @ w from the last subproblem on the full Gram matrix
+
+    @property
+    def w_best(self):
+        return self.best[1].copy()
+
+    # -- evaluations -------------------------------------------------------------------------
+    def summaries(self, w, exact=False):
+        """``(Xt^T R, R^T R, R^T yt)`` at ``w``: from the full Gram matrix when there is one
+        and its rounding stays well below the tolerance, else from an explicit residual."""
+        G, t = self.workspace.full_gram, self.target
+        if G is not None and (not exact or t.yt is None):
+            S = np.flatnonzero(w)
+            wS = w[S]
+            Gw = self.Gw
+            if Gw is None:  # one product with the whole matrix beats gathering columns
+                Gw = G @ w if 4 * S.size >= w.size else G[:, S] @ wS
+            bw = float(t.Xty[S] @ wS)
+            wGw = float(wS @ Gw[S])
+            XtR = t.Xty - Gw
+            error = 0.0 if t.yt is None else self.errors(w, bw, wGw, XtR, self.penalty)
+            if error <= tuning.RELIABLE * self.tol_abs:
+                return XtR, t.yty - 2.0 * bw + wGw, t.yty - bw
+        S = np.flatnonzero(w)
+        R = t.yt - self.design.matvec(w[S], S)
+        return self.design.rmatvec(R), float(R @ R), float(R @ t.yt)
+
+    def evaluate(self, w, known=None):
+        """``(gap, summaries)`` at ``w`` (unpenalized features: the dual point projected)."""
+        state = self.summaries(w) if known is None else known
+        return self.gap(w, state), state
+
+    def gap(self, w, state):
+        return certified_gap(self.workspace, self.target, self.penalty, w, state)
+
+    def evaluate_best(self, w, known):
+        """Evaluate ``w`` and keep the best point: None (and back to the best point, with
+        plain coordinate descent from then on) if the last subproblem raised the objective
+        beyond rounding (a nearly singular system)."""
+        evaluation = self.evaluate(w, known)
+        RtR = evaluation[1][1]
+        value = primal_objective(RtR, w, self.penalty)
+        noise = self.errors.objective(w, RtR, value)
+        self.Gw = None
+        if self.best is not None and value > self.best[0] + self.best[3] + noise:
+            self.careful = True
+            return None
+        if self.best is None or value <= self.best[0]:
+            self.best = (value, w.copy(), evaluation, noise)
+        return evaluation
+
+    def verified(self, w, evaluation):
+        """The evaluation redone from explicitly centred columns where the rounding of the
+        products could decide the stopping rule (large offsets, tight tolerances): the
+        residual from the support's columns, and ``Xt^T R`` for every feature (for the
+        support and the features whose dual constraint rounding could make active, when X
+        is too large)."""
+        gap, (XtR, RtR, _) = evaluation
+        if not self.design.has_samples:
+            return evaluation  # statistics only: the gap is as accurate as they are
+        error = self.errors.explicit(w, XtR, RtR, self.penalty)
+        if error <= tuning.RELIABLE * self.tol_abs or gap > self.tol_abs + error:
+            return evaluation  # accurate enough, or above the tolerance whatever the rounding
+        design, yt, pen = self.design, self.target.yt, self.penalty
+        S = np.flatnonzero(w)
+        R = yt - design.centred_matvec(w[S], S)
+        J = np.arange(design.n_features)
+        if pen.formulation == "l1" and design.n_samples * J.size > tuning.VERIFY_ALL_ENTRIES:
+            margin = 2.0 * self.errors.entries(w, RtR)[0]
+            near = np.abs(XtR - pen.l2 * w) >= pen.l1 - margin
+            J = np.union1d(S, np.flatnonzero(near | pen.unpenalized))
+        XtR = XtR.copy()
+        XtR[J] = design.centred_rmatvec(R, J)
+        return self.evaluate(w, (XtR, float(R @ R), float(R @ yt)))
+
+    def stalled_out(self, gap):
+        """The second stopping rule: ``STALL_ITERATIONS`` outer iterations in a row without
+        halving the gap (rounding can keep it above tol under extreme conditioning)."""
+        if gap <= 0.5 * self.best_gap:
+            self.best_gap, self.stalled = gap, 0
+            return False
+        self.stalled += 1
+        return self.stalled >= tuning.STALL_ITERATIONS
+
+    # -- working sets and subproblems ----------------------------------------------------------
+    def working_set(self, w, gap, state):
+        """The working set (the support, unpenalized features, and the worst violators of
+        the optimality conditions) and its subproblem's tolerance; ``(None, None)`` when no
+        feature violates them."""
+        score = self.penalty.subdiff_distance(w, -state[0]) * self.inv_norms
+        support = w != 0
+        score[support | self.penalty.unpenalized] = np.inf
+        score[~self.valid] = 0.0
+        candidates = np.flatnonzero(score > 0)
+        if candidates.size == 0:
+            return None, None
+        if gap > 0.5 * self.prev_gap:  # slow progress: let the working set grow
+            self.ws_min = min(self.n_valid, 2 * self.ws_min if self.ws_min else 2 * tuning.P0)
+        self.prev_gap = gap
+        nnz = int(support.sum())
+        # twice the support; four times when the last subproblem filled its whole working set
+        growth = 4 if nnz >= 0.9 * self.prev_ws_size else 2
+        ws_size = min(self.n_valid, max(tuning.P0, growth * nnz, self.ws_min))
+        self.prev_ws_size = ws_size
+        if candidates.size > ws_size:
+            top = np.argpartition(-score[candidates], ws_size - 1)[:ws_size]
+            return np.sort(candidates[top]), tuning.INNER_RATIO * gap
+        # every violator is in: solving this subproblem accurately usually ends the fit
+        return candidates, min(tuning.INNER_RATIO * gap, 0.1 * self.tol_abs)
+
+    def solve_subproblem(self, w, ws, tol_in, gap, state):
+        """Solve the working-set problem, updating ``w[ws]`` in place."""
+        if self._polish(w, ws, tol_in, gap, state):
+            C = self.design.centred_columns(ws)
+            w_ws, epochs = _residual_cd(
+                C, self.target.yt, w[ws], self.penalty.restrict(ws), tol_in, self.rng
+            )
+            self.n_epochs += epochs
+            w[ws] = w_ws
+            return
+        ws_, G, coords, system = self._subproblem_gram(ws)
+        b = self.target.Xty if coords is not None else self.target.Xty[ws]
+        pen = self.penalty if coords is not None else self.penalty.restrict(ws)
+        w_in = w if coords is not None else w[ws]
+        sub = _GramSubproblem(G, b, w_in, self.target.yty, pen, coords, system)
+        w_ws, epochs, q = sub.solve(
+            tol_in,
+            self.rng,
+            finish_first=self.warm and self.n_epochs == 0,
+            careful=self.careful,
+        )
+        self.n_epochs += epochs
+        w[ws] = w_ws
+        self.Gw = q if coords is not None else None
+
+    def _polish(self, w, ws, tol_in, gap, state):
+        """Whether to polish with explicit residuals: no progress, the gap near the rounding
+        level of Gram-based summaries and the tolerance below it (a tolerance near the
+        limits of double precision, or products that lose digits to large offsets)."""
+        if not self.stalled or not self.design.has_samples:
+            return False
+        yty = self.target.yty
+        bw = yty - state[2]
+        floor = self.errors(w, bw, state[1] - yty + 2.0 * bw, state[0], self.penalty)
+        return (
+            tuning.RELIABLE * tol_in < floor
+            and gap < tuning.POLISH_RANGE * floor
+            and self.design.n_samples * ws.size <= tuning.MAX_RESIDUAL_ENTRIES
+        )
+
+    def _subproblem_gram(self, ws):
+        """``(ws, G, coords, system)``: a Gram block of the working set, or the full Gram
+        matrix itself (no block copy) when the working set covers a quarter of the features
+        or more; its support factorization then persists from one subproblem (and one alpha
+        of a path) to the next."""
+        ws_ = self.workspace
+        p = self.design.n_features
+        if ws_.full_gram is None or 4 * ws.size < p:
+            G = ws_.gram(ws)  # (may form the full Gram matrix)
+            if ws_.full_gram is None or 4 * ws.size < p:
+                return ws, G, None, None
+        G = ws_.full_gram
+        system = ws_.support_system
+        if system is None or not system.matches(G, self.penalty.l2):
+            system = ws_.support_system = SupportSystem(G, self.penalty.l2)
+        return ws, G, ws, system
+
+
+def certified_gap(workspace, target, penalty, w, state):
+    """The duality gap at ``w`` from its summaries ``state = (Xt^T R, R^T R, R^T yt)``, the
+    dual point projected orthogonally to the unpenalized features strictly inside their
+    bounds (their constraint ``Xt_j^T theta = 0`` cannot be met by a scaling)."""
+    XtR, RtR, Rty = state
+    U = _to_project(w, penalty)
+    if U.size == 0:
+        return duality_gap(XtR, RtR, Rty, w, penalty)
+    G_cols = workspace.gram_columns(U)
+    return _projected_gap(XtR, RtR, Rty, w, penalty, U, G_cols, target.Xty)
+
+
+def _to_project(w, penalty):
+    """The unpenalized features whose dual constraint ``Xt_j^T theta = 0`` the gap must
+    impose by projection: those strictly inside their bounds (at a finite bound, the
+    conjugate of the box makes the constraint one-sided and finite); none for least
+    squares, whose gap is the first-order condition."""
+    if penalty.formulation == "ols" or not np.any(penalty.unpenalized):
+        return np.zeros(0, dtype=np.intp)  # (least squares: the gap is ||Xt^T R||^2)
+    inside = (w > penalty.lower) & (w < penalty.upper)
+    return np.flatnonzero(penalty.unpenalized & inside)
+
+
+def _projected_gap(XtR, RtR, Rty, w, penalty, U, G_cols, Xty):
+    """The gap at the dual point ``R - Xt_U c`` orthogonal to the unpenalized columns ``U``
+    (``c`` solves ``G_UU c = Xt_U^T R``), from Gram statistics: ``G_cols = Xt^T Xt_U``."""
+    G_UU = G_cols[U]
+    c = np.linalg.lstsq(G_UU, XtR[U], rcond=None)[0]
+    XtR_p = XtR - G_cols @ c
+    RtR_p = RtR - 2.0 * float(c @ XtR[U]) + float(c @ (G_UU @ c))
+    Rty_p = Rty - float(c @ Xty[U])
+    fixed = np.zeros(XtR.shape[0], dtype=bool)
+    fixed[U] = True
+    return duality_gap(XtR_p, RtR_p, Rty_p, w, penalty, fixed)
+
+
+class Rounding:
+    """Probable rounding errors of the gap's summaries, from a design's error scales.
+
+    With ``c`` the design's ``error_scale`` (``_data``), a product ``Xt^T v`` is accurate
+    to about ``gamma c_j |v|`` and a Gram entry to ``gamma c_j c_k`` (``gram_error_scale``),
+    where ``gamma = 4 eps sqrt(n_samples)``. Summaries through the Gram matrix at ``w`` then
+    have errors ``gamma (g.|w|)^2 + 2 gamma |yt| (c.|w|)`` in ``R^T R`` (plus the rounding of
+    ``yty - 2 b.w + w.G w`` itself) and ``e_j = gamma (c_j |yt| + g_j (g.|w|))`` in
+    ``(Xt^T R)_j``. The gap moves with the entries of ``Xt^T R`` as its formulation says:
+    by ``(l1.|w|) max_j e_j / l1_j`` through the dual scaling (formulation A), by
+    ``sum_j |Xt_j^T R| e_j / l2_j`` (B), ``2 sum_j |Xt_j^T R| e_j`` (least squares).
+    """
+
+    def __init__(self, design, yty):
+        self.scale = design.error_scale
+        self.gram_scale = design.gram_error_scale
+        self.gamma = tuning.ROUNDING * np.sqrt(design.n_samples)
+        self.yty = yty
+        self.yt_norm = float(np.sqrt(yty))
+        self.n_features = design.n_features
+
+    def __call__(self, w, bw, wGw, XtR, penalty):
+        """Probable error of the gap computed from Gram summaries (``b.w``, ``w.G w``; ``b``
+        from a product with the data, ``G`` with the Gram matrix's own error scale)."""
+        absw = np.abs(w)
+        cw, gw = float(self.scale @ absw), float(self.gram_scale @ absw)
+        rtr = tuning.ROUNDING * self.n_features * (self.yty + 2.0 * abs(bw) + abs(wGw))
+        rtr += self.gamma * (gw * gw + 2.0 * self.yt_norm * cw)
+        entries = self.gamma * (self.scale * self.yt_norm + self.gram_scale * gw)
+        return 0.5 * rtr + _entry_effect(w, XtR, entries, penalty)
+
+    def entries(self, w, RtR):
+        """Probable errors of the entries of ``Xt^T R`` computed from products with the data
+        at ``w`` (``R`` is accurate to about ``dR = 4 eps c.|w|``; the entry ``j`` to ``c_j``
+        times ``dR + gamma |R|``), and ``dR``."""
+        dR = tuning.ROUNDING * float(self.scale @ np.abs(w))
+        return self.scale * (self.gamma * np.sqrt(max(RtR, 0.0)) + dR), dR
+
+    def objective(self, w, RtR, value):
+        """Probable error of the objective ``value`` at ``w`` computed from the data."""
+        _, dR = self.entries(w, RtR)
+        return tuning.ROUNDING * (self.yty + abs(value)) + (np.sqrt(max(RtR, 0.0)) + dR) * dR
+
+    def explicit(self, w, XtR, RtR, penalty):
+        """Probable error of the gap computed from products with the data at ``w``."""
+        entries, dR = self.entries(w, RtR)
+        R_norm = np.sqrt(max(RtR, 0.0))
+        return 3.0 * (R_norm + self.yt_norm) * dR + _entry_effect(w, XtR, entries, penalty)
+
+
+def _entry_effect(w, XtR, entries, penalty):
+    """How far errors ``entries`` in ``Xt^T R`` move the gap (see ``Rounding``)."""
+    if penalty.formulation == "l1":
+        l1 = penalty.l1
+        weighted = l1 > 0
+        ratio = float(np.max(entries[weighted] / l1[weighted])) if np.any(weighted) else 0.0
+        effect = float(l1[w != 0] @ np.abs(w[w != 0])) * ratio if ratio else 0.0
+        # unpenalized features enter the projected dual point directly
+        free = penalty.unpenalized
+        return effect + 2.0 * float(np.abs(XtR[free]) @ entries[free])
+    if penalty.formulation == "l2":
+        smooth = penalty.l2 > 0
+        effect = float((np.abs(XtR[smooth]) / penalty.l2[smooth]) @ entries[smooth])
+        free = ~smooth & ~penalty.excluded
+        return effect + 2.0 * float(np.abs(XtR[free]) @ entries[free])
+    return 2.0 * float(np.abs(XtR) @ entries)
+
+
+def _residual_cd(C, yt, w, penalty, tol_in, rng=None):
     """Coordinate descent on the columns ``C`` (dense, centred) with an explicit residual.
 
     scikit-learn's algorithm on a working set: each update costs two passes over a column
@@ -425,238 +470,267 @@ def _residual_cd(C, yt, w, l1, l2, positive, tol_in, rng=None):
     R = yt - C @ w
     norms2 = np.einsum("ij,ij->j", C, C)
     cols = [C[:, i] for i in range(k)]
+    thr, den, lower, upper = penalty.coordinate_constants(np.arange(k), norms2)
     inv = [1.0 / v if v > 0 else 0.0 for v in norms2.tolist()]
-    thr = [l1 * v for v in inv]
-    den = [1.0 + l2 * v for v in inv]
     wl = w.tolist()
     ddot, daxpy = blas.ddot, blas.daxpy
+    bounded = penalty.bounded
     epoch = 0
-    for epoch in range(1, _MAX_EPOCHS + 1):
+    for epoch in range(1, tuning.MAX_EPOCHS + 1):
         order = range(k) if rng is None else rng.permutation(k).tolist()
         for i in order:
             if not inv[i]:
                 continue  # a zero column never moves from zero
             wi = wl[i]
-            z = wi + ddot(cols[i], R) * inv[i]
-            new = (max(z - thr[i], 0.0) if positive else soft_threshold(z, thr[i])) / den[i]
+            new = soft_threshold(wi + ddot(cols[i], R) * inv[i], thr[i]) / den[i]
+            if bounded:
+                new = min(max(new, lower[i]), upper[i])
             if new != wi:
                 daxpy(cols[i], R, a=wi - new)
                 wl[i] = new
         w = np.array(wl)
-        gap = duality_gap(C.T @ R, float(R @ R), float(R @ yt), w, l1, l2, positive)
+        gap = duality_gap(C.T @ R, float(R @ R), float(R @ yt), w, penalty)
         if gap <= tol_in:
             break
     return w, epoch
 
 
-def _subproblem_gap(b, q, w, yty, l1, l2, positive):
-    """Duality gap of the working-set problem from its Gram summaries (``q = G w``)."""
-    bw = float(b @ w)
-    RtR = yty - 2.0 * bw + float(w @ q)
-    return duality_gap(b - q, RtR, yty - bw, w, l1, l2, positive)
-
-
-def _subproblem_primal(b, q, w, yty, l1, l2):
-    """Objective of the working-set problem (``q = G w``), including the constant."""
-    return primal_objective(yty - 2.0 * float(b @ w) + float(w @ q), w, l1, l2)
-
-
-def _gram_objective_error(b, root_diag, w, yty):
-    """Probable rounding error of ``_subproblem_primal`` at ``w`` (``root_diag``: square
-    roots of the diagonal of ``G``).
-
-    ``w^T G w`` is a sum of ``k^2`` terms each at most ``|w_i| |w_j| sqrt(G_ii G_jj)`` (``G``
-    is positive semi-definite); their sum can cancel to nothing (``w`` along a near-null
-    direction of a singular block, as when ``k`` exceeds ``n_samples``) while the rounding
-    error stays of order ``eps sqrt(k) (sum_i |w_i| sqrt(G_ii))^2`` (``sqrt(k)``: rounding
-    errors of a blocked sum add up like a random walk; the worst case, ``k``, would refuse
-    genuine progress at tight tolerances). An objective decrease below this bound is
-    rounding noise, not progress.
-    """
-    scaled = float(np.abs(w) @ root_diag)
-    terms = yty + 2.0 * float(np.abs(b) @ np.abs(w)) + scaled * scaled
-    return _ROUNDING * np.sqrt(w.size) * terms
-
-
-def _penalty_value(w, l1, l2):
-    """``l1 ||w||_1 + l2/2 ||w||^2``: a lower bound on the objective at ``w`` that needs no
-    product with ``G`` (the data-fit term is a non-negative square)."""
-    return l1 * float(np.abs(w).sum()) + 0.5 * l2 * float(w @ w)
-
-
-def _gram_cd(
-    G,
-    b,
-    w,
-    yty,
-    l1,
-    l2,
-    positive,
-    tol_in,
-    rng=None,
-    max_epochs=_MAX_EPOCHS,
-    finish_first=False,
-    coords=None,
-    system=None,
-    careful=False,
-):
-    """Coordinate descent on ``1/2 w^T G w - b^T w + l1 |w|_1 + l2/2 |w|^2`` (+ const).
+class _GramSubproblem:
+    """Coordinate descent on ``1/2 w^T G w - b^T w + penalty(w)`` (+ const).
 
     Only the coordinates ``coords`` (default: all) move; ``w`` must be zero elsewhere, so
     that ``G`` may be the Gram matrix of more features than the working set (the full one,
-    without a block copy). Every epoch ends with the subproblem's duality gap (``O(k)``);
-    every ``_ANDERSON_K`` epochs the iterates are extrapolated (Anderson); once the signs are
-    stable, the subproblem is solved exactly by a feature-sign search from the support
-    (``_solve_on_support``, on the factorization ``system`` when one is passed in to be
-    kept). Both are accepted only if they lower the objective. With ``finish_first`` (a warm
-    start, e.g. the previous ``alpha`` of a path, whose support and signs are usually nearly
-    right), the search is tried before the first epoch. With ``careful``, neither is tried
-    (plain coordinate descent: every update lowers the objective). Returns the new
-    ``w[coords]``, the number of epochs run and ``G[:, coords] @ w[coords]`` (None when it
-    was accumulated by coordinate updates rather than computed).
+    without a block copy; ``penalty`` then covers all of its coordinates). Every epoch ends
+    with the subproblem's duality gap (``O(k)``); every ``ANDERSON_K`` epochs the iterates
+    are extrapolated (Anderson); once the signs are stable, the subproblem is solved exactly
+    by a feature-sign search from the support (on the factorization ``system`` when one is
+    passed in to be kept). Both are accepted only if they lower the objective beyond the
+    rounding error of its evaluation.
     """
-    m = b.shape[0]
-    whole = coords is None
-    coords = np.arange(m) if whole else np.asarray(coords, dtype=np.intp)
-    k = coords.size
-    system = _SupportSystem(G, l2) if system is None else system
-    w_full = np.array(w, dtype=np.float64)
-    w = w_full[coords]
-    bc = b[coords]
 
-    def prod(wc):
+    def __init__(self, G, b, w, yty, penalty, coords=None, system=None):
+        m = b.shape[0]
+        self.whole = coords is None
+        self.coords = np.arange(m) if self.whole else np.asarray(coords, dtype=np.intp)
+        self.G, self.b, self.yty, self.m = G, b, yty, m
+        self.penalty = penalty
+        self.sub_penalty = penalty if self.whole else penalty.restrict(self.coords)
+        self.system = SupportSystem(G, penalty.l2) if system is None else system
+        self.bc = b[self.coords]
+        self.w = np.array(w, dtype=np.float64)[self.coords]
+        diag = G[self.coords, self.coords].astype(np.float64)
+        self.root_diag = np.sqrt(np.maximum(diag, 0.0))
+        self.diag = diag
+        unpen = np.flatnonzero(self.sub_penalty.unpenalized)
+        self.U = unpen
+
+    def prod(self, wc):
         """``G[:, coords] @ wc`` (length ``m``)."""
-        if whole:
-            return G @ wc
-        v = np.zeros(m)
-        v[coords] = wc
-        return G @ v
+        if self.whole:
+            return self.G @ wc
+        v = np.zeros(self.m)
+        v[self.coords] = wc
+        return self.G @ v
 
-    def gap_of(wc, q):
-        return _subproblem_gap(bc, q[coords], wc, yty, l1, l2, positive)
+    def gap_of(self, wc, q):
+        """The subproblem's duality gap at ``wc`` (``q = G[:, coords] @ wc``)."""
+        qc = q[self.coords]
+        bw = float(self.bc @ wc)
+        state = (self.bc - qc, self.yty - 2.0 * bw + float(wc @ qc), self.yty - bw)
+        U = _to_project(wc, self.sub_penalty)
+        if U.size == 0:
+            return duality_gap(*state, wc, self.sub_penalty)
+        G_cols = self.G[np.ix_(self.coords, self.coords[U])]
+        return _projected_gap(*state, wc, self.sub_penalty, U, G_cols, self.bc)
 
-    root_diag = np.sqrt(np.maximum(G[coords, coords], 0.0))
+    def primal_of(self, wc, q):
+        """The objective at ``wc`` and its probable rounding error: ``w^T G w`` is a sum of
+        ``k^2`` terms each at most ``|w_i| |w_j| sqrt(G_ii G_jj)`` (``G`` is positive
+        semi-definite); their sum can cancel to nothing along a near-null direction of a
+        singular block while its rounding stays of order ``eps sqrt(k) (sum_i |w_i|
+        sqrt(G_ii))^2`` (``sqrt(k)``: blocked sums round like a random walk)."""
+        qc = q[self.coords]
+        value = primal_objective(
+            self.yty - 2.0 * float(self.bc @ wc) + float(wc @ qc), wc, self.sub_penalty
+        )
+        scaled = float(np.abs(wc) @ self.root_diag)
+        terms = self.yty + 2.0 * float(np.abs(self.bc) @ np.abs(wc)) + scaled * scaled
+        return value, tuning.ROUNDING * np.sqrt(wc.size) * terms
 
-    def primal_of(wc, q):
-        """The objective at ``wc`` and its probable rounding error."""
-        value = _subproblem_primal(bc, q[coords], wc, yty, l1, l2)
-        return value, _gram_objective_error(bc, root_diag, wc, yty)
-
-    def lower(new, wc_new, old):
+    def lower(self, new, wc_new, old):
         """Whether the objective ``new`` (at ``wc_new``) is lower than ``old``, beyond the
-        rounding error of both (and, exactly, its penalty part alone is not above ``old``)."""
-        if _penalty_value(wc_new, l1, l2) > old[0] + old[1]:
+        rounding error of both (and, exactly, its penalty part alone is not above ``old``:
+        the data-fit term is a non-negative square)."""
+        if self.sub_penalty.value(wc_new) > old[0] + old[1]:
             return False
         return new[0] + new[1] + old[1] < old[0]
 
-    def finish(wc, ceiling):
+    def finish(self, wc, ceiling):
         """The feature-sign search from the support and signs of ``wc`` (None: no gain)."""
-        full = np.zeros(m)
-        full[coords] = wc
-        out = _solve_on_support(
-            G,
-            b,
+        full = np.zeros(self.m)
+        full[self.coords] = wc
+        support = self.coords[np.flatnonzero(wc)]
+        support = np.union1d(support, self.coords[self.U])  # unpenalized: always free
+        out = solve_on_support(
+            self.G,
+            self.b,
             full,
-            coords[np.flatnonzero(wc)],
-            l1,
-            l2,
-            system=system,
-            coords=coords,
-            positive=positive,
+            support,
+            self.penalty,
+            system=self.system,
+            coords=self.coords,
             ceiling=ceiling,
         )
-        return None if out is None else out[coords]
+        return None if out is None else out[self.coords]
 
-    q = prod(w)
-    wl = w.tolist()
-    history = []
-    last_tried = prev_signature = None
-    support = np.flatnonzero(w)
-    if finish_first and support.size and not careful:
-        cost = system.cost(coords[support])
-        if _finish_pays(k, m, cost, _TYPICAL_EPOCHS):
-            last_tried = (support.tobytes(), np.signbit(w[support]).tobytes())
-            current = primal_of(w, q)
-            w_new = finish(w, sum(current))
-            if w_new is not None:
-                q_new = prod(w_new)
-                if lower(primal_of(w_new, q_new), w_new, current):
-                    w, q, wl = w_new, q_new, w_new.tolist()
-                    # often already optimal for the whole working set: no epoch needed
-                    if gap_of(w, q) <= tol_in:
-                        return w, 0, q
-    diag = G[coords, coords].astype(np.float64)
-    diag[~(diag > 0)] = np.inf  # a zero column never moves from zero
-    cols = [G[:, j] for j in coords.tolist()]  # contiguous (G is Fortran-ordered)
-    rows = coords.tolist()
-    inv = (1.0 / diag).tolist()
-    thr = (l1 / diag).tolist()
-    den = (1.0 + l2 / diag).tolist()
-    bl = bc.tolist()
-    daxpy = blas.daxpy
-    prev_gap = np.inf
-    epoch = 0
-    fresh = True  # q is a product, not updates accumulated by daxpy
-    for epoch in range(1, max_epochs + 1):
+    def solve(self, tol_in, rng=None, finish_first=False, careful=False):
+        """Run coordinate descent to the subproblem gap ``tol_in`` (at most ``MAX_EPOCHS``).
+
+        With ``finish_first`` (a warm start, e.g. the previous ``alpha`` of a path, whose
+        support and signs are usually nearly right), the exact finish is tried before the
+        first epoch; with ``careful``, neither the finish nor extrapolation is tried (plain
+        coordinate descent: every update lowers the objective). Returns the new
+        ``w[coords]``, the number of epochs run and ``G[:, coords] @ w[coords]`` (None when
+        it was accumulated by coordinate updates rather than computed).
+        """
+        state = _EpochState(self)
+        if finish_first and not careful and self._finish_first(state, tol_in):
+            return state.w, 0, state.q
+        epoch = 0
+        for epoch in range(1, tuning.MAX_EPOCHS + 1):
+            state.sweep(rng)
+            gap = self.gap_of(state.w_array(), state.q)
+            if gap <= tol_in:
+                break
+            if not careful:
+                state.accelerate(gap, tol_in)
+        return state.w, epoch, state.q if state.fresh else None
+
+    def _finish_first(self, state, tol_in):
+        q = state.q
+        support = np.flatnonzero(state.w)
+        if not support.size:
+            return False
+        cost = self.system.cost(self.coords[support])
+        if not _finish_pays(self.w.size, self.m, cost, tuning.TYPICAL_EPOCHS):
+            return False
+        state.last_tried = state.signature(state.w)
+        current = self.primal_of(state.w, q)
+        w_new = self.finish(state.w, sum(current))
+        if w_new is None:
+            return False
+        q_new = self.prod(w_new)
+        if not self.lower(self.primal_of(w_new, q_new), w_new, current):
+            return False
+        state.take(w_new, q_new)
+        # often already optimal for the whole working set: no epoch needed
+        return self.gap_of(state.w, state.q) <= tol_in
+
+
+class _EpochState:
+    """Coordinate descent's iterate on a subproblem, kept as Python floats between epochs,
+    with the bookkeeping of extrapolation and the exact finish."""
+
+    def __init__(self, sub):
+        self.sub = sub
+        self.w = sub.w
+        self.q = sub.prod(self.w)
+        self.wl = self.w.tolist()
+        self.fresh = True  # q is a product, not updates accumulated by daxpy
+        self.history = []
+        self.last_tried = self.prev_signature = None
+        self.prev_gap = np.inf
+        k = self.w.size
+        coords = sub.coords
+        G = sub.G
+        diag = sub.diag.copy()
+        diag[~(diag > 0)] = np.inf  # a zero column never moves from zero
+        self.cols = [G[:, j] for j in coords.tolist()]  # contiguous (G is Fortran-ordered)
+        self.rows = coords.tolist()
+        self.inv = (1.0 / diag).tolist()
+        self.thr, self.den, self.lo, self.hi = sub.sub_penalty.coordinate_constants(
+            np.arange(k), diag
+        )
+        self.bl = sub.bc.tolist()
+        self.bounded = sub.sub_penalty.bounded
+
+    @staticmethod
+    def signature(w):
+        support = np.flatnonzero(w)
+        return support.tobytes(), np.signbit(w[support]).tobytes()
+
+    def w_array(self):
+        self.w = np.array(self.wl)
+        return self.w
+
+    def take(self, w, q):
+        self.w, self.q, self.wl, self.fresh = w, q, w.tolist(), True
+
+    def sweep(self, rng):
+        """One epoch of coordinate updates (cyclic, or in a random order)."""
+        k = len(self.wl)
         order = range(k) if rng is None else rng.permutation(k).tolist()
+        wl, q, cols, rows, inv, thr, den, bl = (
+            self.wl,
+            self.q,
+            self.cols,
+            self.rows,
+            self.inv,
+            self.thr,
+            self.den,
+            self.bl,
+        )
+        lo, hi, bounded = self.lo, self.hi, self.bounded
+        daxpy = blas.daxpy
         for i in order:
             wi = wl[i]
-            z = wi - (q.item(rows[i]) - bl[i]) * inv[i]
-            if positive:
-                new = max(z - thr[i], 0.0) / den[i]
-            else:
-                new = soft_threshold(z, thr[i]) / den[i]
+            new = soft_threshold(wi - (q.item(rows[i]) - bl[i]) * inv[i], thr[i]) / den[i]
+            if bounded:
+                new = min(max(new, lo[i]), hi[i])
             if new != wi:
                 daxpy(cols[i], q, a=new - wi)
                 wl[i] = new
-                fresh = False
-        w = np.array(wl)
-        gap = gap_of(w, q)
-        if gap <= tol_in:
-            break
+                self.fresh = False
+
+    def accelerate(self, gap, tol_in):
+        """Anderson extrapolation every ``ANDERSON_K`` epochs, and the exact finish once the
+        signs are stable and it costs less than the epochs it would save; a candidate is
+        taken only if it lowers the objective beyond rounding."""
+        sub, w = self.sub, self.w
         # epochs still needed at the rate just observed (unknown after the first)
-        rate = gap / prev_gap if np.isfinite(prev_gap) and prev_gap > 0 else 1.0
-        if 0.0 < rate < 1.0 and tol_in > 0.0:
-            epochs_left = np.log(tol_in / gap) / np.log(rate)
-        else:
-            epochs_left = np.inf
-        prev_gap = gap
-        if careful:
-            continue
+        rate = gap / self.prev_gap if np.isfinite(self.prev_gap) and self.prev_gap > 0 else 1.0
+        epochs_left = (
+            np.log(tol_in / gap) / np.log(rate) if 0 < rate < 1 and tol_in > 0 else np.inf
+        )
+        self.prev_gap = gap
         candidates = []
-        history.append(w)
-        if len(history) == _ANDERSON_K + 1:
-            candidates.append(_anderson(history, positive))
-            history = []
-        # exact finish: with the signs identified, solve the subproblem from the support
-        support = np.flatnonzero(w)
-        signature = (support.tobytes(), np.signbit(w[support]).tobytes())
-        stable = signature == prev_signature and signature != last_tried
+        self.history.append(w)
+        if len(self.history) == tuning.ANDERSON_K + 1:
+            candidates.append(_anderson(self.history, sub.sub_penalty))
+            self.history = []
+        signature = self.signature(w)
+        stable = signature == self.prev_signature and signature != self.last_tried
+        self.prev_signature = signature
         best = None
-        if (
-            stable
-            and support.size
-            and _finish_pays(k, m, system.cost(coords[support]), epochs_left)
-        ):
-            last_tried = signature
-            best = primal_of(w, q)
-            candidates.append(finish(w, sum(best)))
-        prev_signature = signature
+        support = np.flatnonzero(w)
+        if stable and support.size:
+            cost = sub.system.cost(sub.coords[support])
+            if _finish_pays(w.size, sub.m, cost, epochs_left):
+                self.last_tried = signature
+                best = sub.primal_of(w, self.q)
+                candidates.append(sub.finish(w, sum(best)))
         candidates = [c for c in candidates if c is not None]
-        if candidates:
-            best = primal_of(w, q) if best is None else best
-            accepted = False
-            for w_new in candidates:
-                q_new = prod(w_new)
-                value = primal_of(w_new, q_new)
-                if lower(value, w_new, best):
-                    best, w, q, accepted = value, w_new, q_new, True
-                    fresh = True
-            if accepted:
+        if not candidates:
+            return
+        best = sub.primal_of(w, self.q) if best is None else best
+        for w_new in candidates:
+            q_new = sub.prod(w_new)
+            value = sub.primal_of(w_new, q_new)
+            if sub.lower(value, w_new, best):
                 # no stop here: the next sweep re-thresholds (an extrapolated point is not
                 # sparse) and certifies
-                wl = w.tolist()
-    return w, epoch, q if fresh else None
+                best = value
+                self.take(w_new, q_new)
 
 
 def _finish_pays(k, length, flops, epochs_left):
@@ -664,13 +738,13 @@ def _finish_pays(k, length, flops, epochs_left):
     coordinates (``daxpy`` of ``length``) it would save, in units of one coordinate update
     (about 1.5 us): a sweep costs ``k`` of them plus its ``daxpy`` work, the finish its flops
     at about 20 GFlop/s plus a fixed overhead."""
-    sweep = k * (1.0 + length / _AXPY_PER_UNIT)
-    finish = _FINISH_OVERHEAD + flops / _FLOPS_PER_UNIT
+    sweep = k * (1.0 + length / tuning.AXPY_PER_UNIT)
+    finish = tuning.FINISH_OVERHEAD + flops / tuning.FLOPS_PER_UNIT
     return epochs_left * sweep > finish
 
 
-def _anderson(history, positive):
-    """Anderson extrapolation of the last iterates (None if ill-posed)."""
+def _anderson(history, penalty):
+    """Anderson extrapolation of the last iterates (None if ill-posed or out of bounds)."""
     W = np.array(history)
     U = np.diff(W, axis=0)
     try:
@@ -681,456 +755,8 @@ def _anderson(history, positive):
     if not np.isfinite(total) or total == 0:
         return None
     w_acc = (c / total) @ W[1:]
-    if not np.all(np.isfinite(w_acc)) or (positive and np.any(w_acc < 0)):
+    if not np.all(np.isfinite(w_acc)):
+        return None
+    if penalty.bounded and np.any((w_acc < penalty.lower) | (w_acc > penalty.upper)):
         return None
     return w_acc
-
-
-def _solve_on_support(
-    G,
-    b,
-    w,
-    support,
-    l1,
-    l2,
-    max_rounds=None,
-    *,
-    system=None,
-    coords=None,
-    positive=False,
-    ceiling=np.inf,
-):
-    """Exact finish by feature-sign search, starting from the support and signs of ``w``.
-
-    Each round solves the smooth problem on the current support ``S`` with its signs held
-    fixed, ``(G_SS + l2 I) u = b_S - l1 sign_S``. If ``u`` keeps the signs it is the exact
-    solution of the problem restricted to ``S``. Otherwise the objective is evaluated at
-    ``u``, at every point of the segment ``[w_S, u]`` where a coefficient reaches zero, and
-    at ``u`` with every sign-changing coefficient set to zero; the best one becomes the next
-    starting point (coefficients at zero leave the support).
-
-    With ``coords`` (the working set), a sign-consistent solution is checked against the
-    optimality conditions of the other coordinates of ``coords``: the worst violators
-    (``|b_j - (G w)_j| > l1``; one-sided when ``positive``) join the support with the
-    sign of their gradient and the search goes on, so that it ends on the exact solution of
-    the whole working-set problem. Several violators may join at once; if that round cannot
-    lower the objective, only the worst one joins (one always can). Without ``coords`` the
-    supports only shrink.
-
-    ``ceiling`` is the objective at ``w`` (with its rounding error): a point whose penalty
-    alone exceeds what the objective has come down to cannot be better, whatever the
-    (rounded) data-fit term says. Such points arise from nearly singular systems (supports
-    larger than ``n_samples``, duplicated columns), whose solution runs off along a
-    near-null direction; they are never taken.
-
-    Every round lowers the objective by more than its rounding error, so the search ends; it
-    stops after ``max_rounds`` rounds (default: ``_NEWTON_ROUNDS``, twice that with
-    ``coords``). The solves share one factorization (``system``, a ``_SupportSystem`` of
-    ``G`` and ``l2``; a new one by default). Returns the new ``w`` (all coordinates of ``G``)
-    or None when nothing was gained or the first system cannot be solved.
-    """
-    if max_rounds is None:
-        max_rounds = _NEWTON_ROUNDS if coords is None else 2 * _NEWTON_ROUNDS
-    system = _SupportSystem(G, l2) if system is None else system
-    w_new = np.array(w, dtype=np.float64)
-    S = np.asarray(support, dtype=np.intp)
-    sign = np.sign(w_new[S])
-    improved = False
-    joined = 0  # features that joined in the last round (0: none)
-    fallback = None  # (S, sign, the worst violator, its sign): the retry after a failed join
-    eps = np.finfo(np.float64).eps
-
-    def join(Gw):
-        """Let the worst violators of the working set join ``S`` (False: there are none)."""
-        nonlocal S, sign, joined, fallback
-        grad = (b - Gw)[coords]
-        if l2:
-            grad -= l2 * w_new[coords]
-        excess = (grad if positive else np.abs(grad)) - l1
-        excess[w_new[coords] != 0.0] = 0.0
-        violators = np.flatnonzero(excess > 0.0)
-        if violators.size == 0:
-            return False
-        n_join = min(violators.size, max(4, S.size // 4))
-        if n_join < violators.size:
-            violators = violators[np.argpartition(-excess[violators], n_join - 1)[:n_join]]
-        worst = violators[np.argmax(excess[violators])]
-        fallback = (S, sign, coords[worst], np.sign(grad[worst]))
-        S = np.concatenate([S, coords[violators]])
-        sign = np.concatenate([sign, np.sign(grad[violators])])
-        joined = violators.size
-        return True
-
-    def penalty(P):  # l1 |P|_1 + l2/2 |P|^2 of each column
-        return l1 * np.abs(P).sum(axis=0) + 0.5 * l2 * (P * P).sum(axis=0)
-
-    for _ in range(max_rounds):
-        w_S = w_new[S]
-        u = system.solve(S, b[S] - l1 * sign) if S.size else np.zeros(0)
-        if u is None:
-            break
-        crossed = np.flatnonzero(np.sign(u) != sign)
-        step = None if system.exact else _null_step(system, S, w_S, sign, b[S], l1)
-        if step is not None:
-            # a (nearly) singular system, e.g. more features than samples: u runs off along
-            # a near-null direction, where the data fit stays and the l1 norm goes down to
-            # a breakpoint; there one feature leaves
-            P, change = step
-            w_new[S] = P
-            ceiling += change
-            improved = True
-            keep = P != 0.0
-            S, sign, joined = S[keep], sign[keep], 0
-            continue
-        if crossed.size == 0:
-            if penalty(u[:, None])[0] > ceiling:
-                break  # rounding: not the solution
-            # (the objective at u is not above the one at w_S: the caller checks it)
-            w_new[S] = u
-            improved = improved or joined > 0 or not np.array_equal(u, w_S)
-            # done, unless other coordinates of the working set violate optimality
-            if coords is None or not join(G @ w_new):
-                break
-            continue
-        # candidates: u, the breakpoints where a crossing coefficient is exactly zero (along
-        # w_S + t d the smooth part changes by c1 t + c2 t^2 / 2), and u with every crossing
-        # coefficient set to zero (all of them leave at once, where the breakpoints would
-        # let one leave per round)
-        d = u - w_S
-        grad_S = system.matvec(S, w_S) - b[S]
-        c1 = float(grad_S @ d)
-        c2 = float(d @ system.matvec(S, d))
-        # a crossing coefficient reaches zero at t = w / (w - u); both are zero for a feature
-        # that just joined and whose solution is exactly zero: it is zero at u itself (t = 1)
-        num, den = w_S[crossed], w_S[crossed] - u[crossed]
-        t = np.append(np.divide(num, den, out=np.ones_like(num), where=den != 0.0), 1.0)
-        P = w_S[:, None] + d[:, None] * t
-        P[crossed, np.arange(crossed.size)] = 0.0
-        step = np.where(np.sign(u) == sign, u, 0.0) - w_S
-        P = np.column_stack([P, w_S + step])
-        smooth = c1 * t + 0.5 * c2 * t * t
-        c2_step = float(step @ system.matvec(S, step))
-        smooth = np.append(smooth, grad_S @ step + 0.5 * c2_step)
-        norm1 = np.abs(P).sum(axis=0)
-        change = smooth + l1 * (norm1 - np.abs(w_S).sum())
-        if positive:  # past its breakpoint a coefficient is negative: not a candidate
-            change[np.any(P < 0.0, axis=0)] = np.inf
-        change[penalty(P) > ceiling] = np.inf  # cannot be better than w_S
-        # a decrease at the level of its own rounding error would let the search cycle: the
-        # error of c1 t + c2 t^2 / 2 (c2 a sum of |S|^2 terms that may cancel) and of the norms
-        root = np.sqrt(np.maximum(system.diag(S), 0.0))
-        spread = np.append(float(np.abs(d) @ root) ** 2 * t * t, float(np.abs(step) @ root) ** 2)
-        scale = np.append(abs(c1) * t + 0.5 * abs(c2) * t * t, abs(c1) + abs(c2_step))
-        noise = 64.0 * eps * (scale + np.sqrt(S.size) * spread + l1 * (norm1 + np.abs(w_S).sum()))
-        change[~(change < -noise)] = np.inf
-        best = int(np.argmin(change))
-        if not np.isfinite(change[best]):
-            if joined > 1:
-                # several joined at once and no step lowers the objective: the worst alone
-                S, sign, j, s_j = fallback
-                S, sign = np.append(S, j), np.append(sign, s_j)
-                joined = 1
-                continue
-            break
-        joined = 0
-        w_new[S] = P[:, best]
-        ceiling += change[best]
-        improved = True
-        keep = P[:, best] != 0.0
-        S, sign = S[keep], np.sign(P[keep, best])
-    return w_new if improved else None
-
-
-def _null_step(system, S, w_S, sign, b_S, l1):
-    """From ``w_S`` along the near-null direction of a singular support system that lowers
-    ``l1 |w|_1`` most, to the first coefficient that reaches zero: ``(point, objective
-    change)``, or None (a regular system, no decrease beyond rounding).
-
-    ``(A + jitter I)^{-1} sign`` is dominated by the null space of ``A = G_SS + l2 I`` (inverse
-    iteration), where the data fit does not change; along ``d = -(A + jitter I)^{-1} sign``
-    the l1 term decreases at rate ``l1 sign.d < 0`` until a coefficient reaches zero.
-    """
-    z = system.null_direction(S, sign)
-    if z is None:
-        return None
-    d = -z
-    shrinking = np.flatnonzero(w_S * d < 0.0)
-    if shrinking.size == 0:
-        return None
-    ratios = -w_S[shrinking] / d[shrinking]
-    first = int(np.argmin(ratios))
-    t = float(ratios[first])
-    P = w_S + t * d
-    P[shrinking[first]] = 0.0
-    grad = system.matvec(S, w_S) - b_S
-    quad = float(d @ system.matvec(S, d))
-    change = t * float(grad @ d) + 0.5 * t * t * quad + l1 * (np.abs(P).sum() - np.abs(w_S).sum())
-    root = np.sqrt(np.maximum(system.diag(S), 0.0))
-    eps = np.finfo(np.float64).eps
-    noise = (
-        64.0
-        * eps
-        * (
-            t * abs(float(grad @ d))
-            + t * t * (abs(quad) + np.sqrt(S.size) * float(np.abs(d) @ root) ** 2)
-            + l1 * (np.abs(P).sum() + np.abs(w_S).sum())
-        )
-    )
-    return (P, change) if change < -noise else None
-
-
-class _SupportSystem:
-    """Solves ``(G_SS + l2 I) u = r`` for supports ``S``, sharing one Cholesky factorization.
-
-    The factorized set ``B`` (``base``) changes as little as possible:
-
-    * features of ``S`` outside ``B`` are **appended** to the factor (a block triangular
-      solve and the factorization of the small Schur complement, ``O(|B|^2 m)`` for ``m`` new
-      features instead of ``O(|B|^3)``);
-    * for the features ``D`` of ``B`` not in ``S`` the solution is the one of the ``B``
-      system constrained to ``u_D = 0``: with ``Z = A_B^{-1} E_D``,
-      ``u = x - Z (Z_D)^{-1} x_D`` where ``x = A_B^{-1} r`` (``r`` zero on ``D``), costing
-      ``|D| + 1`` triangular solve pairs instead of a new factorization.
-
-    ``S`` is factorized afresh beyond ``max(16, |B| / 8)`` removed features, when more than a
-    third of ``S`` is new, or when the factor is nearly singular (its diagonal spans more
-    than ``_SCHUR_MAX_RATIO``: updates would lose digits). The factor lives in the upper
-    triangle of a square buffer whose unused part is the identity, so a solve with the
-    whole buffer needs no copy (the padding solves to zero) and an append writes in place.
-    Kept by the caller, one object serves every subproblem of a fit and every ``alpha`` of
-    a path with the same ``G`` and ``l2``.
-    """
-
-    def __init__(self, G, l2):
-        self.G = G
-        self.l2 = l2
-        self.pos = np.full(G.shape[0], -1, dtype=np.intp)
-        self.base = np.zeros(0, dtype=np.intp)
-        self.buf = np.zeros((0, 0), order="F")
-        self.exact = False
-        #: the last factorization needed a jitter: the block ``S`` is (numerically) singular
-        self.jittered = False
-
-    def _block(self, a, b):
-        return self.G[np.ix_(a, b)]
-
-    def _reset(self, S, factor, exact):
-        """Make ``factor`` (upper, of ``S``) the one in use, in a buffer with spare room."""
-        k = S.size
-        cap = min(self.G.shape[0], max(k + k // 2, 32))
-        self.buf = np.eye(cap, order="F")
-        self.buf[:k, :k] = np.triu(factor)
-        self.pos[self.base] = -1
-        self.base = S.copy()
-        self.pos[S] = np.arange(k)
-        self.exact = exact
-
-    def _well_conditioned(self, diag):
-        diag = np.abs(diag)
-        return bool(diag.min() * _SCHUR_MAX_RATIO > diag.max())
-
-    def _factorize(self, S):
-        A = self._block(S, S)
-        if self.l2:
-            A[np.diag_indices_from(A)] += self.l2
-        # LAPACK directly (upper Cholesky factor): these systems are often small, and the
-        # checking wrappers would cost more than the factorization
-        factor, info = lapack.dpotrf(A, lower=False, clean=False)
-        exact = info == 0
-        self.jittered = not exact
-        if not exact:
-            # (numerically) singular block, e.g. collinear columns: a tiny ridge still gives a
-            # descent direction, and the caller keeps the result only if the objective decreases
-            jitter = 1e-10 * float(np.mean(np.diag(A))) + np.finfo(float).tiny
-            factor, info = lapack.dpotrf(A + jitter * np.eye(S.size), lower=False, clean=False)
-            if info != 0 or not np.all(np.isfinite(np.diag(factor))):
-                self.pos[self.base] = -1
-                self.base = np.zeros(0, dtype=np.intp)
-                self.exact = False
-                return False
-        self._reset(S, factor, exact and self._well_conditioned(np.diag(factor)))
-        return True
-
-    def _append(self, T):
-        """Append the features ``T`` to the factor (False: they would make it ill-conditioned,
-        or a factorization failed; the factor is then unchanged)."""
-        k, m = self.base.size, T.size
-        cap = self.buf.shape[0]
-        rhs = np.zeros((cap, m), order="F")
-        rhs[:k] = self._block(self.base, T)
-        Z = self._trsm(rhs)  # R^T Z = G_BT
-        if Z is None:
-            return False
-        Z = Z[:k]
-        C = self._block(T, T) - Z.T @ Z
-        if self.l2:
-            C[np.diag_indices_from(C)] += self.l2
-        factor, info = lapack.dpotrf(C, lower=False, clean=True)
-        if info != 0:
-            return False
-        diag = np.concatenate([np.diag(self.buf)[:k], np.diag(factor)])
-        if not (np.all(np.isfinite(factor)) and self._well_conditioned(diag)):
-            return False
-        if k + m > cap:  # more room, copied once
-            old = self.buf
-            new_cap = min(self.G.shape[0], max(k + m + (k + m) // 2, 32))
-            self.buf = np.eye(new_cap, order="F")
-            self.buf[:k, :k] = old[:k, :k]
-        self.buf[:k, k : k + m] = Z
-        self.buf[k : k + m, k : k + m] = factor
-        self.pos[T] = np.arange(k, k + m)
-        self.base = np.concatenate([self.base, T])
-        return True
-
-    def _split(self, S):
-        """Positions in the factor of ``S`` and of the factorized features not in ``S``."""
-        pos_S = self.pos[S]
-        keep = np.zeros(self.buf.shape[0], dtype=bool)
-        keep[pos_S] = True
-        keep[self.base.size :] = True
-        return pos_S, np.flatnonzero(~keep)
-
-    def _truncate(self, first):
-        """Keep the factor of ``base[:first]`` only (the rest of the buffer: identity)."""
-        k = self.base.size
-        self.buf[:k, first:k] = 0.0
-        self.buf[first:k, first:k] = np.eye(k - first)
-        self.pos[self.base[first:]] = -1
-        self.base = self.base[:first]
-
-    def _plan(self, S):
-        """``(new, n_removed)`` if ``S`` can be served by the factor after appending ``new``,
-        else None (``S`` must be factorized afresh)."""
-        if self.base.size == 0 or not self.exact:
-            return None
-        inside = self.pos[S] >= 0
-        new = S[~inside]
-        n_removed = self.base.size - (S.size - new.size)
-        if n_removed > max(16, (self.base.size + new.size) // 8) or 3 * new.size > S.size:
-            return None
-        return new, n_removed
-
-    def cost(self, S):
-        """Flops of ``solve(S, r)`` (for the solvers' cost model)."""
-        plan = self._plan(S)
-        if plan is None:
-            return S.size**3 / 3.0
-        new, n_removed = plan
-        cap = max(self.buf.shape[0], self.base.size + new.size)
-        return cap * cap * (2.0 + n_removed + new.size) + new.size**3 / 3.0
-
-    def solve(self, S, r):
-        """``u`` on ``S``, or None if the system cannot be solved."""
-        S = np.asarray(S, dtype=np.intp)
-        plan = self._plan(S)
-        if plan is not None and plan[0].size and not self._append(plan[0]):
-            plan = None
-        if plan is None and not self._factorize(S):
-            return None
-        pos_S, pos_D = self._split(S)
-        if pos_D.size:
-            first = int(pos_D.min())
-            tail = np.setdiff1d(self.base[first:], self.base[pos_D], assume_unique=True)
-            if tail.size <= _TAIL_PER_REMOVED * pos_D.size:
-                # the removed features are among the last factorized (features that joined
-                # and left again): drop them for good by refactorizing the short tail,
-                # rather than constraining them in this and every later solve
-                self._truncate(first)
-                if tail.size and not self._append(tail) and not self._factorize(S):
-                    return None
-                pos_S, pos_D = self._split(S)
-        rhs = np.zeros((self.buf.shape[0], 1 + pos_D.size), order="F")
-        rhs[pos_S, 0] = r
-        rhs[pos_D, 1 + np.arange(pos_D.size)] = 1.0
-        X = self._potrs(rhs)
-        if X is None:
-            return None
-        x = X[:, 0]
-        if pos_D.size == 1:
-            Z = X[:, 1]
-            if not Z[pos_D[0]] > 0.0:  # a diagonal entry of a positive definite inverse
-                return None
-            x = x - Z * (x[pos_D[0]] / Z[pos_D[0]])
-        elif pos_D.size:
-            Z = X[:, 1:]
-            try:
-                lam = np.linalg.solve(Z[pos_D], x[pos_D])
-            except np.linalg.LinAlgError:
-                return None
-            x = x - Z @ lam
-        u = x[pos_S]
-        if not self.exact:  # ill-conditioned or singular block (then factorized afresh)
-            u = self._refine(S, r, u)
-        return u if np.all(np.isfinite(u)) else None
-
-    def _refine(self, S, r, u):
-        """Iterative refinement of a solution through the factor of an ill-conditioned or
-        singular block (``S`` factorized afresh): ``u += F^{-1} (r - A u)``.
-
-        For an ill-conditioned block it recovers the digits that the factorization lost. For
-        a jittered one (``F = A + jitter I``) the error on the range of ``A`` shrinks by
-        ``jitter / lambda`` per step (``lambda`` the smallest non-zero eigenvalue), so the
-        stationarity residual ``jitter * u`` the jitter left is removed; a component of ``r``
-        in the null space grows along it (the problem is unbounded there with these signs,
-        and the feature-sign search's breakpoints take over)."""
-        rhs = np.zeros((self.buf.shape[0], 1), order="F")
-        for _ in range(_REFINE_STEPS):
-            rhs[: S.size, 0] = r - self.matvec(S, u)
-            delta = self._potrs(rhs)
-            if delta is None:
-                break
-            u = u + delta[: S.size, 0]
-        return u
-
-    def _trsm(self, rhs):
-        """``R^{-T} rhs`` with the whole buffer (None if LAPACK reports an error)."""
-        if rhs.shape[1] <= _TRSV_COLUMNS:
-            out = np.empty_like(rhs)
-            for j in range(rhs.shape[1]):
-                out[:, j] = blas.dtrsv(self.buf, rhs[:, j], trans=1)
-            return out
-        Z, info = lapack.dtrtrs(self.buf, rhs, lower=False, trans=1)
-        return Z if info == 0 else None
-
-    def _potrs(self, rhs):
-        """``(R^T R)^{-1} rhs`` with the whole buffer (None if LAPACK reports an error)."""
-        if rhs.shape[1] <= _TRSV_COLUMNS:
-            # triangular solves column by column: OpenBLAS's blocked routines cost several
-            # times more than two BLAS-2 solves on a few right-hand sides
-            out = np.empty_like(rhs)
-            for j in range(rhs.shape[1]):
-                half = blas.dtrsv(self.buf, rhs[:, j], trans=1)
-                out[:, j] = blas.dtrsv(self.buf, half, overwrite_x=1)
-            return out
-        X, info = lapack.dpotrs(self.buf, rhs, lower=False)
-        return X if info == 0 else None
-
-    def null_direction(self, S, r):
-        """``F^{-1} r`` on ``S`` (scaled to unit max norm) when ``F`` is the factor of an
-        ill-conditioned or singular block ``S`` (factorized afresh, with a jitter if need
-        be), else None: inverse iteration, dominated by the near-null directions."""
-        if self.exact or not np.array_equal(self.base, S):
-            return None
-        rhs = np.zeros((self.buf.shape[0], 1), order="F")
-        rhs[: S.size, 0] = r
-        z = self._potrs(rhs)
-        if z is None:
-            return None
-        z = z[: S.size, 0]
-        top = float(np.abs(z).max()) if z.size else 0.0
-        return z / top if top > 0 and np.isfinite(top) else None
-
-    def diag(self, S):
-        """The diagonal of ``G_SS + l2 I``."""
-        return self.G[S, S] + self.l2
-
-    def matvec(self, S, v):
-        """``(G_SS + l2 I) v``."""
-        m = self.G.shape[0]
-        if 4 * S.size >= m:  # one product with G beats gathering the block
-            full = np.zeros(m)
-            full[S] = v
-            out = (self.G @ full)[S]
-        else:
-            out = self._block(S, S) @ v
-        return out + self.l2 * v if self.l2 else out

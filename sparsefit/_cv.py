@@ -27,17 +27,16 @@ from ._base import (
     _fit_context,
     _raise_for_params,
     _routing_enabled,
-    apply_precompute,
     check_random_state,
     check_sample_weight,
-    parallel_blas,
     process_routing,
     single_threaded_blas,
     validate_params,
     warn_not_converged,
 )
-from ._data import center_data
-from ._path import alpha_grid, fold_grams, solve_path
+from ._path import alpha_grid, fold_grams
+from ._pipeline import FitProblem
+from .penalties import L1L2, check_bounds, check_penalty_factor
 
 __all__ = ["ElasticNetCDCV", "LassoCDCV", "enet_path", "lasso_path", "one_standard_error_index"]
 
@@ -62,6 +61,8 @@ _PATH_CONSTRAINTS = {
     "verbose": ["verbose"],
     "return_n_iter": ["boolean"],
     "positive": ["boolean"],
+    "penalty_factor": ["array-like", None],
+    "bounds": ["array-like", None],
 }
 
 
@@ -89,6 +90,8 @@ def enet_path(
     return_n_iter=False,
     positive=False,
     check_input=True,
+    penalty_factor=None,
+    bounds=None,
     **params,
 ):
     r"""Elastic-net path by coordinate descent, as :func:`sklearn.linear_model.enet_path`.
@@ -137,6 +140,12 @@ def enet_path(
     positive : bool, default=False
     check_input : bool, default=True
         Kept for compatibility: inputs are always validated.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature factors of the penalty (glmnet's ``penalty.factor``, see
+        :class:`ElasticNetCD`); the automatic grid starts at the ``alpha_max`` of the
+        penalized features, after the unpenalized ones are fitted.
+    bounds : tuple (lower, upper), default=None
+        Box constraints on the coefficients (see :class:`ElasticNetCD`).
     **params : dict
         ``tol`` (default 1e-4), ``max_iter`` (1000), ``random_state``, ``selection``
         (``'cyclic'`` or ``'random'``) and ``sample_weight``, as for :class:`ElasticNetCD`.
@@ -192,28 +201,22 @@ def enet_path(
     if sample_weight is not None:
         sample_weight = check_sample_weight(sample_weight, X)
     n_samples, n_features = X.shape
-    design, yt, _, _ = center_data(X, y, sample_weight, fit_intercept=False)
-    design.parallel = parallel_blas
-    apply_precompute(
-        design,
-        precompute,
-        np.zeros(n_features),
-        False,
-        X.dtype,
-        auto=design.gram_pays_along_path,
-        stacklevel=2,
+    penalty = L1L2(
+        1.0,
+        l1_ratio,
+        penalty_factor=check_penalty_factor(penalty_factor, n_features),
+        bounds=check_bounds(bounds, positive, n_features) if bounds is not None else None,
+        positive=positive,
     )
+    problem = FitProblem(X, y, sample_weight, fit_intercept=False)
+    auto = problem.workspace.gram_pays_along_path
+    problem.precompute(precompute, X.dtype, False, auto, stacklevel=2)
+    w0 = None
     if isinstance(alphas, Integral):
-        if Xy is None:
-            Xty = design.rmatvec(yt)
-        else:
-            Xty = np.asarray(Xy, dtype=np.float64).ravel()
-            if sample_weight is not None:  # Xy is X^T (s y) with the weights as given
-                Xty = Xty * (n_samples / sample_weight.sum())
-        alphas = alpha_grid(Xty, n_samples, l1_ratio, eps, alphas, positive)
+        alpha_max, w0 = _path_alpha_max(problem, penalty, l1_ratio, Xy, sample_weight)
+        alphas = alpha_grid(alpha_max, eps, alphas)
     else:
         alphas = _checked_alpha_array(alphas)
-    w0 = None
     if coef_init is not None:
         w0 = np.asarray(coef_init, dtype=np.float64).ravel()
         if w0.shape != (n_features,):
@@ -222,26 +225,39 @@ def enet_path(
             )
     rng = check_random_state(random_state) if selection == "random" else None
     progress = _Progress("enet_path", verbose, n_alphas=alphas.size)
-    with single_threaded_blas():
-        coefs, results = solve_path(
-            design,
-            yt,
-            alphas,
-            l1_ratio,
-            positive=positive,
-            tol=tol,
-            max_iter=max_iter,
-            w0=w0,
-            rng=rng,
-            callback=progress.path_callback("", alphas),
-        )
+    coefs, results = problem.path(
+        penalty,
+        alphas,
+        tol=tol,
+        max_iter=max_iter,
+        w0=w0,
+        rng=rng,
+        callback=progress.path_callback("", alphas),
+    )
     progress.close()
-    _warn_path_not_converged("enet_path", results, n_samples, max_iter)
+    _warn_path_not_converged("enet_path", results, problem.datafit, max_iter)
     coefs = coefs.astype(X.dtype, copy=False)
-    dual_gaps = np.array([res.gap / n_samples for res in results])
+    dual_gaps = np.array([problem.datafit.user_gap(res.gap) for res in results])
     if return_n_iter:
         return alphas, coefs, dual_gaps, [res.n_iter for res in results]
     return alphas, coefs, dual_gaps
+
+
+def _path_alpha_max(problem, penalty, l1_ratio, Xy=None, sample_weight=None):
+    """``(alpha_max, w0)`` of a path's automatic grid: from a given ``Xy`` when there are no
+    unpenalized features, else after fitting them (``FitProblem.alpha_max``)."""
+    if l1_ratio == 0:
+        raise ValueError(
+            "Automatic alpha grid generation is not supported for l1_ratio=0. Please supply "
+            "a grid by providing your estimator with the appropriate `alphas=` argument."
+        )
+    unit = problem.datafit.solver_penalty(penalty, problem.n_features)
+    if Xy is None or np.any(unit.unpenalized):
+        return problem.alpha_max(penalty)
+    Xty = np.asarray(Xy, dtype=np.float64).ravel()
+    if sample_weight is not None:  # Xy is X^T (s y) with the weights as given
+        Xty = Xty * (problem.design.n_samples / sample_weight.sum())
+    return problem.datafit.alpha_max(penalty, Xty), None
 
 
 @validate_params(_PATH_CONSTRAINTS, prefer_skip_nested_validation=True)
@@ -259,6 +275,8 @@ def lasso_path(
     verbose=False,
     return_n_iter=False,
     positive=False,
+    penalty_factor=None,
+    bounds=None,
     **params,
 ):
     r"""Lasso path by coordinate descent, as :func:`sklearn.linear_model.lasso_path`.
@@ -297,6 +315,8 @@ def lasso_path(
         verbose=verbose,
         return_n_iter=return_n_iter,
         positive=positive,
+        penalty_factor=penalty_factor,
+        bounds=bounds,
         **params,
     )
 
@@ -347,14 +367,14 @@ def _checked_alpha_array(alphas):
     return np.sort(alphas)[::-1]
 
 
-def _warn_path_not_converged(name, results, n_samples, max_iter):
+def _warn_path_not_converged(name, results, datafit, max_iter):
     failed = [res for res in results if not res.converged]
     if failed:
         worst = max(failed, key=lambda res: res.gap)
         warn_not_converged(
             name,
-            worst.gap / n_samples,
-            worst.tol_abs / n_samples,
+            datafit.user_gap(worst.gap),
+            datafit.user_gap(worst.tol_abs),
             max_iter,
             extra=f" ({len(failed)} of {len(results)} alphas of the path did not converge.)",
         )
@@ -423,7 +443,8 @@ class _FoldSettings:
 
     fit_intercept: bool
     precompute: object  # 'auto', True or False
-    positive: bool
+    #: the penalty of each l1_ratio, at alpha = 1 (scaled along the grid)
+    penalties: list
     tol: float
     max_iter: int
     #: one seed per fold and one for the refit when ``selection='random'`` (each fold its
@@ -472,9 +493,7 @@ def one_standard_error_index(alphas, mse_path):
     return int(within[np.argmax(alphas[within])])
 
 
-def _fold_task(
-    k, n_folds, X, y, sample_weight, train, test, l1_ratios, alphas, settings, gram, progress
-):
+def _fold_task(k, n_folds, X, y, sample_weight, train, test, alphas, settings, gram, progress):
     """Mean squared test error along the path of each l1_ratio, for fold ``k``: returns
     ``(k, mse of shape (n_l1_ratio, n_alphas), number of unconverged fits)``. Runs in a
     worker process when folds run in parallel (hence its own BLAS thread policy)."""
@@ -487,7 +506,6 @@ def _fold_task(
             sample_weight,
             train,
             test,
-            l1_ratios,
             alphas,
             settings,
             gram,
@@ -495,41 +513,38 @@ def _fold_task(
         )
 
 
-def _fold_errors(
-    k, n_folds, X, y, sample_weight, train, test, l1_ratios, alphas, settings, gram, progress
-):
+def _fold_errors(k, n_folds, X, y, sample_weight, train, test, alphas, settings, gram, progress):
     X_train, y_train = X[train], y[train]
     sw_train = None if sample_weight is None else sample_weight[train]
-    design, yt, x_offset, y_offset = center_data(
-        X_train, y_train, sw_train, settings.fit_intercept, normalize_weights=True
+    problem = FitProblem(
+        X_train,
+        y_train,
+        sw_train,
+        fit_intercept=settings.fit_intercept,
+        parallel=settings.parallel_products,
     )
-    if settings.parallel_products:
-        design.parallel = parallel_blas
     if gram is not None:
-        design.precompute_gram(gram)
+        problem.workspace.precompute_gram(gram)
     elif settings.precompute is True or (
-        settings.precompute == "auto" and design.gram_pays_along_path
+        settings.precompute == "auto" and problem.workspace.gram_pays_along_path
     ):
-        design.precompute_gram()
+        problem.workspace.precompute_gram()
     X_test, y_test = X[test], y[test]
     sw_test = None if sample_weight is None else sample_weight[test]
     mse, n_failed = [], 0
-    for l1_ratio, grid in zip(l1_ratios, alphas, strict=True):
+    for penalty, grid in zip(settings.penalties, alphas, strict=True):
+        l1_ratio = getattr(penalty, "l1_ratio", 1.0)
         label = f"fold {k + 1}/{n_folds}" + (f", l1_ratio={l1_ratio:g}" if l1_ratio < 1 else "")
-        coefs, results = solve_path(
-            design,
-            yt,
+        coefs, results = problem.path(
+            penalty,
             grid,
-            l1_ratio,
-            positive=settings.positive,
             tol=settings.tol,
             max_iter=settings.max_iter,
             rng=None if settings.seeds is None else check_random_state(settings.seeds[k]),
             callback=progress.path_callback(label, grid),
         )
         n_failed += sum(not res.converged for res in results)
-        intercepts = y_offset - x_offset @ coefs
-        residues = np.asarray(X_test @ coefs) + intercepts - y_test[:, None]
+        residues = np.asarray(X_test @ coefs) + problem.intercepts(coefs.T) - y_test[:, None]
         mse.append(np.average(residues**2, axis=0, weights=sw_test))
     return np.array(mse), n_failed
 
@@ -618,6 +633,12 @@ class ElasticNetCDCV(LinearRegressorBase):
         Refit at the ``alpha`` of least mean CV error (scikit-learn's choice), or at the
         largest ``alpha`` whose mean error is within one standard error of that minimum
         (glmnet's ``lambda.1se``: a sparser model, statistically as good).
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature factors of the penalty (glmnet's ``penalty.factor``, see
+        :class:`ElasticNetCD`); the grid starts at the ``alpha_max`` of the penalized
+        features, after the unpenalized ones are fitted.
+    bounds : tuple (lower, upper), default=None
+        Box constraints on the coefficients (see :class:`ElasticNetCD`).
 
     Attributes
     ----------
@@ -682,6 +703,8 @@ class ElasticNetCDCV(LinearRegressorBase):
         "random_state": ["random_state"],
         "selection": [StrOptions({"cyclic", "random"})],
         "alpha_rule": [StrOptions({"min", "1se"})],
+        "penalty_factor": ["array-like", None],
+        "bounds": ["array-like", None],
     }
 
     def __init__(
@@ -702,6 +725,8 @@ class ElasticNetCDCV(LinearRegressorBase):
         random_state=None,
         selection="cyclic",
         alpha_rule="min",
+        penalty_factor=None,
+        bounds=None,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -718,6 +743,8 @@ class ElasticNetCDCV(LinearRegressorBase):
         self.random_state = random_state
         self.selection = selection
         self.alpha_rule = alpha_rule
+        self.penalty_factor = penalty_factor
+        self.bounds = bounds
 
     def _l1_ratios(self):
         ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64)).ravel()
@@ -753,46 +780,80 @@ class ElasticNetCDCV(LinearRegressorBase):
                     "fit one model per column."
                 )
             y = column_or_1d(y, warn=True)
-        n_samples, n_features = X.shape
-        l1_ratios = self._l1_ratios()
-        design, yt, x_offset, y_offset = center_data(
-            X, y, sample_weight, self.fit_intercept, normalize_weights=True
-        )
-        design.parallel = parallel_blas
-        if isinstance(self.alphas, Integral):
-            Xty = design.rmatvec(yt)
-            alphas = np.array(
-                [
-                    alpha_grid(Xty, n_samples, r, self.eps, self.alphas, self.positive)
-                    for r in l1_ratios
-                ]
-            )
-        else:
-            alphas = np.tile(_checked_alpha_array(self.alphas), (l1_ratios.size, 1))
-
+        penalties = self._penalties(X.shape[1])
+        problem = FitProblem(X, y, sample_weight, fit_intercept=self.fit_intercept)
+        alphas = self._grids(problem, penalties)
         if _routing_enabled():
             routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
             split_params = routed.splitter.split
         else:
             split_params = {}
-        cv = check_cv(self.cv)
-        folds = list(cv.split(X, y, **split_params))
-        precompute = self._precompute_mode(design, x_offset, X.dtype)
-        grams = self._fold_grams(X, folds, sample_weight, precompute)
+        folds = list(check_cv(self.cv).split(X, y, **split_params))
+        precompute = self._precompute_mode(problem, X.dtype)
         parallel = self.n_jobs not in (None, 1)
         settings = _FoldSettings(
             fit_intercept=self.fit_intercept,
             precompute=precompute,
-            positive=self.positive,
+            penalties=penalties,
             tol=self.tol,
             max_iter=self.max_iter,
             seeds=self._seeds(len(folds)),
             parallel_products=not parallel,
         )
-        name = type(self).__name__
         progress = _Progress(
-            name, self.verbose, alphas.shape[1], n_tasks=len(folds), sequential=not parallel
+            type(self).__name__,
+            self.verbose,
+            alphas.shape[1],
+            n_tasks=len(folds),
+            sequential=not parallel,
         )
+        grams = self._fold_grams(X, folds, sample_weight, precompute)
+        mse = self._cross_validate(X, y, sample_weight, folds, alphas, settings, grams, progress)
+        best_ratio, best_alpha = self._choose(mse, alphas, penalties)
+        # refit on all the data
+        refit_seed = None if settings.seeds is None else check_random_state(settings.seeds[-1])
+        _, (refit,) = problem.path(
+            penalties[best_ratio],
+            [self.alpha_],
+            tol=self.tol,
+            max_iter=self.max_iter,
+            rng=refit_seed,
+        )
+        self._set_results(X, y, problem, [refit])
+        ratio = ""
+        if len(penalties) > 1 or self.l1_ratio_ < 1:
+            ratio = f", l1_ratio={self.l1_ratio_:g}"
+        progress.report(
+            f"chose alpha={self.alpha_:.4g}{ratio} (alpha_rule={self.alpha_rule!r}, mean CV "
+            f"error {mse[best_ratio, best_alpha].mean():.4g}); refit on all the data: "
+            f"{np.count_nonzero(self.coef_)} non-zero coefficients"
+        )
+        return self
+
+    def _penalties(self, n_features):
+        """The penalty of each ``l1_ratio``, at ``alpha = 1`` (checked factors and bounds)."""
+        pf = check_penalty_factor(self.penalty_factor, n_features)
+        bounds = None
+        if self.bounds is not None:
+            bounds = check_bounds(self.bounds, self.positive, n_features)
+        options = {"penalty_factor": pf, "bounds": bounds, "positive": self.positive}
+        return [L1L2(1.0, float(r), **options) for r in self._l1_ratios()]
+
+    def _grids(self, problem, penalties):
+        """The alpha grid of each penalty (computed on all the data, as scikit-learn does)."""
+        if isinstance(self.alphas, Integral):
+            return np.array(
+                [
+                    alpha_grid(
+                        _path_alpha_max(problem, pen, pen.l1_ratio)[0], self.eps, self.alphas
+                    )
+                    for pen in penalties
+                ]
+            )
+        return np.tile(_checked_alpha_array(self.alphas), (len(penalties), 1))
+
+    def _cross_validate(self, X, y, sample_weight, folds, alphas, settings, grams, progress):
+        """The test error of every fold along every path: (n_l1_ratio, n_alphas, n_folds)."""
         tasks = [
             delayed(_fold_task)(
                 k,
@@ -802,7 +863,6 @@ class ElasticNetCDCV(LinearRegressorBase):
                 sample_weight,
                 train,
                 test,
-                l1_ratios,
                 alphas,
                 settings,
                 None if grams is None else grams[k],
@@ -817,24 +877,27 @@ class ElasticNetCDCV(LinearRegressorBase):
         n_failed = sum(out[1] for out in outputs)
         if n_failed:
             warnings.warn(
-                f"{name}: {n_failed} of the {len(folds) * alphas.size} path fits did not "
-                f"converge in max_iter={self.max_iter} iterations; the CV errors may be "
-                "inaccurate. Increase max_iter or tol, or standardize the features.",
+                f"{type(self).__name__}: {n_failed} of the {len(folds) * alphas.size} path "
+                f"fits did not converge in max_iter={self.max_iter} iterations; the CV errors "
+                "may be inaccurate. Increase max_iter or tol, or standardize the features.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=4,
             )
         # (n_folds, n_l1_ratio, n_alphas) -> (n_l1_ratio, n_alphas, n_folds)
-        mse = np.moveaxis(np.array([out[0] for out in outputs]), 0, 2)
+        return np.moveaxis(np.array([out[0] for out in outputs]), 0, 2)
+
+    def _choose(self, mse, alphas, penalties):
+        """Set the choice and the CV attributes; ``(best_ratio, best_alpha)`` indices."""
         mean = mse.mean(axis=2)
         best_ratio = int(np.argmin(mean.min(axis=1)))  # first l1_ratio on ties
         best_alpha = int(np.argmin(mean[best_ratio]))
         index_1se = one_standard_error_index(alphas[best_ratio], mse[best_ratio])
-        self.l1_ratio_ = np.float64(l1_ratios[best_ratio])
+        self.l1_ratio_ = np.float64(penalties[best_ratio].l1_ratio)
         self.alpha_min_ = np.float64(alphas[best_ratio, best_alpha])
         self.alpha_1se_ = np.float64(alphas[best_ratio, index_1se])
         self.alpha_ = self.alpha_1se_ if self.alpha_rule == "1se" else self.alpha_min_
-        squeeze = l1_ratios.size == 1
-        std = mse.std(axis=2, ddof=1) if len(folds) > 1 else np.zeros(mean.shape)
+        squeeze = len(penalties) == 1
+        std = mse.std(axis=2, ddof=1) if mse.shape[2] > 1 else np.zeros(mean.shape)
         # scikit-learn's shapes: no l1_ratio axis for one l1_ratio, no alpha axis for one
         # alpha
         shape = (slice(None),) * (0 if squeeze else 1) + ((0,) if alphas.shape[1] == 1 else ())
@@ -844,29 +907,7 @@ class ElasticNetCDCV(LinearRegressorBase):
             self.alphas_ = alphas
         else:
             self.alphas_ = alphas[0]
-
-        # refit on all the data
-        with single_threaded_blas():
-            _, (refit,) = solve_path(
-                design,
-                yt,
-                [self.alpha_],
-                self.l1_ratio_,
-                positive=self.positive,
-                tol=self.tol,
-                max_iter=self.max_iter,
-                rng=None if settings.seeds is None else check_random_state(settings.seeds[-1]),
-            )
-            self._fit_targets(X, y, lambda k: refit, 1, x_offset, y_offset, 1.0 / n_samples)
-        ratio = (
-            f", l1_ratio={self.l1_ratio_:g}" if l1_ratios.size > 1 or self.l1_ratio_ < 1 else ""
-        )
-        progress.report(
-            f"chose alpha={self.alpha_:.4g}{ratio} (alpha_rule={self.alpha_rule!r}, mean CV "
-            f"error {mean[best_ratio, best_alpha]:.4g}); refit on all the data: "
-            f"{np.count_nonzero(self.coef_)} non-zero coefficients"
-        )
-        return self
+        return best_ratio, best_alpha
 
     def _seeds(self, n_folds):
         """Seeds of the folds' and the refit's coordinate orders (``selection='random'``)."""
@@ -875,7 +916,7 @@ class ElasticNetCDCV(LinearRegressorBase):
         rng = check_random_state(self.random_state)
         return rng.randint(np.iinfo(np.int32).max, size=n_folds + 1).tolist()
 
-    def _precompute_mode(self, design, x_offset, dtype):
+    def _precompute_mode(self, problem, dtype):
         """``precompute`` for the folds: ``'auto'``, True or False.
 
         A given Gram matrix is that of all the data: with ``fit_intercept=False`` it is
@@ -884,9 +925,7 @@ class ElasticNetCDCV(LinearRegressorBase):
         """
         if isinstance(self.precompute, (str, bool, np.bool_)):
             return self.precompute
-        apply_precompute(
-            design, self.precompute, x_offset, self.fit_intercept, dtype, False, stacklevel=4
-        )
+        problem.precompute(self.precompute, dtype, self.fit_intercept, False, stacklevel=4)
         return "auto"
 
     def _fold_grams(self, X, folds, sample_weight, precompute):
@@ -952,6 +991,10 @@ class LassoCDCV(ElasticNetCDCV):
     selection : {'cyclic', 'random'}, default='cyclic'
     alpha_rule : {'min', '1se'}, default='min'
         See :class:`ElasticNetCDCV`.
+    penalty_factor : array-like of shape (n_features,), default=None
+        See :class:`ElasticNetCDCV`.
+    bounds : tuple (lower, upper), default=None
+        See :class:`ElasticNetCDCV`.
 
     Attributes
     ----------
@@ -1003,6 +1046,8 @@ class LassoCDCV(ElasticNetCDCV):
         random_state=None,
         selection="cyclic",
         alpha_rule="min",
+        penalty_factor=None,
+        bounds=None,
     ):
         super().__init__(
             l1_ratio=1.0,
@@ -1020,6 +1065,8 @@ class LassoCDCV(ElasticNetCDCV):
             random_state=random_state,
             selection=selection,
             alpha_rule=alpha_rule,
+            penalty_factor=penalty_factor,
+            bounds=bounds,
         )
 
     def fit(self, X, y, sample_weight=None, **params):

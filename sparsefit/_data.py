@@ -1,14 +1,44 @@
-"""Weighted centring of the data, implicit: X is never copied whole, sparse never densified.
+"""The data seam: the centred, weighted design as a small operator, and the solver's workspace.
 
 Solvers work on the centred, sqrt-weighted design and target::
 
     Xt = diag(sqrt(s)) (X - 1 x_offset^T),      yt = sqrt(s) * (y - y_offset)
 
 with ``x_offset``/``y_offset`` the weighted means (zero when there is no intercept).
+
+**The design protocol.** What the solvers need of ``Xt``, implemented three times:
+:class:`DenseDesign` (in-memory dense X), :class:`SparseDesign` (CSR/CSC, centred
+implicitly, never densified whole) and :class:`GramDesign` (sufficient statistics only: the
+centred Gram matrix; the target enters as ``Xt^T yt`` and ``||yt||^2``, which is what a
+user-supplied Gram matrix gives and what one distributed pass over the data gives).
+
+========================  =========================================================  ========
+member                    meaning                                                    Gram-only
+========================  =========================================================  ========
+``n_samples``             sum of the normalized weights (``n_samples``)               yes
+``n_features``                                                                        yes
+``has_samples``           whether products with ``Xt`` itself are available          False
+``col_norms2``            squared column norms of ``Xt``                              yes
+``error_scale``           per column, the scale of the products' rounding errors      yes
+``gram_error_scale``      the same for the entries of the Gram matrix                 yes
+``cross_gram(a, b)``      ``Xt[:, a]^T Xt[:, b]``                                     yes
+``full_gram()``           ``Xt^T Xt``, formed (or given)                              yes
+``matvec``, ``rmatvec``   ``Xt[:, idx] @ w``, ``Xt^T @ v``                            no
+``centred_columns(idx)``  dense, explicitly centred columns (polishing, certificates)  no
+``kernel()``              ``Xt Xt^T`` (the ridge dual)                               no
+========================  =========================================================  ========
+
 ``Xt`` is never formed: products apply the offset and the weights to vectors, so each costs
-one pass over ``X`` (``O(nnz)`` when sparse). Gram blocks of a few columns are formed from
-an explicitly centred copy of those columns when ``X`` is dense (no cancellation for columns
-with a large mean), and through the rank-one correction when it is sparse.
+one pass over ``X`` (``O(nnz)`` when sparse), unless the offsets are heavy (a column whose
+mean dwarfs its spread), in which case dense X is centred explicitly by blocks of rows.
+Designs are immutable but for caches of values they compute anyway (norms, error scales).
+Large products use every BLAS thread through the ``parallel`` context given at
+construction.
+
+**The workspace** (:class:`Workspace`) holds a fit's mutable state: the Gram blocks computed
+so far, the full Gram matrix once formed, and the solver's support factorization; it
+decides when the full Gram matrix pays. One workspace serves every target of a fit and
+every ``alpha`` of a path.
 
 Numeric core: imports NumPy and SciPy only.
 """
@@ -19,7 +49,19 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
 
-__all__ = ["Design", "center_data", "gram_product", "gram_upper", "symmetrize"]
+from . import _tuning as tuning
+
+__all__ = [
+    "DenseDesign",
+    "GramDesign",
+    "SparseDesign",
+    "Workspace",
+    "center_data",
+    "gram_product",
+    "gram_upper",
+    "make_design",
+    "symmetrize",
+]
 
 #: rows per block when a pass over dense X must centre explicitly
 _CHUNK_ROWS = 4096
@@ -28,20 +70,15 @@ _CHUNK_ROWS = 4096
 #: about ``log10(mean / spread)`` digits of the centred column)
 _MEAN_SPREAD_RATIO = 1e3
 _MEAN_SAMPLE_ROWS = 8
-#: elements (32 MiB of float64) per block of columns centred explicitly for the kernel
+#: elements (32 MiB of float64) per block of columns centred explicitly
 _CHUNK_ELEMENTS = 4 * 1024 * 1024
-#: largest n_features for which the full Gram matrix may be formed (dense X)
-_MAX_FULL_GRAM = 4000
-#: up to this many features, tall dense data get their full Gram matrix up front
-_CHEAP_GRAM_FEATURES = 256
-#: most features whose Gram block is cached
-_MAX_CACHE = 4000
 #: a given Gram matrix is checked on a random vector from this seed, each of its elements
 #: to this absolute tolerance (plus a relative one), as scikit-learn checks one element
 _GRAM_CHECK_SEED = 0
 _GRAM_ATOL = 1e-5
-#: products of at least this many multiply-adds may use every BLAS thread (``Design.parallel``)
-_PARALLEL_FLOPS = 5e7
+#: offsets are heavy when ``n x_j^2`` exceeds this many times ``||Xt_j||^2`` for a column:
+#: products corrected by them would lose more than about two digits
+_HEAVY_OFFSET_RATIO = 1e4
 
 
 def gram_product(A):
@@ -76,399 +113,134 @@ def symmetrize(upper):
     return G
 
 
-class Design:
-    """The centred, sqrt-weighted design ``Xt`` as a small linear operator.
+class _DataDesign:
+    """What dense and sparse designs share: the data, the offsets and weights, the norms
+    and the error scales.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Kept by reference (float64 dense input is not copied) and never modified.
+        Kept by reference (float64 input is not copied) and never modified.
     x_offset : ndarray of shape (n_features,) or None
     sqrt_sw : ndarray of shape (n_samples,) or None
+    parallel : callable returning a context manager, optional
+        Entered around large products (Gram matrices and blocks, the kernel): the BLAS
+        thread policy of the fit (see ``_base.parallel_blas``).
     """
 
-    def __init__(self, X, x_offset=None, sqrt_sw=None):
+    has_samples = True
+
+    def __init__(self, X, x_offset=None, sqrt_sw=None, parallel=None):
         self.n_samples, self.n_features = X.shape
-        self.sparse = sp.issparse(X)
-        if self.sparse:
-            if X.format not in ("csr", "csc"):
-                X = X.tocsc()
-            if X.dtype != np.float64:
-                X = X.astype(np.float64)  # once, rather than an upcast in every product
-        else:
-            X = np.asarray(X, dtype=np.float64)
         self.X = X
         self.x_offset = None
         if x_offset is not None and np.any(x_offset != 0):
             self.x_offset = np.asarray(x_offset, dtype=np.float64)
         self.sqrt_sw = None if sqrt_sw is None else np.asarray(sqrt_sw, dtype=np.float64)
+        self.parallel = contextlib.nullcontext if parallel is None else parallel
         self._norms2 = None
-        self._error_scale = None
-        self._centre_rows = None
-        self.full_gram = None
-        #: the coordinate-descent solver's support factorization of ``full_gram``, kept here
-        #: from one subproblem (and one alpha of a path) to the next
-        self.support_system = None
-        self._cache_idx = np.zeros(0, dtype=np.intp)
-        self._cache_pos = np.full(self.n_features, -1, dtype=np.intp)
-        self._cache_G = np.zeros((0, 0))
-        #: context entered around large matrix products (Gram blocks, the kernel); callers
-        #: that limit BLAS to one thread set it to one that lifts the limit there
-        self.parallel = contextlib.nullcontext
-
-    # -- products ---------------------------------------------------------------------------
-    @property
-    def heavy_offsets(self):
-        """Whether the offsets are not mild (``_offsets_mild``): correcting products of
-        uncentred X by them would lose digits to cancellation. Dense X is then centred
-        explicitly in every product (by blocks of rows); sparse X in its Gram blocks (by
-        blocks of columns, densified one block at a time), its other products staying
-        corrected (``error_scale`` says how accurate they are)."""
-        if self._centre_rows is None:
-            self._centre_rows = self.x_offset is not None and not self._offsets_mild()
-        return self._centre_rows
-
-    @property
-    def centres_rows(self):
-        """Whether products centre dense X explicitly, by blocks of rows."""
-        return not self.sparse and self.heavy_offsets
-
-    def matvec(self, w, idx=None):
-        """``Xt[:, idx] @ w`` (all columns when ``idx`` is None)."""
-        if self.centres_rows:
-            if idx is not None and 4 * len(idx) <= self.n_features:
-                return self.columns(idx) @ w
-            if idx is not None:
-                w_full = np.zeros(self.n_features)
-                w_full[idx] = w
-                w = w_full
-            return np.concatenate([block @ w for block in self._row_blocks()])
-        if idx is not None and (self.sparse or 4 * len(idx) > self.n_features):
-            # a full product beats gathering columns (always for sparse: O(nnz) either way)
-            w_full = np.zeros(self.n_features)
-            w_full[idx] = w
-            idx, w = None, w_full
-        if idx is not None:
-            if len(idx) == 0:
-                return np.zeros(self.n_samples)
-            X = self.X[:, idx]
-            off = None if self.x_offset is None else self.x_offset[idx]
-        else:
-            X, off = self.X, self.x_offset
-        out = np.asarray(X @ w).ravel()
-        if off is not None:
-            out -= float(off @ w)
-        if self.sqrt_sw is not None:
-            out *= self.sqrt_sw
-        return out
-
-    def rmatvec(self, v):
-        """``Xt^T @ v`` for a vector (or a 2-D block of columns) ``v``."""
-        if self.centres_rows:
-            out = 0.0
-            for start, block in zip(
-                range(0, self.n_samples, _CHUNK_ROWS), self._row_blocks(), strict=True
-            ):
-                out = out + block.T @ v[start : start + _CHUNK_ROWS]
-            return np.asarray(out)
-        if self.sqrt_sw is not None:
-            v = (self.sqrt_sw * v.T).T
-        out = np.asarray(self.X.T @ v)
-        if self.x_offset is not None:
-            out = out - np.multiply.outer(self.x_offset, v.sum(axis=0))
-        return out
-
-    def columns(self, idx):
-        """Columns ``idx`` of the design, as a copy.
-
-        Dense X: ``Xt[:, idx]`` itself (centred and weighted). Sparse X: the weighted but
-        uncentred columns ``diag(sqrt(s)) X[:, idx]`` (centring is applied to products).
-        """
-        idx = np.asarray(idx, dtype=np.intp)
-        Xi = self.X[:, idx]  # integer indexing: always a copy
-        if self.sparse:
-            return Xi if self.sqrt_sw is None else sp.csc_matrix(sp.diags(self.sqrt_sw) @ Xi)
-        if self.x_offset is not None:
-            Xi -= self.x_offset[idx]
-        if self.sqrt_sw is not None:
-            Xi *= self.sqrt_sw[:, None]
-        return Xi
-
-    def centred_columns(self, idx):
-        """Columns ``idx`` of ``Xt``, dense and explicitly centred (a copy; for sparse X, of
-        these columns only): their products carry no offset correction."""
-        if not self.sparse:
-            return self.columns(idx)
-        idx = np.asarray(idx, dtype=np.intp)
-        Xi = self.X[:, idx].toarray()
-        if self.x_offset is not None:  # centred before weighting, as dense columns
-            Xi -= self.x_offset[idx]
-        if self.sqrt_sw is not None:
-            Xi *= self.sqrt_sw[:, None]
-        return Xi
-
-    def centred_rmatvec(self, v, idx):
-        """``Xt[:, idx]^T v`` from explicitly centred columns, by blocks (bounded memory)."""
-        idx = np.asarray(idx, dtype=np.intp)
-        out = np.empty(idx.size)
-        step = max(1, _CHUNK_ELEMENTS // max(self.n_samples, 1))
-        for start in range(0, idx.size, step):
-            out[start : start + step] = self.centred_columns(idx[start : start + step]).T @ v
-        return out
-
-    def centred_matvec(self, w, idx):
-        """``Xt[:, idx] @ w`` from explicitly centred columns, by blocks (bounded memory)."""
-        idx = np.asarray(idx, dtype=np.intp)
-        out = np.zeros(self.n_samples)
-        step = max(1, _CHUNK_ELEMENTS // max(self.n_samples, 1))
-        for start in range(0, idx.size, step):
-            out += self.centred_columns(idx[start : start + step]) @ w[start : start + step]
-        return out
-
-    @property
-    def error_scale(self):
-        """Per column ``c_j``: the products of this design are accurate to about
-        ``eps sqrt(n_samples) c_j`` times the other factor's norm (``X^T v``, ``X w``), and
-        the Gram entries to ``eps sqrt(n_samples) c_j c_k``.
-
-        ``c_j`` is the norm of the centred column when products centre explicitly, and of the
-        uncentred one when they are corrected by the offsets (sparse X, mild offsets): the
-        correction cancels digits of that size.
-        """
-        if self._error_scale is None:
-            norms = np.sqrt(self.col_norms2)
-            raw = norms
-            if self.x_offset is not None:
-                total = float(
-                    self.n_samples if self.sqrt_sw is None else self.sqrt_sw @ self.sqrt_sw
-                )
-                raw = np.sqrt(self.col_norms2 + total * self.x_offset**2)
-            products = raw if self.sparse or not self.heavy_offsets else norms
-            gram = raw if not self.heavy_offsets else norms
-            self._error_scale = (products, gram)
-        return self._error_scale[0]
-
-    @property
-    def gram_error_scale(self):
-        """As ``error_scale``, for the entries of the Gram matrix and its blocks (centred
-        explicitly when the offsets are heavy, sparse X included)."""
-        self.error_scale  # noqa: B018 - computes both
-        return self._error_scale[1]
-
-    def cross_gram(self, a, b, Xa=None, Xb=None):
-        """``Xt[:, a]^T Xt[:, b]`` (dense array); ``Xa``/``Xb`` are ``columns(a)``/``(b)``."""
-        if self.sparse and self.heavy_offsets:
-            return self._centred_cross_gram(np.asarray(a, np.intp), np.asarray(b, np.intp))
-        Xa = self.columns(a) if Xa is None else Xa
-        Xb = self.columns(b) if Xb is None else Xb
-        with self._parallel_if(len(a) * len(b) * self.n_samples):
-            P = Xa.T @ Xb
-        if not self.sparse:
-            return P
-        P = P.toarray() if sp.issparse(P) else np.asarray(P)
-        if self.x_offset is not None:
-            sq = np.ones(self.n_samples) if self.sqrt_sw is None else self.sqrt_sw
-            ua, ub = np.asarray(Xa.T @ sq).ravel(), np.asarray(Xb.T @ sq).ravel()
-            oa, ob = self.x_offset[a], self.x_offset[b]
-            P = P - np.outer(ua, ob) - np.outer(oa, ub) + float(sq @ sq) * np.outer(oa, ob)
-        return P
-
-    def _centred_cross_gram(self, a, b):
-        """``Xt[:, a]^T Xt[:, b]`` from explicitly centred columns, densified by blocks."""
-        out = np.empty((a.size, b.size))
-        step = max(1, _CHUNK_ELEMENTS // max(self.n_samples, 1))
-        for i in range(0, a.size, step):
-            Ca = self.centred_columns(a[i : i + step])
-            for j in range(0, b.size, step):
-                Cb = Ca if np.array_equal(a[i : i + step], b[j : j + step]) else None
-                Cb = self.centred_columns(b[j : j + step]) if Cb is None else Cb
-                with self._parallel_if(Ca.shape[1] * Cb.shape[1] * self.n_samples):
-                    out[i : i + step, j : j + step] = Ca.T @ Cb
-        return out
-
-    def gram(self, idx=None):
-        """``Xt[:, idx]^T Xt[:, idx]`` (all features when None), dense, Fortran-ordered.
-
-        Blocks are cached: a pair of features is multiplied once per fit, so the blocks never
-        cost more than the full Gram matrix. For dense X with at most ``_MAX_FULL_GRAM``
-        features, once the cache would span two thirds of them the full Gram matrix is formed
-        instead (one symmetric product) and kept in ``full_gram`` (gap evaluations then cost
-        ``O(p |support|)``).
-        """
-        idx = np.arange(self.n_features) if idx is None else np.asarray(idx, dtype=np.intp)
-        if self.full_gram is None:
-            new = idx[self._cache_pos[idx] < 0]
-            if new.size:
-                cached = self._cache_idx
-                if (
-                    not self.sparse
-                    and self.n_features <= _MAX_FULL_GRAM
-                    and 3 * (cached.size + new.size) > 2 * self.n_features
-                ):
-                    # two thirds of the features: one symmetric product for all of them
-                    # costs less than the blocks still to come
-                    self.precompute_gram()
-                    self._cache_G = None
-                else:
-                    self._extend_cache(cached, new)
-        # (the blocks are symmetric: the transposed C-ordered copy is the Fortran-ordered one)
-        if self.full_gram is not None:
-            if idx.size == self.n_features and np.array_equal(idx, np.arange(idx.size)):
-                return self.full_gram  # read-only use by the solvers: no copy
-            return self.full_gram[np.ix_(idx, idx)].T
-        pos = self._cache_pos[idx]
-        return self._cache_G[np.ix_(pos, pos)].T
-
-    def _extend_cache(self, cached, new):
-        if cached.size + new.size > _MAX_CACHE:  # start afresh rather than grow without bound
-            self._cache_pos[cached] = -1
-            cached = np.zeros(0, dtype=np.intp)
-            self._cache_G = np.zeros((0, 0))
-        Xn = self.columns(new)
-        G_nn = self.cross_gram(new, new, Xn, Xn)
-        if cached.size:
-            G_cn = self.cross_gram(cached, new, None, Xn)
-            G = np.block([[self._cache_G, G_cn], [G_cn.T, G_nn]])
-        else:
-            G = G_nn
-        self._cache_idx = np.concatenate([cached, new])
-        self._cache_pos[new] = np.arange(cached.size, self._cache_idx.size)
-        self._cache_G = G
-
-    def kernel(self):
-        """``Xt Xt^T`` (n_samples x n_samples), dense X centred explicitly by column blocks."""
-        with self._parallel_if(self.n_samples**2 * self.n_features):
-            return self._kernel()
-
-    def _kernel(self):
-        n = self.n_samples
-        if self.sparse:
-            Xs = self.X if self.sqrt_sw is None else sp.diags(self.sqrt_sw) @ self.X
-            K = Xs @ Xs.T
-            K = K.toarray() if sp.issparse(K) else np.asarray(K)
-            if self.x_offset is not None:
-                sq = np.ones(n) if self.sqrt_sw is None else self.sqrt_sw
-                u = np.asarray(Xs @ self.x_offset).ravel()
-                K = (
-                    K
-                    - np.outer(u, sq)
-                    - np.outer(sq, u)
-                    + (self.x_offset @ self.x_offset) * np.outer(sq, sq)
-                )
-            return K
-        if self.sqrt_sw is None and self._offsets_mild():
-            # X X^T with a rank-two centring correction: no copy of X
-            K = gram_product(self.X.T)
-            if self.x_offset is not None:
-                u = self.X @ self.x_offset
-                K -= np.add.outer(u, u)
-                K += float(self.x_offset @ self.x_offset)
-            return K
-        upper = None
-        step = max(1, _CHUNK_ELEMENTS // max(n, 1))
-        for start in range(0, self.n_features, step):
-            C = self.X[:, start : start + step]  # a slice: copied only by the centring
-            if self.x_offset is not None:
-                C = C - self.x_offset[start : start + step]
-            if self.sqrt_sw is not None:
-                C = C * self.sqrt_sw[:, None]
-            upper = gram_upper(C.T, upper)
-        return symmetrize(upper)
-
-    def _row_blocks(self):
-        """Centred, weighted blocks of rows of dense ``Xt`` (bounded extra memory)."""
-        for start in range(0, self.n_samples, _CHUNK_ROWS):
-            block = self.X[start : start + _CHUNK_ROWS]
-            if self.x_offset is not None:
-                block = block - self.x_offset
-            if self.sqrt_sw is not None:
-                block = block * self.sqrt_sw[start : start + _CHUNK_ROWS, None]
-            yield block
+        self._scales = None
+        self._heavy = None
 
     def _parallel_if(self, flops):
-        """``self.parallel()`` for products of at least ``_PARALLEL_FLOPS`` multiply-adds."""
-        return self.parallel() if flops >= _PARALLEL_FLOPS else contextlib.nullcontext()
+        """The ``parallel`` context for products of at least ``PARALLEL_FLOPS`` multiply-adds."""
+        return self.parallel() if flops >= tuning.PARALLEL_FLOPS else contextlib.nullcontext()
+
+    @property
+    def weight_sum(self):
+        return float(self.n_samples if self.sqrt_sw is None else self.sqrt_sw @ self.sqrt_sw)
+
+    @property
+    def col_norms2(self):
+        """Squared Euclidean norms of the columns of ``Xt``."""
+        if self._norms2 is None:
+            self._norms2 = self._compute_norms2()
+        return self._norms2
 
     def _offsets_mild(self, norms2=None):
-        """Whether products of uncentred X corrected by the offsets lose at most about four
-        digits to cancellation (about ``log10(n x_j^2 / ||Xt_j||^2)`` for column ``j``;
+        """Whether products of uncentred X corrected by the offsets lose at most about two
+        digits to cancellation (about ``log10(n x_j^2 / ||Xt_j||^2) / 2`` for column ``j``;
         ``norms2``: the squared column norms if known)."""
         off = self.x_offset
         if off is None:
             return True
         norms2 = self.col_norms2 if norms2 is None else norms2
         tiny = np.finfo(float).tiny
-        return bool(np.all(self.n_samples * off**2 <= 1e4 * np.maximum(norms2, tiny)))
-
-    def _chunked_gram(self):
-        with self._parallel_if(self.n_samples * self.n_features**2):
-            return self._chunked_gram_unlimited()
-
-    def _chunked_gram_unlimited(self):
-        if self.sqrt_sw is None:
-            # a symmetric product of X itself (no copy), corrected by the offsets when that
-            # keeps the digits (judged from its own diagonal: no separate pass for the norms)
-            G = gram_product(self.X)
-            off = self.x_offset
-            if off is None:
-                return G
-            G -= self.n_samples * np.outer(off, off)
-            if self._offsets_mild(np.diag(G)):
-                return G
-        upper = None
-        for block in self._row_blocks():
-            upper = gram_upper(block, upper)
-        return symmetrize(upper)
-
-    def _dense_norms2(self):
-        """Column norms in one pass without a copy; columns that cancel are redone exactly."""
-        X = self.X
-        sw = None if self.sqrt_sw is None else self.sqrt_sw**2
-        raw = np.einsum("ij,ij->j", X, X) if sw is None else np.einsum("ij,i,ij->j", X, sw, X)
-        if self.x_offset is None:
-            return raw
-        total = float(self.n_samples if sw is None else sw.sum())
-        norms2 = raw - total * self.x_offset**2
-        # raw - total * mean^2 loses digits when a column's mean dwarfs its spread
-        bad = np.flatnonzero(norms2 <= 1e-6 * raw)
-        if bad.size:
-            Xb = self.columns(bad)
-            norms2[bad] = np.einsum("ij,ij->j", Xb, Xb)
-        return norms2
+        limit = _HEAVY_OFFSET_RATIO * np.maximum(norms2, tiny)
+        return bool(np.all(self.n_samples * off**2 <= limit))
 
     @property
-    def gram_is_cheap(self):
-        """Dense, tall and narrow: forming ``Xt^T Xt`` costs about as much as a few passes.
+    def heavy_offsets(self):
+        """Whether the offsets are not mild: correcting products of uncentred X by them
+        would lose digits. Dense X is then centred explicitly in every product (by blocks of
+        rows); sparse X in its Gram blocks (by blocks of columns, densified one block at a
+        time), its other products staying corrected (``error_scale`` says how accurate)."""
+        if self._heavy is None:
+            self._heavy = self.x_offset is not None and not self._offsets_mild()
+        return self._heavy
 
-        Then every later product (Gram blocks, gap evaluations) costs ``O(n_features^2)``
-        instead of a pass over X.
-        """
-        p = self.n_features
-        return not self.sparse and p <= _CHEAP_GRAM_FEATURES and self.n_samples >= 8 * p
+    def _error_scales(self):
+        norms = np.sqrt(self.col_norms2)
+        raw = norms
+        if self.x_offset is not None:
+            raw = np.sqrt(self.col_norms2 + self.weight_sum * self.x_offset**2)
+        products = raw if self.sparse or not self.heavy_offsets else norms
+        gram = raw if not self.heavy_offsets else norms
+        return products, gram
 
     @property
-    def gram_pays_along_path(self):
-        """Dense and at least as tall as wide (scikit-learn's ``precompute='auto'`` rule).
+    def error_scale(self):
+        """Per column ``c_j``: the products of this design are accurate to about
+        ``eps sqrt(n_samples) c_j`` times the other factor's norm (``X^T v``, ``X w``).
 
-        Along a path the working sets end up covering most features, so the Gram matrix,
-        formed once by one symmetric product, is cheaper than its blocks.
+        ``c_j`` is the norm of the centred column when products centre explicitly, and of the
+        uncentred one when they are corrected by the offsets (sparse X, mild offsets): the
+        correction cancels digits of that size.
         """
-        p = self.n_features
-        return not self.sparse and p <= _MAX_FULL_GRAM and self.n_samples >= p
+        if self._scales is None:
+            self._scales = self._error_scales()
+        return self._scales[0]
 
-    def precompute_gram(self, gram=None):
-        """Form (or take) the full Gram matrix; later products use it."""
-        if gram is not None:
-            gram = np.asarray(gram, dtype=np.float64)
-            self.full_gram = np.asfortranarray(0.5 * (gram + gram.T))  # exactly symmetric
-        elif self.sparse:
-            all_idx = np.arange(self.n_features)
-            self.full_gram = np.asfortranarray(self.cross_gram(all_idx, all_idx))
-        else:
-            self.full_gram = np.asfortranarray(self._chunked_gram())
-        self._norms2 = None
-        self._error_scale = None
-        return self.full_gram
+    @property
+    def gram_error_scale(self):
+        """As ``error_scale``, for the entries of the Gram matrix and its blocks (``eps
+        sqrt(n_samples) c_j c_k``; centred explicitly when the offsets are heavy)."""
+        if self._scales is None:
+            self._scales = self._error_scales()
+        return self._scales[1]
+
+    def centred_rmatvec(self, v, idx):
+        """``Xt[:, idx]^T v`` from explicitly centred columns, by blocks (bounded memory)."""
+        idx = np.asarray(idx, dtype=np.intp)
+        out = np.empty(idx.size)
+        for start, block in self._column_blocks(idx):
+            out[start : start + block.size] = self.centred_columns(block).T @ v
+        return out
+
+    def centred_matvec(self, w, idx):
+        """``Xt[:, idx] @ w`` from explicitly centred columns, by blocks (bounded memory)."""
+        idx = np.asarray(idx, dtype=np.intp)
+        out = np.zeros(self.n_samples)
+        for start, block in self._column_blocks(idx):
+            out += self.centred_columns(block) @ w[start : start + block.size]
+        return out
+
+    def _column_blocks(self, idx):
+        step = max(1, _CHUNK_ELEMENTS // max(self.n_samples, 1))
+        for start in range(0, idx.size, step):
+            yield start, idx[start : start + step]
+
+    def _centred_cross_gram(self, a, b):
+        """``Xt[:, a]^T Xt[:, b]`` from explicitly centred columns, by blocks."""
+        out = np.empty((a.size, b.size))
+        for i, block_a in self._column_blocks(a):
+            Ca = self.centred_columns(block_a)
+            for j, block_b in self._column_blocks(b):
+                same = np.array_equal(block_a, block_b)
+                Cb = Ca if same else self.centred_columns(block_b)
+                with self._parallel_if(Ca.shape[1] * Cb.shape[1] * self.n_samples):
+                    out[i : i + block_a.size, j : j + block_b.size] = Ca.T @ Cb
+        return out
 
     def gram_matches(self, gram, rtol, atol=_GRAM_ATOL):
         """Whether ``gram`` is this design's Gram matrix ``Xt^T Xt``, checked on one seeded
@@ -482,23 +254,391 @@ class Design:
         bound = rtol * (np.abs(gram) @ np.abs(v)) + atol * float(np.abs(v).sum())
         return bool(np.all(np.abs(actual - expected) <= bound))
 
+
+class DenseDesign(_DataDesign):
+    """The centred, sqrt-weighted design of a dense ``X`` (see the module docstring)."""
+
+    sparse = False
+
+    def __init__(self, X, x_offset=None, sqrt_sw=None, parallel=None):
+        super().__init__(np.asarray(X, dtype=np.float64), x_offset, sqrt_sw, parallel)
+
     @property
-    def col_norms2(self):
-        """Squared Euclidean norms of the columns of ``Xt``."""
-        if self._norms2 is None:
-            if self.full_gram is not None:
-                self._norms2 = np.diag(self.full_gram).copy()
-            elif not self.sparse:
-                self._norms2 = self._dense_norms2()
-            else:
-                sw = np.ones(self.n_samples) if self.sqrt_sw is None else self.sqrt_sw**2
-                raw = _sparse_weighted_sq_col_sums(self.X, sw)
-                norms2 = raw
+    def centres_rows(self):
+        """Whether products centre X explicitly, by blocks of rows (heavy offsets)."""
+        return self.heavy_offsets
+
+    def _row_blocks(self):
+        """Centred, weighted blocks of rows of ``Xt`` (bounded extra memory)."""
+        for start in range(0, self.n_samples, _CHUNK_ROWS):
+            block = self.X[start : start + _CHUNK_ROWS]
+            if self.x_offset is not None:
+                block = block - self.x_offset
+            if self.sqrt_sw is not None:
+                block = block * self.sqrt_sw[start : start + _CHUNK_ROWS, None]
+            yield block
+
+    def matvec(self, w, idx=None):
+        """``Xt[:, idx] @ w`` (all columns when ``idx`` is None)."""
+        if idx is not None and 4 * len(idx) <= self.n_features:
+            if len(idx) == 0:
+                return np.zeros(self.n_samples)
+            if self.centres_rows:
+                return self.columns(idx) @ w
+            out = self.X[:, idx] @ w
+            off = None if self.x_offset is None else self.x_offset[idx]
+        else:
+            if idx is not None:  # a full product beats gathering many columns
+                w_full = np.zeros(self.n_features)
+                w_full[idx] = w
+                w = w_full
+            if self.centres_rows:
+                return np.concatenate([block @ w for block in self._row_blocks()])
+            out, off = self.X @ w, self.x_offset
+        if off is not None:
+            out = out - float(off @ w)
+        if self.sqrt_sw is not None:
+            out = out * self.sqrt_sw
+        return out
+
+    def rmatvec(self, v):
+        """``Xt^T @ v`` for a vector (or a 2-D block of columns) ``v``."""
+        if self.centres_rows:
+            out = 0.0
+            starts = range(0, self.n_samples, _CHUNK_ROWS)
+            for start, block in zip(starts, self._row_blocks(), strict=True):
+                out = out + block.T @ v[start : start + _CHUNK_ROWS]
+            return np.asarray(out)
+        if self.sqrt_sw is not None:
+            v = (self.sqrt_sw * v.T).T
+        out = np.asarray(self.X.T @ v)
+        if self.x_offset is not None:
+            out = out - np.multiply.outer(self.x_offset, v.sum(axis=0))
+        return out
+
+    def columns(self, idx):
+        """Columns ``idx`` of ``Xt``, centred and weighted (a copy)."""
+        idx = np.asarray(idx, dtype=np.intp)
+        Xi = self.X[:, idx]  # integer indexing: always a copy
+        if self.x_offset is not None:
+            Xi -= self.x_offset[idx]
+        if self.sqrt_sw is not None:
+            Xi *= self.sqrt_sw[:, None]
+        return Xi
+
+    centred_columns = columns
+
+    def cross_gram(self, a, b, Xa=None, Xb=None):
+        """``Xt[:, a]^T Xt[:, b]`` from centred columns (``Xa``/``Xb``: ``columns(a)``/``(b)``)."""
+        Xa = self.columns(a) if Xa is None else Xa
+        Xb = self.columns(b) if Xb is None else Xb
+        with self._parallel_if(len(a) * len(b) * self.n_samples):
+            return Xa.T @ Xb
+
+    def full_gram(self):
+        """``Xt^T Xt``: one symmetric product of X itself (no copy), corrected by the offsets
+        when that keeps the digits (judged from its own diagonal); else of centred blocks of
+        rows."""
+        with self._parallel_if(self.n_samples * self.n_features**2):
+            if self.sqrt_sw is None:
+                G = gram_product(self.X)
+                if self.x_offset is None:
+                    return G
+                G -= self.n_samples * np.outer(self.x_offset, self.x_offset)
+                if self._offsets_mild(np.diag(G)):
+                    return G
+            upper = None
+            for block in self._row_blocks():
+                upper = gram_upper(block, upper)
+            return symmetrize(upper)
+
+    def kernel(self):
+        """``Xt Xt^T`` (n_samples x n_samples)."""
+        with self._parallel_if(self.n_samples**2 * self.n_features):
+            if self.sqrt_sw is None and self._offsets_mild():
+                # X X^T with a rank-two centring correction: no copy of X
+                K = gram_product(self.X.T)
                 if self.x_offset is not None:
-                    u = np.asarray(self.X.T @ sw).ravel()
-                    norms2 = raw - 2.0 * u * self.x_offset + float(sw.sum()) * self.x_offset**2
-                self._norms2 = np.maximum(norms2, 0.0)
-        return self._norms2
+                    u = self.X @ self.x_offset
+                    K -= np.add.outer(u, u)
+                    K += float(self.x_offset @ self.x_offset)
+                return K
+            upper = None
+            for _, block in self._column_blocks(np.arange(self.n_features)):
+                upper = gram_upper(self.columns(block).T, upper)
+            return symmetrize(upper)
+
+    def _compute_norms2(self):
+        """Column norms in one pass without a copy; columns that cancel are redone exactly."""
+        X = self.X
+        sw = None if self.sqrt_sw is None else self.sqrt_sw**2
+        raw = np.einsum("ij,ij->j", X, X) if sw is None else np.einsum("ij,i,ij->j", X, sw, X)
+        if self.x_offset is None:
+            return raw
+        norms2 = raw - self.weight_sum * self.x_offset**2
+        # raw - total * mean^2 loses digits when a column's mean dwarfs its spread
+        bad = np.flatnonzero(norms2 <= 1e-6 * raw)
+        if bad.size:
+            Xb = self.columns(bad)
+            norms2[bad] = np.einsum("ij,ij->j", Xb, Xb)
+        return norms2
+
+
+class SparseDesign(_DataDesign):
+    """The centred, sqrt-weighted design of a CSR/CSC ``X``, centred implicitly (see the
+    module docstring): products correct for the offsets; never densified whole."""
+
+    sparse = True
+
+    def __init__(self, X, x_offset=None, sqrt_sw=None, parallel=None):
+        if X.format not in ("csr", "csc"):
+            X = X.tocsc()
+        if X.dtype != np.float64:
+            X = X.astype(np.float64)  # once, rather than an upcast in every product
+        super().__init__(X, x_offset, sqrt_sw, parallel)
+
+    def _sq(self):
+        return np.ones(self.n_samples) if self.sqrt_sw is None else self.sqrt_sw
+
+    def matvec(self, w, idx=None):
+        """``Xt[:, idx] @ w`` (all columns when ``idx`` is None; ``O(nnz)`` either way)."""
+        if idx is not None:
+            w_full = np.zeros(self.n_features)
+            w_full[idx] = w
+            w = w_full
+        out = np.asarray(self.X @ w).ravel()
+        if self.x_offset is not None:
+            out -= float(self.x_offset @ w)
+        if self.sqrt_sw is not None:
+            out *= self.sqrt_sw
+        return out
+
+    def rmatvec(self, v):
+        """``Xt^T @ v`` for a vector (or a 2-D block of columns) ``v``."""
+        if self.sqrt_sw is not None:
+            v = (self.sqrt_sw * v.T).T
+        out = np.asarray(self.X.T @ v)
+        if self.x_offset is not None:
+            out = out - np.multiply.outer(self.x_offset, v.sum(axis=0))
+        return out
+
+    def columns(self, idx):
+        """The weighted, uncentred columns ``diag(sqrt(s)) X[:, idx]`` (sparse, a copy)."""
+        Xi = self.X[:, np.asarray(idx, dtype=np.intp)]
+        return Xi if self.sqrt_sw is None else sp.csc_matrix(sp.diags(self.sqrt_sw) @ Xi)
+
+    def centred_columns(self, idx):
+        """Columns ``idx`` of ``Xt``, dense and explicitly centred before weighting (a copy
+        of these columns only)."""
+        idx = np.asarray(idx, dtype=np.intp)
+        Xi = self.X[:, idx].toarray()
+        if self.x_offset is not None:
+            Xi -= self.x_offset[idx]
+        if self.sqrt_sw is not None:
+            Xi *= self.sqrt_sw[:, None]
+        return Xi
+
+    def cross_gram(self, a, b, Xa=None, Xb=None):
+        """``Xt[:, a]^T Xt[:, b]`` (dense): a sparse product corrected by the offsets, or, with
+        heavy offsets, products of explicitly centred columns densified by blocks."""
+        if self.heavy_offsets:
+            return self._centred_cross_gram(np.asarray(a, np.intp), np.asarray(b, np.intp))
+        Xa = self.columns(a) if Xa is None else Xa
+        Xb = self.columns(b) if Xb is None else Xb
+        with self._parallel_if(len(a) * len(b) * self.n_samples):
+            P = Xa.T @ Xb
+        P = P.toarray() if sp.issparse(P) else np.asarray(P)
+        if self.x_offset is not None:
+            sq = self._sq()
+            ua, ub = np.asarray(Xa.T @ sq).ravel(), np.asarray(Xb.T @ sq).ravel()
+            oa, ob = self.x_offset[a], self.x_offset[b]
+            P = P - np.outer(ua, ob) - np.outer(oa, ub) + float(sq @ sq) * np.outer(oa, ob)
+        return P
+
+    def full_gram(self):
+        all_idx = np.arange(self.n_features)
+        return self.cross_gram(all_idx, all_idx)
+
+    def kernel(self):
+        """``Xt Xt^T`` (n_samples x n_samples), from the sparse product and the offsets."""
+        with self._parallel_if(self.n_samples**2 * self.n_features):
+            Xs = self.X if self.sqrt_sw is None else sp.diags(self.sqrt_sw) @ self.X
+            K = Xs @ Xs.T
+            K = K.toarray() if sp.issparse(K) else np.asarray(K)
+            if self.x_offset is not None:
+                sq = self._sq()
+                u = np.asarray(Xs @ self.x_offset).ravel()
+                off2 = float(self.x_offset @ self.x_offset)
+                K = K - np.outer(u, sq) - np.outer(sq, u) + off2 * np.outer(sq, sq)
+            return K
+
+    def _compute_norms2(self):
+        sw = self._sq() ** 2
+        raw = _sparse_weighted_sq_col_sums(self.X, sw)
+        if self.x_offset is None:
+            return raw
+        u = np.asarray(self.X.T @ sw).ravel()
+        norms2 = np.maximum(raw - 2.0 * u * self.x_offset + float(sw.sum()) * self.x_offset**2, 0)
+        # the correction loses digits when a column's mean dwarfs its spread: redo exactly
+        bad = np.flatnonzero(norms2 <= 1e-6 * raw)
+        for start, block in self._column_blocks(bad):
+            C = self.centred_columns(block)
+            norms2[bad[start : start + block.size]] = np.einsum("ij,ij->j", C, C)
+        return norms2
+
+
+class GramDesign:
+    """A design known by its sufficient statistics only: the centred, weighted Gram matrix
+    ``Xt^T Xt`` (the target enters the solvers as ``Xt^T yt`` and ``||yt||^2``).
+
+    What a user-supplied Gram matrix gives, and what one distributed pass over the data
+    gives. The duality gap is then computed from the statistics alone (``||R||^2 = yt^T yt -
+    2 b^T w + w^T G w``, ``Xt^T R = b - G w``), exact up to a rounding floor of about
+    ``eps * ||yt||^2``.
+
+    Parameters
+    ----------
+    gram : ndarray of shape (n_features, n_features)
+        Symmetrized on entry (the upper and lower triangles averaged).
+    n_samples : float
+        The sum of the (normalized) weights.
+    """
+
+    has_samples = False
+    sparse = False
+    heavy_offsets = False
+
+    def __init__(self, gram, n_samples, parallel=None):
+        gram = np.asarray(gram, dtype=np.float64)
+        self.gram = np.asfortranarray(0.5 * (gram + gram.T))
+        self.n_samples = float(n_samples)
+        self.n_features = self.gram.shape[0]
+        self.parallel = contextlib.nullcontext if parallel is None else parallel
+        self.col_norms2 = np.maximum(np.diag(self.gram).copy(), 0.0)
+        self.error_scale = self.gram_error_scale = np.sqrt(self.col_norms2)
+
+    def cross_gram(self, a, b, Xa=None, Xb=None):
+        return self.gram[np.ix_(np.asarray(a, np.intp), np.asarray(b, np.intp))]
+
+    def full_gram(self):
+        return self.gram
+
+
+class Workspace:
+    """A fit's mutable state over one design: Gram blocks, the full Gram matrix, and the
+    coordinate-descent solver's support factorization.
+
+    Gram blocks are cached: a pair of features is multiplied once per fit (and along a
+    path), so the blocks never cost more than the full Gram matrix. For dense X with at most
+    ``MAX_FULL_GRAM`` features, once the cache would span two thirds of them the full Gram
+    matrix is formed instead (one symmetric product); gap evaluations then cost
+    ``O(p |support|)``. A Gram-only design is its full Gram matrix.
+    """
+
+    def __init__(self, design):
+        self.design = design
+        self.full_gram = design.full_gram() if not design.has_samples else None
+        #: the coordinate-descent solver's factorization of ``full_gram``, kept from one
+        #: subproblem (and one alpha of a path) to the next
+        self.support_system = None
+        self._cache_idx = np.zeros(0, dtype=np.intp)
+        self._cache_pos = np.full(design.n_features, -1, dtype=np.intp)
+        self._cache_G = np.zeros((0, 0))
+        self._columns = {}
+
+    @property
+    def may_form_full_gram(self):
+        d = self.design
+        return not d.sparse and d.n_features <= tuning.MAX_FULL_GRAM
+
+    @property
+    def gram_is_cheap(self):
+        """Dense, tall and narrow: forming ``Xt^T Xt`` costs about as much as a few passes.
+
+        Then every later product (Gram blocks, gap evaluations) costs ``O(n_features^2)``
+        instead of a pass over X.
+        """
+        d = self.design
+        p = d.n_features
+        return not d.sparse and p <= tuning.CHEAP_GRAM_FEATURES and d.n_samples >= 8 * p
+
+    @property
+    def gram_pays_along_path(self):
+        """Dense and at least as tall as wide (scikit-learn's ``precompute='auto'`` rule).
+
+        Along a path the working sets end up covering most features, so the Gram matrix,
+        formed once by one symmetric product, is cheaper than its blocks.
+        """
+        d = self.design
+        return self.may_form_full_gram and d.n_samples >= d.n_features
+
+    def precompute_gram(self, gram=None):
+        """Form (or take, symmetrized) the full Gram matrix; later products use it."""
+        if gram is not None:
+            gram = np.asarray(gram, dtype=np.float64)
+            self.full_gram = np.asfortranarray(0.5 * (gram + gram.T))  # exactly symmetric
+        elif self.full_gram is None:
+            self.full_gram = np.asfortranarray(self.design.full_gram())
+        return self.full_gram
+
+    def gram(self, idx=None):
+        """``Xt[:, idx]^T Xt[:, idx]`` (all features when None), dense, Fortran-ordered."""
+        p = self.design.n_features
+        idx = np.arange(p) if idx is None else np.asarray(idx, dtype=np.intp)
+        if self.full_gram is None:
+            new = idx[self._cache_pos[idx] < 0]
+            if new.size:
+                cached = self._cache_idx
+                if self.may_form_full_gram and 3 * (cached.size + new.size) > 2 * p:
+                    # two thirds of the features: one symmetric product for all of them
+                    # costs less than the blocks still to come
+                    self.precompute_gram()
+                    self._cache_G = None
+                else:
+                    self._extend_cache(cached, new)
+        # (the blocks are symmetric: the transposed C-ordered copy is the Fortran-ordered one)
+        if self.full_gram is not None:
+            if idx.size == p and np.array_equal(idx, np.arange(p)):
+                return self.full_gram  # read-only use by the solvers: no copy
+            return self.full_gram[np.ix_(idx, idx)].T
+        pos = self._cache_pos[idx]
+        return self._cache_G[np.ix_(pos, pos)].T
+
+    def _extend_cache(self, cached, new):
+        if cached.size + new.size > tuning.MAX_CACHE:  # afresh rather than grow without bound
+            self._cache_pos[cached] = -1
+            cached = np.zeros(0, dtype=np.intp)
+            self._cache_G = np.zeros((0, 0))
+        design = self.design
+        Xn = design.columns(new) if design.has_samples else None
+        G_nn = design.cross_gram(new, new, Xn, Xn)
+        if cached.size:
+            G_cn = design.cross_gram(cached, new, None, Xn)
+            G = np.block([[self._cache_G, G_cn], [G_cn.T, G_nn]])
+        else:
+            G = G_nn
+        self._cache_idx = np.concatenate([cached, new])
+        self._cache_pos[new] = np.arange(cached.size, self._cache_idx.size)
+        self._cache_G = G
+
+    def gram_columns(self, idx):
+        """``Xt^T Xt[:, idx]`` (n_features x |idx|), cached per ``idx`` (the unpenalized
+        features, whose few columns the duality gap needs at every evaluation)."""
+        idx = np.asarray(idx, dtype=np.intp)
+        key = idx.tobytes()
+        if key not in self._columns:
+            if self.full_gram is not None:
+                block = self.full_gram[:, idx]
+            else:
+                block = self.design.cross_gram(np.arange(self.design.n_features), idx)
+            self._columns = {key: np.asarray(block)}
+        return self._columns[key]
+
+
+def make_design(X, x_offset=None, sqrt_sw=None, parallel=None):
+    """The design of ``X``: sparse or dense."""
+    cls = SparseDesign if sp.issparse(X) else DenseDesign
+    return cls(X, x_offset, sqrt_sw, parallel)
 
 
 def _sparse_weighted_sq_col_sums(X, sw, block=8192):
@@ -515,7 +655,9 @@ def _sparse_weighted_sq_col_sums(X, sw, block=8192):
     return out
 
 
-def center_data(X, y, sample_weight=None, fit_intercept=True, normalize_weights=True):
+def center_data(
+    X, y, sample_weight=None, fit_intercept=True, normalize_weights=True, parallel=None
+):
     """Weighted centring and sqrt-weight scaling of ``X`` and ``y``.
 
     Parameters
@@ -528,10 +670,12 @@ def center_data(X, y, sample_weight=None, fit_intercept=True, normalize_weights=
     normalize_weights : bool
         Rescale the weights to sum to ``n_samples`` (coordinate-descent objectives, where the
         weights enter as ``1/(2 sum(s)) sum s_i r_i^2``); keep them as given for Ridge.
+    parallel : callable returning a context manager, optional
+        The design's thread policy for large products.
 
     Returns
     -------
-    design : Design
+    design : DenseDesign or SparseDesign
     yt : ndarray, float64, same shape as ``y``
     x_offset : ndarray of shape (n_features,)
     y_offset : float or ndarray of shape (n_targets,)
@@ -573,7 +717,7 @@ def center_data(X, y, sample_weight=None, fit_intercept=True, normalize_weights=
     yt = y - y_offset
     if sqrt_sw is not None:
         yt = yt * (sqrt_sw[:, None] if y.ndim > 1 else sqrt_sw)
-    design = Design(X, x_offset if fit_intercept else None, sqrt_sw)
+    design = make_design(X, x_offset if fit_intercept else None, sqrt_sw, parallel)
     return design, yt, x_offset, y_offset
 
 

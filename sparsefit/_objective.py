@@ -1,101 +1,118 @@
-"""Least-squares objectives and duality gaps, exactly as scikit-learn's coordinate descent.
+"""The least-squares datafit, its units, and the duality gap: the single certificate.
 
-Everything here works on the *sum form* of the problem, over the centred and sqrt-weighted
+Everything the solvers compute is in the *sum form*, over the centred and sqrt-weighted
 design ``Xt`` and target ``yt`` (see ``_data.py``)::
 
-    P(w) = 1/2 ||yt - Xt w||^2 + l1 ||w||_1 + l2/2 ||w||^2        (w >= 0 if positive)
+    P(w) = 1/2 ||yt - Xt w||^2 + sum_j (l1_j |w_j| + l2_j/2 w_j^2),   lower <= w <= upper
 
-For scikit-learn's ``ElasticNet`` objective with weights renormalised to sum to ``n``,
-``l1 = n * alpha * l1_ratio`` and ``l2 = n * alpha * (1 - l1_ratio)``; for ``Ridge``,
-``l1 = 0`` and ``l2 = alpha`` (the Ridge objective is twice ``P``).
+with the penalty given as a :class:`~sparsefit.penalties.SeparablePenalty`. The
+:class:`LeastSquares` datafit owns the conversion from the user's units, once: for
+scikit-learn's ``ElasticNet`` objective (weights renormalised to sum to ``n``) the sum form
+is ``n`` times the user's objective, so ``l1 = n * alpha * l1_ratio * pf``; for ``Ridge``
+(no ``1/n``) the user's objective is twice the sum form, ``l2 = alpha * pf``.
 
 The gap only needs three summaries of the residual ``R = yt - Xt w``: ``XtR = Xt^T R``,
-``RtR = R^T R`` and ``Rty = R^T yt``. This lets the same formula certify the full problem
-(from an explicit residual) and a working-set subproblem (from a Gram matrix).
+``RtR = R^T R`` and ``Rty = R^T yt``. The same formula certifies the full problem (from an
+explicit residual, or from Gram statistics alone) and a working-set subproblem.
 
 Numeric core: imports NumPy only.
 """
 
 import numpy as np
 
-__all__ = ["duality_gap", "gram_summaries_reliable", "primal_objective", "ridge_gap"]
+__all__ = ["LeastSquares", "duality_gap", "primal_objective", "ridge_gap"]
 
 
-def primal_objective(RtR, w, l1, l2):
-    """``1/2 RtR + l1 ||w||_1 + l2/2 ||w||^2``."""
-    return 0.5 * RtR + l1 * float(np.abs(w).sum()) + 0.5 * l2 * float(np.dot(w, w))
+class LeastSquares:
+    """The (weighted) least-squares datafit and its units.
+
+    Parameters
+    ----------
+    n_samples : float
+        ``sum(s)`` after the weights are normalized (``n_samples`` for the mean form).
+    mean : bool
+        True for ``1/(2 sum(s)) sum s_i r_i^2`` (Lasso, ElasticNet), False for
+        ``sum s_i r_i^2`` (Ridge).
+    """
+
+    def __init__(self, n_samples, mean=True):
+        self.n_samples = float(n_samples)
+        self.mean = bool(mean)
+        #: the solvers' sum form is ``scale`` times the user's objective
+        self.scale = self.n_samples if self.mean else 0.5
+
+    def solver_penalty(self, penalty, n_features):
+        """The penalty in the solvers' units (a ``SeparablePenalty``)."""
+        return penalty.to_solver(self.scale, n_features)
+
+    def tol_abs(self, tol, yty):
+        """The stopping threshold of the sum-form gap: ``tol * ||yt||^2`` (scikit-learn's
+        rule; for Ridge, ``tol`` times the objective at ``w = 0``, ``||yt||^2 / 2``)."""
+        return tol * yty if self.mean else 0.5 * tol * yty
+
+    def user_gap(self, gap):
+        """A sum-form gap in the units of the user's objective (``dual_gap_``)."""
+        return gap / self.scale
+
+    def alpha_max(self, penalty, pull):
+        """The smallest ``alpha`` at which every penalized coefficient is zero, from
+        ``pull = Xt^T R0`` at the point ``w0`` where only the unpenalized features are
+        fitted (``Xt^T yt`` when there are none): glmnet's definition."""
+        return penalty.alpha_max(-np.asarray(pull, dtype=np.float64) / self.scale)
 
 
-def duality_gap(XtR, RtR, Rty, w, l1, l2, positive=False, slack=0.0):
-    """Duality gap of the (elastic-net / lasso / ridge) least-squares problem at ``w``.
+def primal_objective(RtR, w, penalty):
+    """``1/2 RtR + penalty(w)`` (the sum form)."""
+    return 0.5 * RtR + penalty.value(w)
 
-    Formulation A (``l1 > 0``) rescales the residual into the dual feasible set
-    ``{theta : |Xt^T theta - l2 w|_inf <= l1}`` (one-sided when ``positive``), which is the
-    lasso gap of the problem augmented with ``sqrt(l2) * I`` rows. Formulation B (``l1 = 0``,
-    ``l2 > 0``) is the exact ridge gap at ``theta = R``. With ``l1 = l2 = 0`` the gap is
-    ``||Xt^T R||^2`` (the first-order condition), as in scikit-learn.
+
+def duality_gap(XtR, RtR, Rty, w, penalty, fixed=None):
+    """Duality gap of the least-squares problem at ``w`` (scikit-learn's formulations).
+
+    Formulation A (some ``l1_j > 0``) is the lasso gap of the problem augmented with
+    ``sqrt(l2_j)`` rows, at the dual point ``s R`` where the scaling ``s <= 1`` meets the dual
+    constraints ``|Xt_j^T theta - l2_j w_j| <= l1_j`` (a weighted dual norm; one-sided where a
+    bound is finite, and then the conjugate of the box adds a finite term). Formulation B
+    (``l1 = 0``, ``l2 > 0``: ridge) is the exact gap at ``theta = R``. With no penalty at all
+    the gap is ``||Xt^T R||^2`` (the first-order condition, restricted to the box), as in
+    scikit-learn. With a uniform penalty and no bounds these are scikit-learn's formulas.
 
     Parameters
     ----------
     XtR : ndarray of shape (n_features,)
     RtR, Rty : float
     w : ndarray of shape (n_features,)
-    l1, l2 : float
-        Weights of ``||w||_1`` and ``1/2 ||w||^2`` in the sum form.
-    positive : bool
-    slack : float, default=0.0
-        Rounding error of the entries of ``XtR`` (formulation A): a dual point violating the
-        constraint by at most ``slack`` is not rescaled. When ``l1`` is at the level of the
-        rounding error of ``Xt^T R`` (``alpha`` near zero), rescaling by ``l1 / dnorm`` would
-        turn rounding noise into a large gap that no iterate can reduce.
+    penalty : SeparablePenalty
+    fixed : ndarray of bool, optional
+        Features whose dual constraint holds by construction (unpenalized features, after
+        the dual point was projected so that ``Xt_j^T theta = 0``).
 
     Returns
     -------
     gap : float
     """
-    w_norm2 = float(np.dot(w, w))
-    # penalty terms of a zero w are zero even for an infinite weight (alpha near the float
-    # maximum times n_samples overflows; w = 0 is then the solution)
-    l2_w = l2 * w if w_norm2 else np.zeros_like(w)
-    l2_w_norm2 = l2 * w_norm2 if w_norm2 else 0.0
-    if l1 > 0:
-        XtA = XtR - l2_w
-        if XtA.size == 0:
-            dnorm = 0.0
-        else:
-            dnorm = float(np.max(XtA)) if positive else float(np.max(np.abs(XtA)))
-        scale = l1 / dnorm if dnorm > l1 + slack else 1.0
-        aug = RtR + l2_w_norm2
-        w_norm1 = float(np.abs(w).sum())
-        primal = 0.5 * aug + (l1 * w_norm1 if w_norm1 else 0.0)
-        dual = -0.5 * scale * scale * aug + scale * Rty
-        return primal - dual
-    if l2 > 0:
-        v = np.maximum(XtR, 0.0) if positive else XtR
-        return ridge_gap(RtR, Rty, w_norm2, float(np.dot(v, v)), l2)
-    if positive:
-        # squared violation of the KKT conditions of non-negative least squares
-        v = np.where(w > 0, XtR, np.maximum(XtR, 0.0))
-        return float(np.dot(v, v))
-    return float(np.dot(XtR, XtR))
-
-
-def gram_summaries_reliable(yty, bw, wGw, n_features, tol_abs):
-    """Whether ``RtR = yty - 2 bw + wGw`` (from a Gram matrix) is accurate enough to certify.
-
-    Its rounding error is about ``eps * n_features * (yty + 2|bw| + |wGw|)``; when that is
-    not far below the tolerance (tight ``tol``, or a huge ``w`` from extreme conditioning)
-    the summaries must come from an explicit residual instead.
-    """
-    error = np.finfo(np.float64).eps * n_features * (yty + 2.0 * abs(bw) + abs(wGw))
-    return error <= 0.01 * tol_abs
+    if penalty.formulation == "ols":
+        return penalty.kkt_violation(XtR, w, fixed)
+    nz = np.flatnonzero(w)
+    # penalty terms of zero coefficients are zero even for a weight that overflowed to inf
+    l2_w = np.zeros_like(w)
+    l2_w[nz] = penalty.l2[nz] * w[nz]
+    l2_norm = float(l2_w[nz] @ w[nz]) if nz.size else 0.0
+    if penalty.formulation == "l2":
+        primal = 0.5 * (RtR + l2_norm)
+        return primal - (Rty - 0.5 * RtR - penalty.l2_conjugate(XtR, fixed))
+    XtA = XtR - l2_w
+    scale = penalty.dual_scale(XtA, fixed)
+    aug = RtR + l2_norm
+    l1_norm = float(penalty.l1[nz] @ np.abs(w[nz])) if nz.size else 0.0
+    primal = 0.5 * aug + l1_norm
+    dual = -0.5 * scale * scale * aug + scale * Rty - penalty.l1_conjugate(scale * XtA, fixed)
+    return primal - dual
 
 
 def ridge_gap(RtR, Rty, w_norm2, XtR_norm2, l2):
-    """Formulation B from scalars: the ridge gap at the dual point ``theta = R``.
-
-    ``P(w) - D(R)`` with ``D(theta) = theta^T yt - 1/2 ||theta||^2 - ||Xt^T theta||^2 / (2 l2)``
-    (for ``positive``, pass the squared norm of the positive part of ``Xt^T R``).
-    """
+    """Formulation B from scalars: the ridge gap at the dual point ``theta = R`` for a
+    uniform ``l2`` and no bounds (``P(w) - D(R)`` with ``D(theta) = theta^T yt -
+    1/2 ||theta||^2 - ||Xt^T theta||^2 / (2 l2)``)."""
     penalty = 0.5 * l2 * w_norm2 if w_norm2 else 0.0  # 0 even when l2 overflowed to inf
     return RtR + penalty - Rty + XtR_norm2 / (2.0 * l2)

@@ -1,11 +1,12 @@
-"""Regularization paths: scikit-learn's alpha grid, warm-started solves along it, fold Grams.
+"""Regularization paths: the alpha grid, warm-started solves along it, fold Grams.
 
-Along a decreasing grid of ``alpha`` values every solve starts from the previous solution,
-and the design's Gram-block cache (``Design.gram``) persists from one ``alpha`` to the next,
-so a feature pair is multiplied at most once per path. The working sets of the solver play
-the part of sequential strong rules: each solve starts from the previous support plus the
-features that violate the optimality conditions most at the new ``alpha``, and the final
-duality-gap check over all features certifies every point of the path.
+Along a decreasing grid of ``alpha`` values every solve starts from the previous solution
+and its residual summaries, and the workspace (its Gram blocks, the full Gram matrix and its
+support factorization) persists from one ``alpha`` to the next, so a feature pair is
+multiplied at most once per path. The working sets of the solver play the part of
+sequential strong rules: each solve starts from the previous support plus the features that
+violate the optimality conditions most at the new ``alpha``, and the final duality-gap check
+over all features certifies every point of the path.
 
 Cross-validation folds share their Gram matrices: for dense data the per-fold products
 ``X_f^T S_f X_f`` are computed once, and the Gram matrix of each training set is their sum
@@ -18,70 +19,33 @@ import numpy as np
 
 from ._cd import enet_coordinate_descent
 from ._data import gram_product
-from .penalties import L1, L1L2
 
 __all__ = ["alpha_grid", "fold_grams", "solve_path"]
 
 
-def alpha_grid(Xty, n_samples, l1_ratio=1.0, eps=1e-3, n_alphas=100, positive=False):
-    """scikit-learn's grid: ``n_alphas`` values from ``alpha_max`` down to ``eps * alpha_max``.
-
-    Parameters
-    ----------
-    Xty : ndarray of shape (n_features,)
-        ``Xt^T yt`` on the centred, sqrt-weighted data (weights summing to ``n_samples``).
-    n_samples : int
-    l1_ratio : float in (0, 1]
-    eps : float
-    n_alphas : int
-    positive : bool
-
-    Returns
-    -------
-    alphas : ndarray of shape (n_alphas,), decreasing (geometric)
-    """
-    if l1_ratio == 0:
-        raise ValueError(
-            "Automatic alpha grid generation is not supported for l1_ratio=0. Please supply "
-            "a grid by providing your estimator with the appropriate `alphas=` argument."
-        )
-    Xty = np.asarray(Xty, dtype=np.float64)
-    if Xty.size == 0:
-        top = 0.0
-    else:
-        top = max(float(np.max(Xty)), 0.0) if positive else float(np.max(np.abs(Xty)))
-    alpha_max = top / (n_samples * l1_ratio)
+def alpha_grid(alpha_max, eps=1e-3, n_alphas=100):
+    """scikit-learn's grid: ``n_alphas`` values from ``alpha_max`` down to ``eps * alpha_max``
+    (geometric); all equal to the float resolution when ``alpha_max`` is below it."""
     resolution = np.finfo(np.float64).resolution
-    if alpha_max <= resolution:
+    if not alpha_max > resolution:
         return np.full(n_alphas, resolution)
     return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
 
 
 def solve_path(
-    design,
-    yt,
-    alphas,
-    l1_ratio=1.0,
-    *,
-    positive=False,
-    tol=1e-4,
-    max_iter=1000,
-    w0=None,
-    rng=None,
-    callback=None,
+    workspace, target, penalties, tol_abs, *, max_iter=1000, w0=None, rng=None, callback=None
 ):
-    """Solve the elastic net at every ``alpha`` in turn, each solve warm-started.
+    """Solve the problem for every penalty in turn, each solve warm-started.
 
     Parameters
     ----------
-    design : Design
-    yt : ndarray of shape (n_samples,)
-    alphas : sequence of float
-        Solved in the order given (decreasing is fastest).
-    l1_ratio : float
-    positive : bool
-    tol, max_iter : float, int
-        As for ``enet_coordinate_descent``, at every ``alpha``.
+    workspace : Workspace
+    target : Target
+    penalties : sequence of SeparablePenalty
+        In the solver's units, solved in the order given (decreasing ``alpha`` is fastest).
+    tol_abs : float
+        As for ``enet_coordinate_descent``, at every point.
+    max_iter : int
     w0 : ndarray of shape (n_features,), optional
         Starting point of the first solve.
     rng : random generator, optional
@@ -90,32 +54,23 @@ def solve_path(
 
     Returns
     -------
-    coefs : ndarray of shape (n_features, n_alphas)
+    coefs : ndarray of shape (n_features, n_penalties)
     results : list of CDResult
     """
-    n_samples, n_features = design.n_samples, design.n_features
-    alphas = np.asarray(alphas, dtype=np.float64)
-    yt = np.asarray(yt, dtype=np.float64)
-    Xty = design.rmatvec(yt)
+    n_features = workspace.design.n_features
     w = np.zeros(n_features) if w0 is None else np.array(w0, dtype=np.float64)
-    coefs = np.empty((n_features, alphas.size))
+    coefs = np.empty((n_features, len(penalties)))
     results = []
     known = None  # residual summaries at w, carried from one alpha to the next
-    for i, alpha in enumerate(alphas):
-        if l1_ratio == 1.0:
-            penalty = L1(alpha, positive=positive)
-        else:
-            penalty = L1L2(alpha, l1_ratio, positive=positive)
+    for i, penalty in enumerate(penalties):
         result = enet_coordinate_descent(
-            design,
-            yt,
+            workspace,
+            target,
             penalty,
-            n_samples,
-            tol=tol,
+            tol_abs=tol_abs,
             max_iter=max_iter,
             w0=w,
             rng=rng,
-            Xty=Xty,
             min_iter=2,
             summaries0=known,
         )

@@ -2,33 +2,37 @@
 
 They minimise the sum form (see ``_objective.py``)::
 
-    P(w) = 1/2 ||yt - Xt w||^2 + l2/2 ||w||^2        (w >= 0 if positive)
+    P(w) = 1/2 ||yt - Xt w||^2 + 1/2 sum_j l2_j w_j^2        (lower <= w <= upper)
 
-with ``l2 = scale * penalty.l2_weight`` (``RidgeGD`` passes ``L2(alpha)`` and ``scale=0.5``,
-so ``l2 = alpha`` and scikit-learn's Ridge objective is ``2 P``).
+for a penalty in the solver's units (a ``SeparablePenalty`` without L1 part: ``RidgeGD``'s
+datafit gives ``l2 = alpha * penalty_factor``, and scikit-learn's Ridge objective is
+``2 P``).
 
-* ``cg``: conjugate gradient on the normal equations ``(Xt^T Xt + l2 I) w = Xt^T yt`` with a
-  Jacobi (column-norm) preconditioner. It adapts to the spectrum and needs far fewer passes
-  than gradient descent. When the design keeps its Gram matrix, each iteration is one
-  ``p x p`` product instead of two passes over the data.
-* ``gd``: gradient descent with step ``1/L``, ``L = lambda_max(Xt^T Xt) + l2`` (projected onto
-  ``w >= 0`` when positive).
-* ``agd``: Nesterov's accelerated gradient with adaptive (gradient) restart, projected when
-  positive.
+* ``cg``: conjugate gradient on the normal equations ``(Xt^T Xt + diag(l2)) w = Xt^T yt``
+  with a Jacobi (column-norm) preconditioner. It adapts to the spectrum and needs far fewer
+  passes than gradient descent. When the workspace holds the Gram matrix, each iteration is
+  one ``p x p`` product instead of two passes over the data.
+* ``gd``: gradient descent with step ``1/L``, ``L = lambda_max(Xt^T Xt) + max(l2)``
+  (projected onto the bounds).
+* ``agd``: Nesterov's accelerated gradient with adaptive restart, projected.
 
-All of them stop when the duality gap (formulation B) is at most ``tol * P(0)``, with
-``P(0) = 1/2 ||yt||^2`` the objective's value at ``w = 0`` (a relative gap, so the rule reads
-the same on ``2 P``), and return the same record as coordinate descent.
+All of them stop when the duality gap (formulation B) is at most ``tol_abs`` (``RidgeGD``:
+``tol * P(0)``, with ``P(0) = 1/2 ||yt||^2`` the objective's value at ``w = 0``, a relative
+gap, so the rule reads the same on ``2 P``), and return the same record as coordinate
+descent.
 
 Numeric core: imports NumPy and SciPy only.
 """
+
+import contextlib
 
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 from scipy.sparse.linalg import LinearOperator, eigsh
 
-from ._cd import CDResult
-from ._objective import duality_gap, gram_summaries_reliable, ridge_gap
+from . import _tuning as tuning
+from ._cd import CDResult, Rounding, certified_gap
+from ._objective import ridge_gap
 
 __all__ = ["ridge_solve", "RIDGE_SOLVERS"]
 
@@ -50,16 +54,20 @@ _SVD_MAX_ENTRIES = 2e7
 
 
 class _Residuals:
-    """Gap summaries of ``w`` from the data (explicit residual) or from the Gram matrix."""
+    """Gap summaries of ``w`` from the data (explicit residual) or from the Gram matrix,
+    and the gap itself (``certified_gap``: projected for unpenalized features)."""
 
-    def __init__(self, design, yt, tol_abs):
-        self.design = design
-        self.yt = yt
+    def __init__(self, workspace, target, penalty, tol_abs):
+        self.workspace, self.design = workspace, workspace.design
+        self.target, self.penalty = target, penalty
+        self.yt, self.Xty, self.yty = target.yt, target.Xty, target.yty
         self.tol_abs = tol_abs
-        self.Xty = design.rmatvec(yt)
-        self.yty = float(yt @ yt)
-        self.G = design.full_gram
+        self.G = workspace.full_gram
+        self.errors = Rounding(self.design, self.yty)
         self._kernel = None
+        #: uniform L2 weight (None when they differ: the dual system needs a uniform one)
+        l2 = penalty.l2
+        self.uniform_l2 = float(l2[0]) if l2.size and np.all(l2 == l2[0]) else None
 
     def summaries(self, w):
         """Return ``(XtR, RtR, Rty)`` at ``w``: from the Gram matrix when there is one and
@@ -68,10 +76,16 @@ class _Residuals:
             Gw = self.G @ w
             bw = float(self.Xty @ w)
             wGw = float(w @ Gw)
-            if gram_summaries_reliable(self.yty, bw, wGw, w.size, self.tol_abs):
-                return self.Xty - Gw, self.yty - 2.0 * bw + wGw, self.yty - bw
+            XtR = self.Xty - Gw
+            error = 0.0 if self.yt is None else self.errors(w, bw, wGw, XtR, self.penalty)
+            if error <= tuning.RELIABLE * self.tol_abs:
+                return XtR, self.yty - 2.0 * bw + wGw, self.yty - bw
         R = self.yt - self.design.matvec(w)
         return self.design.rmatvec(R), float(R @ R), float(R @ self.yt)
+
+    def gap(self, w, state=None):
+        state = self.summaries(w) if state is None else state
+        return certified_gap(self.workspace, self.target, self.penalty, w, state), state
 
     def kernel(self):
         """``Xt Xt^T``, formed once (the Cholesky start and the dual iterations share it)."""
@@ -80,25 +94,24 @@ class _Residuals:
         return self._kernel
 
     def normal_matvec(self, d, l2):
-        """``(Xt^T Xt + l2 I) d``."""
+        """``(Xt^T Xt + diag(l2)) d``."""
         if self.G is not None:
             return self.G @ d + l2 * d
         return self.design.rmatvec(self.design.matvec(d)) + l2 * d
 
 
-def ridge_solve(design, yt, penalty, scale=1.0, *, solver="cg", tol=1e-4, max_iter=15000, w0=None):
+def ridge_solve(workspace, target, penalty, *, solver="cg", tol_abs, max_iter=15000, w0=None):
     """Solve the ridge problem with a gradient-family method.
 
     Parameters
     ----------
-    design : Design
-    yt : ndarray of shape (n_samples,)
-    penalty : L2 or L1L2 with ``l1_weight == 0``
-    scale : float
-        Multiplies the penalty's weights (``0.5`` for scikit-learn's Ridge scaling).
+    workspace : Workspace
+    target : Target
+    penalty : SeparablePenalty
+        Without L1 part, in the solver's units.
     solver : {'cg', 'gd', 'agd'}
-    tol : float
-        Stop when the duality gap is at most ``tol * P(0) = tol * ||yt||^2 / 2``.
+    tol_abs : float
+        Stop when the duality gap is at most ``tol_abs``.
     max_iter : int
     w0 : ndarray, optional
 
@@ -106,38 +119,36 @@ def ridge_solve(design, yt, penalty, scale=1.0, *, solver="cg", tol=1e-4, max_it
     -------
     CDResult
     """
-    if penalty.l1_weight:
+    if np.any(penalty.l1):
         raise ValueError("ridge_solve only handles penalties without an L1 part.")
     if solver not in RIDGE_SOLVERS:
         raise ValueError(f"solver must be one of {RIDGE_SOLVERS}, got {solver!r}.")
-    positive = penalty.positive
-    if positive and solver == "cg":
-        raise ValueError("solver='cg' does not support positive=True; use 'gd' or 'agd'.")
-    l2 = scale * penalty.l2_weight
-    yt = np.asarray(yt, dtype=np.float64)
-    tol_abs = 0.5 * tol * float(yt @ yt)
-    res = _Residuals(design, yt, tol_abs)
+    if penalty.bounded and solver == "cg":
+        raise ValueError("solver='cg' does not support bounds (positive=True); use 'gd' or 'agd'.")
+    res = _Residuals(workspace, target, penalty, tol_abs)
+    design = workspace.design
     w = np.zeros(design.n_features) if w0 is None else np.array(w0, dtype=np.float64)
-    if positive:
-        np.maximum(w, 0.0, out=w)
-    if solver == "cg":
-        n, p = design.n_samples, design.n_features
-        # in exact arithmetic conjugate gradient ends within dim iterations; far beyond that,
-        # rounding rules (extreme conditioning) and the exact finish takes over
-        dual = w0 is None and l2 > 0 and p > n >= _KERNEL_N[0]
-        budget = min(max_iter, _CG_STALL_FACTOR * min(n if dual else p, p) + 100)
-        result = _direct_start(res, l2, tol_abs, dual) if w0 is None else None
-        if result is not None and result.converged:
-            return result
-        if dual:
-            result = _cg_dual(res, l2, tol_abs, budget)
-        else:
-            w = result.w if result is not None else w
-            result = _cg(res, w, l2, design.col_norms2, tol_abs, budget)
-        if not result.converged and result.n_iter < max_iter:  # stalled, not out of budget
-            result = _direct_finish(design, res, l2, result)
+    penalty.project(w)
+    l2 = penalty.l2
+    if solver != "cg":
+        return _gradient(res, w, penalty, solver == "agd", tol_abs, max_iter)
+    n, p = design.n_samples, design.n_features
+    # in exact arithmetic conjugate gradient ends within dim iterations; far beyond that,
+    # rounding rules (extreme conditioning) and the exact finish takes over
+    uniform = res.uniform_l2
+    dual = w0 is None and design.has_samples and uniform and p > n >= _KERNEL_N[0]
+    budget = min(max_iter, _CG_STALL_FACTOR * min(n if dual else p, p) + 100)
+    result = _direct_start(res, l2, tol_abs, dual) if w0 is None else None
+    if result is not None and result.converged:
         return result
-    return _gradient(res, w, l2, positive, solver == "agd", tol_abs, max_iter)
+    if dual:
+        result = _cg_dual(res, uniform, tol_abs, budget)
+    else:
+        w = result.w if result is not None else w
+        result = _cg(res, w, l2, design.col_norms2, tol_abs, budget)
+    if not result.converged and result.n_iter < max_iter:  # stalled, not out of budget
+        result = _direct_finish(design, res, l2, result)
+    return result
 
 
 def _direct_start(res, l2, tol_abs, dual):
@@ -154,7 +165,7 @@ def _direct_start(res, l2, tol_abs, dual):
     if dual:
         if design.n_samples > min(_DIRECT_MAX, _KERNEL_N[1]):
             return None
-        A, rhs = res.kernel(), res.yt
+        A, rhs, l2 = res.kernel(), res.yt, res.uniform_l2
     else:
         if res.G is None or design.n_features > _DIRECT_MAX:
             return None
@@ -166,7 +177,7 @@ def _direct_start(res, l2, tol_abs, dual):
     s = 1.0 / np.sqrt(d)
     try:
         A = s[:, None] * A * s + np.diag(l2 * s * s)
-        with design._parallel_if(A.shape[0] ** 3 / 3):
+        with design.parallel() if A.shape[0] ** 3 / 3 >= tuning.PARALLEL_FLOPS else _noop():
             factor = cho_factor(A, check_finite=False)
         sol = s * cho_solve(factor, s * rhs, check_finite=False)
     except (LinAlgError, ValueError):
@@ -174,10 +185,10 @@ def _direct_start(res, l2, tol_abs, dual):
     w = design.rmatvec(sol) if dual else sol
     if not np.all(np.isfinite(w)):
         return None
-    XtR, RtR, Rty = res.summaries(w)
-    if not 0.5 * RtR + 0.5 * l2 * float(w @ w) < 0.5 * res.yty:  # worse than w = 0
+    state = res.summaries(w)
+    if not 0.5 * state[1] + res.penalty.value(w) < 0.5 * res.yty:  # worse than w = 0
         return None
-    return _result(w, duality_gap(XtR, RtR, Rty, w, 0.0, l2), tol_abs, 1)
+    return _result(w, res.gap(w, state)[0], tol_abs, 1)
 
 
 def _direct_finish(design, res, l2, result):
@@ -189,12 +200,14 @@ def _direct_finish(design, res, l2, result):
     data are never densified. The result is kept only if its objective is smaller.
     """
     n, p = design.n_samples, design.n_features
-    if not design.sparse and n * p <= _SVD_MAX_ENTRIES:
+    explicit = design.has_samples
+    uniform = res.uniform_l2
+    if explicit and not design.sparse and uniform is not None and n * p <= _SVD_MAX_ENTRIES:
         U, sv, Vt = np.linalg.svd(design.columns(np.arange(p)), full_matrices=False)
-        w = Vt.T @ (sv / (sv * sv + l2) * (U.T @ res.yt))
+        w = Vt.T @ (sv / (sv * sv + uniform) * (U.T @ res.yt))
     elif res.G is not None:
         try:
-            A = res.G + l2 * np.eye(p)
+            A = res.G + np.diag(l2 * np.ones(p))
             w = cho_solve(cho_factor(A, check_finite=False), res.Xty, check_finite=False)
         except LinAlgError:
             return result
@@ -203,15 +216,21 @@ def _direct_finish(design, res, l2, result):
     if not np.all(np.isfinite(w)):
         return result
 
-    def objective(v):  # from an explicit residual: a Gram-based value is rounding noise here
+    def summaries(v):  # from an explicit residual: a Gram-based value is rounding noise here
+        if not explicit:
+            return res.summaries(v)
         R = res.yt - design.matvec(v)
-        return 0.5 * float(R @ R) + 0.5 * l2 * float(v @ v)
+        return design.rmatvec(R), float(R @ R), float(R @ res.yt)
 
-    if not objective(w) < objective(result.w):
+    new = summaries(w)
+    old = summaries(result.w)
+    if not 0.5 * new[1] + res.penalty.value(w) < 0.5 * old[1] + res.penalty.value(result.w):
         return result
-    R = res.yt - design.matvec(w)
-    gap = duality_gap(design.rmatvec(R), float(R @ R), float(R @ res.yt), w, 0.0, l2)
-    return _result(w, gap, result.tol_abs, result.n_iter)
+    return _result(w, res.gap(w, new)[0], result.tol_abs, result.n_iter)
+
+
+def _noop():
+    return contextlib.nullcontext()
 
 
 def _result(w, gap, tol_abs, n_iter):
@@ -222,8 +241,7 @@ def _cg(res, w, l2, norms2, tol_abs, max_iter):
     """Jacobi-preconditioned conjugate gradient on the normal equations."""
     precond = norms2 + l2
     precond[precond <= 0] = 1.0
-    XtR, RtR, Rty = res.summaries(w)
-    gap = duality_gap(XtR, RtR, Rty, w, 0.0, l2)
+    gap, (XtR, RtR, Rty) = res.gap(w)
     n_iter = 0
     if gap <= tol_abs:
         return _result(w, gap, tol_abs, 1)
@@ -235,8 +253,7 @@ def _cg(res, w, l2, norms2, tol_abs, max_iter):
         Ad = res.normal_matvec(d, l2)
         dAd = float(d @ Ad)
         if not dAd > 0:  # zero search direction: w solves the normal equations
-            XtR, RtR, Rty = res.summaries(w)
-            gap = duality_gap(XtR, RtR, Rty, w, 0.0, l2)
+            gap = res.gap(w)[0]
             break
         step = rz / dAd
         w += step * d
@@ -248,8 +265,7 @@ def _cg(res, w, l2, norms2, tol_abs, max_iter):
         # cheap gap from the recurrence residual: Xt^T R = r + l2 w; verify exactly on success
         gap = _ridge_gap_from_normal_residual(res, w, r, l2)
         if gap <= tol_abs:
-            XtR, RtR, Rty = res.summaries(w)
-            gap = duality_gap(XtR, RtR, Rty, w, 0.0, l2)
+            gap, (XtR, RtR, Rty) = res.gap(w)
             if gap <= tol_abs:
                 break
             r = XtR - l2 * w  # recurrence drifted: restart from the true residual
@@ -262,8 +278,7 @@ def _cg(res, w, l2, norms2, tol_abs, max_iter):
         d = z + (rz_new / rz) * d
         rz = rz_new
     else:
-        XtR, RtR, Rty = res.summaries(w)
-        gap = duality_gap(XtR, RtR, Rty, w, 0.0, l2)
+        gap = res.gap(w)[0]
     return _result(w, gap, tol_abs, max(n_iter, 1))
 
 
@@ -312,8 +327,7 @@ def _cg_dual(res, l2, tol_abs, max_iter):
         d = rho + (rr_new / rr) * d
         rr = rr_new
     w = design.rmatvec(theta)
-    XtR, RtR, Rty = res.summaries(w)
-    return _result(w, duality_gap(XtR, RtR, Rty, w, 0.0, l2), tol_abs, max(n_iter, 1))
+    return _result(w, res.gap(w)[0], tol_abs, max(n_iter, 1))
 
 
 def _ridge_gap_from_normal_residual(res, w, r, l2):
@@ -324,7 +338,7 @@ def _ridge_gap_from_normal_residual(res, w, r, l2):
     XtR = r + l2 * w
     bw = float(res.Xty @ w)
     RtR = res.yty - 2.0 * bw + float(w @ (res.Xty - XtR))
-    return duality_gap(XtR, RtR, res.yty - bw, w, 0.0, l2)
+    return res.gap(w, (XtR, RtR, res.yty - bw))[0]
 
 
 def _lipschitz(res, l2):
@@ -343,15 +357,15 @@ def _lipschitz(res, l2):
             eigsh(op, k=1, which="LA", v0=np.ones(p), tol=1e-4, return_eigenvectors=False)[0]
         )
     top = max(top, 0.0) * (1.0 + 1e-3)
-    L = top + l2
+    L = top + float(np.max(l2, initial=0.0))
     return L if L > 0 else 1.0
 
 
-def _gradient(res, w, l2, positive, accelerated, tol_abs, max_iter):
+def _gradient(res, w, penalty, accelerated, tol_abs, max_iter):
     """(Projected) gradient descent, optionally with Nesterov momentum and restart."""
+    l2 = penalty.l2
     L = _lipschitz(res, l2)
-    XtR, RtR, Rty = res.summaries(w)
-    gap = duality_gap(XtR, RtR, Rty, w, 0.0, l2, positive)
+    gap, (XtR, RtR, Rty) = res.gap(w)
     if gap <= tol_abs:
         return _result(w, gap, tol_abs, 1)
     v = w.copy()  # extrapolated point
@@ -360,9 +374,7 @@ def _gradient(res, w, l2, positive, accelerated, tol_abs, max_iter):
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         grad = l2 * v - XtR_v
-        w_new = v - grad / L
-        if positive:
-            np.maximum(w_new, 0.0, out=w_new)
+        w_new = penalty.project(v - grad / L)
         if accelerated:
             if float(grad @ (w_new - w)) > 0:  # adaptive restart: momentum points uphill
                 t = 1.0
@@ -373,8 +385,7 @@ def _gradient(res, w, l2, positive, accelerated, tol_abs, max_iter):
             v = w_new
         w = w_new
         if n_iter % _GAP_EVERY == 0 or n_iter == max_iter:
-            XtR, RtR, Rty = res.summaries(w)
-            gap = duality_gap(XtR, RtR, Rty, w, 0.0, l2, positive)
+            gap, (XtR, RtR, Rty) = res.gap(w)
             if gap <= tol_abs:
                 break
             if v is w:

@@ -115,7 +115,7 @@ class _Spectrum:
             L, self.Q = np.linalg.eigh(design.kernel())
             self.kind = "dual"
         else:
-            L, self.V = np.linalg.eigh(design.precompute_gram())
+            L, self.V = np.linalg.eigh(design.full_gram())
             self.B = _xt_matmat(design, self.V)
             self.kind = "primal"
         self.L = np.maximum(L, 0.0)  # K and C are positive semi-definite

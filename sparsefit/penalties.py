@@ -1,31 +1,48 @@
-"""Penalties as small value objects: value, proximal operator, subdifferential distance.
+"""Penalties as small value objects, and their vector form for the solvers.
 
-Every penalty here is a separable function of the coefficients of the form
+Every penalty here is a separable function of the coefficients,
 
 .. math::
 
-    \\Omega(w) = a_1 \\|w\\|_1 + \\tfrac{1}{2} a_2 \\|w\\|_2^2 \\;(+\\, \\iota_{w \\ge 0}),
+    \\Omega(w) = \\sum_j \\big( a_{1j} |w_j| + \\tfrac{1}{2} a_{2j} w_j^2 \\big)
+    + \\iota_{[\\ell_j, u_j]}(w_j),
 
-with ``a_1 = l1_weight`` and ``a_2 = l2_weight``. The classes only differ by how they map
-their user-facing ``alpha`` (and ``l1_ratio``) to ``(a_1, a_2)``:
+with per-feature weights ``a_1 = l1_weight``, ``a_2 = l2_weight`` and bounds
+``lower <= w <= upper`` (``lower <= 0 <= upper``, so ``w = 0`` is always feasible). The public
+classes only differ by how they map their user-facing ``alpha`` (and ``l1_ratio``) to the
+weights; a ``penalty_factor`` multiplies the whole penalty of each feature, as glmnet's
+``penalty.factor`` does:
 
 =====================  ==========================================  =======================
-class                  value(w)                                    matches
+class                  value(w) (without factors and bounds)        matches
 =====================  ==========================================  =======================
 ``L1(alpha)``          ``alpha * ||w||_1``                         ``Lasso``
 ``L2(alpha)``          ``alpha * ||w||_2^2``                       ``Ridge``
 ``L1L2(alpha, rho)``   ``alpha*rho*||w||_1 + alpha*(1-rho)/2*||w||_2^2``  ``ElasticNet``
 =====================  ==========================================  =======================
 
-Note that ``L2(alpha)`` is the textbook ridge term (no one half), as in scikit-learn's
-``Ridge``, while the L2 part of ``L1L2`` carries the one half, as in ``ElasticNet``.
+``L2(alpha)`` is the textbook ridge term (no one half), as in scikit-learn's ``Ridge``, while
+the L2 part of ``L1L2`` carries the one half, as in ``ElasticNet``. A factor of 0 leaves a
+feature unpenalized; a factor of ``inf`` excludes it (its coefficient is held at 0).
+``positive=True`` is ``bounds=(0, inf)``.
+
+``value`` and ``prox`` compute in the namespace of the array they are given (NumPy, or any
+array-API array: PyTorch through ``array-api-compat`` when installed, CuPy, ...), so that
+``L1(0.01)(model.weight)`` can be added to a loss and ``prox`` applied after an optimizer
+step gives exact zeros.
+
+The solvers never see these classes' user units: a datafit converts a penalty into a
+:class:`SeparablePenalty` (``to_solver``), the vectors of weights and bounds in the solver's
+sum form, which provides the few operations coordinate descent and the duality gap need.
 
 This module is part of the numeric core: it imports NumPy only.
 """
 
+import math
+
 import numpy as np
 
-__all__ = ["L1", "L2", "L1L2", "soft_threshold"]
+__all__ = ["L1", "L2", "L1L2", "SeparablePenalty", "soft_threshold"]
 
 
 def soft_threshold(z, threshold):
@@ -52,106 +69,19 @@ def soft_threshold(z, threshold):
     return np.maximum(z - threshold, 0.0) + np.minimum(z + threshold, 0.0)
 
 
-class _SeparablePenalty:
-    """Shared implementation of ``a1 * ||w||_1 + a2 / 2 * ||w||^2`` (optionally w >= 0)."""
-
-    positive = False
-
-    @property
-    def l1_weight(self):
-        raise NotImplementedError
-
-    @property
-    def l2_weight(self):
-        raise NotImplementedError
-
-    def value(self, w):
-        """Penalty value at ``w`` (any shape; summed over all entries).
-
-        With ``positive=True`` the constraint ``w >= 0`` is part of the penalty: a point
-        outside it has the value ``inf``.
-        """
-        w = np.asarray(w, dtype=float)
-        if self.positive and np.any(w < 0):
-            return np.inf
-        val = 0.0
-        if self.l1_weight:
-            val += self.l1_weight * np.abs(w).sum()
-        if self.l2_weight:
-            val += 0.5 * self.l2_weight * np.square(w).sum()
-        return float(val)
-
-    __call__ = value
-
-    def prox(self, z, step=1.0):
-        """Proximal operator ``argmin_x 1/2 ||x - z||^2 + step * penalty(x)`` (vectorized)."""
-        z = np.asarray(z, dtype=float)
-        if self.positive:
-            out = np.maximum(z - step * self.l1_weight, 0.0)
-        else:
-            out = soft_threshold(z, step * self.l1_weight)
-        return out / (1.0 + step * self.l2_weight)
-
-    def prox_1d(self, z, step=1.0):
-        """Proximal operator of one coordinate; ``z`` and the result are Python floats."""
-        z = float(z)
-        if self.positive:
-            out = max(z - step * self.l1_weight, 0.0)
-        else:
-            out = soft_threshold(z, step * self.l1_weight)
-        return out / (1.0 + step * self.l2_weight)
-
-    def subdiff_distance(self, w, grad):
-        """Distance of ``-grad`` to the subdifferential of the penalty at ``w``, per coordinate.
-
-        ``grad`` is the gradient of the smooth (data-fit) part. The result is zero exactly at
-        coordinates satisfying the optimality (KKT) conditions.
-        """
-        w = np.asarray(w, dtype=float)
-        g = np.asarray(grad, dtype=float) + self.l2_weight * w
-        a1 = self.l1_weight
-        dist = np.empty_like(g)
-        nz = w != 0
-        dist[nz] = np.abs(g[nz] + a1 * np.sign(w[nz]))
-        if self.positive:
-            # at w_j = 0 the subdifferential of a1|w| + indicator(w >= 0) is (-inf, a1]
-            dist[~nz] = np.maximum(-g[~nz] - a1, 0.0)
-        else:
-            dist[~nz] = np.maximum(np.abs(g[~nz]) - a1, 0.0)
-        return dist
-
-    def alpha_max(self, grad0):
-        """Smallest ``alpha`` for which ``w = 0`` is optimal.
-
-        ``grad0`` is the gradient of the data-fit at ``w = 0`` (for the least-squares fit of
-        scikit-learn's ``Lasso``: ``-X^T y / n_samples`` on centred data). Returns ``inf`` when
-        no finite ``alpha`` zeroes every coefficient (pure L2).
-        """
-        grad0 = np.asarray(grad0, dtype=float)
-        # the l1 weight equals alpha times this factor
-        factor = self.l1_weight / self.alpha if self.alpha else self._l1_factor()
-        if factor == 0:
-            return np.inf
-        if grad0.size == 0:
-            return 0.0
-        top = max(float(np.max(-grad0)), 0.0) if self.positive else float(np.max(np.abs(grad0)))
-        return top / factor
-
-    def _l1_factor(self):
-        return 1.0
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self._params().items())
-        return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self._params() == other._params()
-
-    def __hash__(self):
-        return hash((type(self).__name__, tuple(self._params().items())))
-
-    def _params(self):
-        raise NotImplementedError
+def _namespace(x):
+    """The array namespace of ``x`` if it is not NumPy's (None for NumPy arrays, lists and
+    scalars): the array's own ``__array_namespace__``, or array-api-compat's wrapper when
+    that optional package is installed (PyTorch tensors)."""
+    if isinstance(x, (np.ndarray, np.generic, list, tuple, int, float)):
+        return None
+    if hasattr(x, "__array_namespace__"):
+        return x.__array_namespace__()
+    try:
+        import array_api_compat
+    except ImportError:
+        return None
+    return array_api_compat.array_namespace(x) if array_api_compat.is_array_api_obj(x) else None
 
 
 def _check_alpha(alpha):
@@ -161,8 +91,246 @@ def _check_alpha(alpha):
     return alpha
 
 
-class L1(_SeparablePenalty):
-    """Lasso penalty ``alpha * ||w||_1`` (with ``positive=True``: also ``w >= 0``).
+def check_penalty_factor(penalty_factor, n_features=None):
+    """``penalty_factor`` as a float64 vector (None stays None); a clear ValueError when it
+    has NaN or negative entries, the wrong length, or excludes every feature."""
+    if penalty_factor is None:
+        return None
+    pf = np.asarray(penalty_factor, dtype=np.float64)
+    if pf.ndim != 1:
+        raise ValueError(f"penalty_factor must be 1-D, got shape {pf.shape}.")
+    if n_features is not None and pf.shape[0] != n_features:
+        raise ValueError(
+            f"penalty_factor has {pf.shape[0]} entries, but X has {n_features} features."
+        )
+    if np.any(np.isnan(pf)):
+        raise ValueError("penalty_factor must not contain NaN.")
+    if np.any(pf < 0):
+        raise ValueError(
+            "penalty_factor must be >= 0 (0: unpenalized, inf: excluded); got negative entries."
+        )
+    if pf.size and np.all(np.isinf(pf)):
+        raise ValueError("penalty_factor is inf for every feature: every feature is excluded.")
+    return pf
+
+
+def check_bounds(bounds, positive=False, n_features=None):
+    """``(lower, upper)`` as float64 scalars or vectors (None stays None unless ``positive``);
+    a clear ValueError unless ``lower <= 0 <= upper`` (glmnet's requirement: 0 is feasible)
+    and the lengths match; ``positive=True`` is ``bounds=(0, inf)`` and may not contradict
+    given bounds."""
+    if bounds is None:
+        return (0.0, np.inf) if positive else None
+    if isinstance(bounds, str) or len(bounds) != 2:
+        raise ValueError("bounds must be a pair (lower, upper) of scalars or arrays.")
+    out = []
+    for name, value in zip(("lower", "upper"), bounds, strict=True):
+        v = np.asarray(value, dtype=np.float64)
+        if v.ndim > 1 or (v.ndim == 1 and n_features is not None and v.size != n_features):
+            raise ValueError(
+                f"the {name} bound must be a scalar or have one entry per feature "
+                f"({n_features}), got shape {v.shape}."
+            )
+        if np.any(np.isnan(v)):
+            raise ValueError(f"the {name} bound must not contain NaN.")
+        out.append(float(v) if v.ndim == 0 else v)
+    lower, upper = out
+    if np.any(np.asarray(lower) > 0):
+        raise ValueError("lower bounds must be <= 0 (so that w = 0 is feasible).")
+    if np.any(np.asarray(upper) < 0):
+        raise ValueError("upper bounds must be >= 0 (so that w = 0 is feasible).")
+    if positive and np.any(np.asarray(lower) < 0):
+        raise ValueError(
+            "positive=True means bounds=(0, inf); it contradicts a negative lower bound. "
+            "Give one of them only."
+        )
+    return lower, upper
+
+
+class _Penalty:
+    """Shared implementation: per-feature weights ``l1_weight``, ``l2_weight`` (scalars when
+    there is no ``penalty_factor``) and bounds."""
+
+    #: ``(l1, l2)`` per unit of ``alpha`` (before the penalty factors)
+    _unit_weights = (0.0, 0.0)
+
+    def __init__(self, alpha, *, penalty_factor=None, bounds=None, positive=False):
+        self.alpha = _check_alpha(alpha)
+        self.penalty_factor = check_penalty_factor(penalty_factor)
+        self.positive = bool(positive)
+        self.bounds = check_bounds(bounds, positive)
+
+    # -- weights ----------------------------------------------------------------------------
+    def _weight(self, unit):
+        base = self.alpha * unit
+        if self.penalty_factor is None:
+            return base
+        # an excluded feature (factor inf) has an infinite weight even at alpha = 0
+        with np.errstate(invalid="ignore"):
+            w = base * self.penalty_factor
+        return np.where(np.isinf(self.penalty_factor), np.inf, w)
+
+    @property
+    def l1_weight(self):
+        """Weight of ``|w_j|`` (a vector with ``penalty_factor``)."""
+        return self._weight(self._unit_weights[0])
+
+    @property
+    def l2_weight(self):
+        """Weight of ``w_j^2 / 2`` (a vector with ``penalty_factor``)."""
+        return self._weight(self._unit_weights[1])
+
+    def _box(self, n_features):
+        lower, upper = (-np.inf, np.inf) if self.bounds is None else self.bounds
+        lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), (n_features,)).copy()
+        upper = np.broadcast_to(np.asarray(upper, dtype=np.float64), (n_features,)).copy()
+        if self.penalty_factor is not None:
+            excluded = np.isinf(self.penalty_factor)
+            lower[excluded] = upper[excluded] = 0.0
+        return lower, upper
+
+    def to_solver(self, scale, n_features):
+        """The :class:`SeparablePenalty` of ``scale`` times this penalty (the solvers' sum
+        form), over ``n_features`` features."""
+        pf = (
+            np.ones(n_features)
+            if self.penalty_factor is None
+            else check_penalty_factor(self.penalty_factor, n_features)
+        )
+        finite = np.where(np.isinf(pf), 0.0, pf)
+        u1, u2 = self._unit_weights
+        lower, upper = self._box(n_features)
+        return SeparablePenalty(
+            scale * self.alpha * u1 * finite, scale * self.alpha * u2 * finite, lower, upper
+        )
+
+    # -- the value objects' own operations (any array namespace) -----------------------------
+    def _vectors(self, xp, w):
+        """Weights and bounds as arrays of ``w``'s namespace, dtype and shape (the bounds
+        None when there are none)."""
+        shape = w.shape
+        n = shape[-1] if len(shape) else 1
+        l1, l2 = self.l1_weight, self.l2_weight
+        if self.penalty_factor is not None:  # excluded features: the box {0}, no weight
+            excluded = np.isinf(self.penalty_factor)
+            l1, l2 = np.where(excluded, 0.0, l1), np.where(excluded, 0.0, l2)
+
+        def as_array(v):
+            v = np.broadcast_to(np.asarray(v, dtype=np.float64), shape)
+            return xp.asarray(np.ascontiguousarray(v), dtype=w.dtype)
+
+        if self.bounds is None and self.penalty_factor is None:
+            return as_array(l1), as_array(l2), None, None
+        lower, upper = self._box(n)
+        return as_array(l1), as_array(l2), as_array(lower), as_array(upper)
+
+    def value(self, w):
+        """Penalty value at ``w`` (any shape; summed over all entries).
+
+        A float for NumPy input; for an array of another namespace (an array-API array, a
+        PyTorch tensor with array-api-compat installed), a 0-d array of that namespace, so
+        that it can be part of a differentiable loss. A point outside the bounds
+        (``w < 0`` with ``positive=True``, a non-zero coefficient of an excluded feature)
+        has the value ``inf``.
+        """
+        xp = _namespace(w)
+        native = xp is not None
+        if not native:
+            xp, w = np, np.asarray(w, dtype=float)
+        l1, l2, lower, upper = self._vectors(xp, w)
+        zero = xp.zeros_like(w)
+        nonzero = w != zero  # (0 * inf would be NaN for weights that overflowed)
+        total = xp.sum(xp.where(nonzero, l1 * xp.abs(w), zero))
+        total = total + 0.5 * xp.sum(xp.where(nonzero, l2 * w * w, zero))
+        if lower is not None:
+            outside = xp.any((w < lower) | (w > upper))
+            total = xp.where(outside, xp.asarray(math.inf, dtype=total.dtype), total)
+        return total if native else float(total)
+
+    __call__ = value
+
+    def prox(self, z, step=1.0):
+        """Proximal operator ``argmin_x 1/2 ||x - z||^2 + step * penalty(x)``, elementwise.
+
+        With bounds (``lower <= 0 <= upper``) the prox of the separable penalty is the
+        clipped prox of its unconstrained part. ``z`` may be an array of any namespace (see
+        ``value``); the result is in its namespace and dtype.
+        """
+        xp = _namespace(z)
+        if xp is None:
+            xp, z = np, np.asarray(z, dtype=float)
+        l1, l2, lower, upper = self._vectors(xp, z)
+        t = step * l1
+        out = xp.where(z > t, z - t, xp.where(z < -t, z + t, xp.zeros_like(z)))
+        out = out / (1.0 + step * l2)
+        if lower is not None:
+            out = xp.minimum(xp.maximum(out, lower), upper)
+        return out
+
+    def prox_1d(self, z, step=1.0, j=0):
+        """The proximal operator of coordinate ``j``; ``z`` and the result are Python floats."""
+        n = self.penalty_factor.size if self.penalty_factor is not None else j + 1
+        return float(self.prox(np.full(n, float(z)), step)[j])
+
+    def subdiff_distance(self, w, grad):
+        """Distance of ``-grad`` to the subdifferential of the penalty at ``w``, per coordinate.
+
+        ``grad`` is the gradient of the smooth (data-fit) part. The result is zero exactly at
+        coordinates satisfying the optimality (KKT) conditions, bounds included.
+        """
+        w = np.asarray(w, dtype=float)
+        n = w.shape[-1] if w.ndim else 1
+        return self.to_solver(1.0, n).subdiff_distance(w, np.asarray(grad, dtype=float))
+
+    def with_alpha(self, alpha):
+        """The same penalty (factors, bounds) at another ``alpha``."""
+        return type(self)(alpha, **self._options())
+
+    def alpha_max(self, grad0):
+        """Smallest ``alpha`` for which ``w = 0`` is optimal.
+
+        ``grad0`` is the gradient of the data-fit at ``w = 0`` with the unpenalized features
+        fitted (for the least-squares fit of scikit-learn's ``Lasso``: ``-X^T y / n_samples``
+        on centred data). Only the directions the bounds allow count. Returns ``inf`` when
+        no finite ``alpha`` zeroes every penalized coefficient (pure L2).
+        """
+        grad0 = np.asarray(grad0, dtype=float)
+        return self.with_alpha(1.0).to_solver(1.0, grad0.size).alpha_max_ratio(-grad0)
+
+    def _options(self):
+        return {
+            "penalty_factor": self.penalty_factor,
+            "bounds": self.bounds if not self.positive else None,
+            "positive": self.positive,
+        }
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self._params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and repr(self) == repr(other)
+
+    def __hash__(self):
+        return hash(repr(self))
+
+    def _params(self):
+        params = {"alpha": self.alpha, **self._extra_params()}
+        if self.penalty_factor is not None:
+            params["penalty_factor"] = self.penalty_factor.tolist()
+        if self.bounds is not None and not (self.positive and self.bounds == (0.0, np.inf)):
+            params["bounds"] = tuple(
+                b.tolist() if isinstance(b, np.ndarray) else b for b in self.bounds
+            )
+        params["positive"] = self.positive
+        return params
+
+    def _extra_params(self):
+        return {}
+
+
+class L1(_Penalty):
+    """Lasso penalty ``alpha * sum_j pf_j |w_j|`` (glmnet's factors ``pf``, bounds optional).
 
     Examples
     --------
@@ -171,26 +339,15 @@ class L1(_SeparablePenalty):
     1.5
     >>> pen.prox([1.0, -0.2], step=1.0)
     array([0.5, 0. ])
+    >>> L1(0.5, penalty_factor=[0.0, 1.0, 2.0])([1.0, -2.0, 1.0])
+    2.0
     """
 
-    def __init__(self, alpha, positive=False):
-        self.alpha = _check_alpha(alpha)
-        self.positive = bool(positive)
-
-    @property
-    def l1_weight(self):
-        return self.alpha
-
-    @property
-    def l2_weight(self):
-        return 0.0
-
-    def _params(self):
-        return {"alpha": self.alpha, "positive": self.positive}
+    _unit_weights = (1.0, 0.0)
 
 
-class L2(_SeparablePenalty):
-    """Ridge penalty ``alpha * ||w||_2^2`` (scikit-learn ``Ridge`` scaling, no one half).
+class L2(_Penalty):
+    """Ridge penalty ``alpha * sum_j pf_j w_j^2`` (scikit-learn ``Ridge`` scaling, no one half).
 
     Examples
     --------
@@ -198,27 +355,11 @@ class L2(_SeparablePenalty):
     2.5
     """
 
-    def __init__(self, alpha, positive=False):
-        self.alpha = _check_alpha(alpha)
-        self.positive = bool(positive)
-
-    @property
-    def l1_weight(self):
-        return 0.0
-
-    @property
-    def l2_weight(self):
-        return 2.0 * self.alpha
-
-    def _l1_factor(self):
-        return 0.0
-
-    def _params(self):
-        return {"alpha": self.alpha, "positive": self.positive}
+    _unit_weights = (0.0, 2.0)
 
 
-class L1L2(_SeparablePenalty):
-    """Elastic-net penalty ``alpha * l1_ratio * ||w||_1 + alpha * (1 - l1_ratio) / 2 * ||w||^2``.
+class L1L2(_Penalty):
+    """Elastic-net penalty ``alpha * sum_j pf_j (l1_ratio |w_j| + (1 - l1_ratio) / 2 w_j^2)``.
 
     Examples
     --------
@@ -226,24 +367,178 @@ class L1L2(_SeparablePenalty):
     2.0
     """
 
-    def __init__(self, alpha, l1_ratio=0.5, positive=False):
-        self.alpha = _check_alpha(alpha)
+    def __init__(self, alpha, l1_ratio=0.5, *, penalty_factor=None, bounds=None, positive=False):
+        super().__init__(alpha, penalty_factor=penalty_factor, bounds=bounds, positive=positive)
         l1_ratio = float(l1_ratio)
         if not 0.0 <= l1_ratio <= 1.0:
             raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}.")
         self.l1_ratio = l1_ratio
-        self.positive = bool(positive)
 
     @property
-    def l1_weight(self):
-        return self.alpha * self.l1_ratio
+    def _unit_weights(self):
+        return (self.l1_ratio, 1.0 - self.l1_ratio)
+
+    def _options(self):
+        return {"l1_ratio": self.l1_ratio, **super()._options()}
+
+    def _extra_params(self):
+        return {"l1_ratio": self.l1_ratio}
+
+
+class SeparablePenalty:
+    """``sum_j l1_j |w_j| + l2_j / 2 w_j^2`` subject to ``lower_j <= w_j <= upper_j``, in the
+    solvers' units: the vector form the solvers consume.
+
+    It provides what coordinate descent and the duality gap need: the coordinate update
+    constants, the projection onto the box, the distance to the subdifferential (optimality
+    scores), the dual scaling and the conjugate terms of the gap. Bounds satisfy
+    ``lower <= 0 <= upper``; a feature whose box is ``{0}`` is excluded (held at 0).
+    Unpenalized features (``l1_j = l2_j = 0``) have no dual norm constraint that a scaling
+    can meet: the duality gap handles them by projecting the dual point (``fixed``).
+    """
+
+    def __init__(self, l1, l2, lower, upper):
+        self.l1 = np.asarray(l1, dtype=np.float64)
+        self.l2 = np.asarray(l2, dtype=np.float64)
+        self.lower = np.asarray(lower, dtype=np.float64)
+        self.upper = np.asarray(upper, dtype=np.float64)
+        self.excluded = (self.lower == 0) & (self.upper == 0)
+        self.bounded = bool(np.any(np.isfinite(self.lower) | np.isfinite(self.upper)))
+        active = ~self.excluded
+        #: formulation of the gap: 'l1' (A, some l1 > 0), 'l2' (B, ridge) or 'ols'
+        if np.any(self.l1[active] > 0):
+            self.formulation = "l1"
+        elif np.any(self.l2[active] > 0):
+            self.formulation = "l2"
+        else:
+            self.formulation = "ols"
+        #: features without any penalty (neither l1 nor l2), not excluded
+        self.unpenalized = active & (self.l1 == 0) & (self.l2 == 0)
 
     @property
-    def l2_weight(self):
-        return self.alpha * (1.0 - self.l1_ratio)
+    def n_features(self):
+        return self.l1.shape[0]
 
-    def _l1_factor(self):
-        return self.l1_ratio
+    def restrict(self, idx):
+        """The penalty of the features ``idx``."""
+        return SeparablePenalty(self.l1[idx], self.l2[idx], self.lower[idx], self.upper[idx])
 
-    def _params(self):
-        return {"alpha": self.alpha, "l1_ratio": self.l1_ratio, "positive": self.positive}
+    def with_l1(self, l1):
+        """The same penalty with other L1 weights (a path's next ``alpha``)."""
+        return SeparablePenalty(l1, self.l2, self.lower, self.upper)
+
+    # -- coordinate descent ------------------------------------------------------------------
+    def project(self, w):
+        """``w`` clipped into the box (in place when it is a float64 array)."""
+        if self.bounded:
+            np.clip(w, self.lower, self.upper, out=w)
+        return w
+
+    def coordinate_constants(self, idx, diag):
+        """Per coordinate of ``idx`` with curvature ``diag``: the soft-threshold ``l1 / d``,
+        the shrinkage denominator ``1 + l2 / d`` and the bounds, as Python lists (one
+        coordinate update is then a few float operations)."""
+        with np.errstate(divide="ignore"):
+            inv = np.where(diag > 0, 1.0 / diag, 0.0)
+        thr = (self.l1[idx] * inv).tolist()
+        den = (1.0 + self.l2[idx] * inv).tolist()
+        return thr, den, self.lower[idx].tolist(), self.upper[idx].tolist()
+
+    def value(self, w):
+        """``sum_j l1_j |w_j| + l2_j / 2 w_j^2`` (the box is not checked), a float; the terms
+        of zero coefficients are zero even for weights that overflowed to inf."""
+        nz = np.flatnonzero(w)
+        if nz.size == 0:
+            return 0.0
+        wn = w[nz]
+        return float(self.l1[nz] @ np.abs(wn)) + 0.5 * float(self.l2[nz] @ (wn * wn))
+
+    def subdiff_distance(self, w, grad):
+        """Distance of ``-grad`` to the subdifferential at ``w`` (bounds included): zero at
+        the coordinates meeting their optimality conditions."""
+        g = grad + self.l2 * w
+        sign = np.sign(w)
+        at_upper = (w == self.upper) & (w != 0)
+        at_lower = (w == self.lower) & (w != 0)
+        dist = np.abs(g + self.l1 * sign)
+        # at a bound the normal cone adds a half-line: only the outward pull is allowed
+        dist = np.where(at_upper, np.maximum(g + self.l1 * sign, 0.0), dist)
+        dist = np.where(at_lower, np.maximum(-(g + self.l1 * sign), 0.0), dist)
+        zero = w == 0
+        up = np.maximum(-g - self.l1, 0.0) * (self.upper > 0)  # room to increase
+        down = np.maximum(g - self.l1, 0.0) * (self.lower < 0)  # room to decrease
+        return np.where(zero, np.maximum(up, down), dist)
+
+    def alpha_max_ratio(self, v):
+        """``max_j`` of the pull ``v_j`` (minus the gradient at 0) on feature ``j`` over its
+        L1 weight, in the directions its bounds allow: the smallest multiple of the L1
+        weights for which ``w = 0`` is optimal (``inf`` if a pulled feature has no L1
+        weight, 0 when nothing pulls)."""
+        up = np.where(self.upper > 0, np.maximum(v, 0.0), 0.0)
+        down = np.where(self.lower < 0, np.maximum(-v, 0.0), 0.0)
+        pull = np.maximum(up, down)
+        pull[self.excluded] = 0.0
+        if not np.any(pull > 0):
+            return 0.0
+        with np.errstate(divide="ignore"):
+            ratios = np.where(pull > 0, pull / self.l1, 0.0)
+        return float(np.max(ratios))
+
+    # -- duality gap ---------------------------------------------------------------------------
+    def dual_scale(self, v, fixed=None):
+        """Formulation A's scaling: the largest ``s <= 1`` for which ``s v`` meets the
+        constraints ``v_j <= l1_j`` (no upper bound) and ``v_j >= -l1_j`` (no lower bound)
+        of the features not ``fixed`` (their constraint holds by construction)."""
+        over = np.where(np.isinf(self.upper), np.maximum(v, 0.0), 0.0)
+        under = np.where(np.isinf(self.lower), np.maximum(-v, 0.0), 0.0)
+        pull = np.maximum(over, under)
+        if fixed is not None:
+            pull[fixed] = 0.0
+        viol = pull > self.l1
+        if not np.any(viol):
+            return 1.0
+        return float(np.min(self.l1[viol] / pull[viol]))
+
+    def l1_conjugate(self, v, fixed=None):
+        """``sum_j`` of the conjugate of ``l1_j |w| + box_j`` at ``v_j``, finite sides only
+        (the infinite ones are met by the scaling): ``upper_j (v_j - l1_j)_+`` and
+        ``-lower_j (-v_j - l1_j)_+``."""
+        if not self.bounded:
+            return 0.0
+        terms = np.zeros_like(v)
+        up = np.isfinite(self.upper)
+        terms[up] = self.upper[up] * np.maximum(v[up] - self.l1[up], 0.0)
+        lo = np.isfinite(self.lower)
+        terms[lo] -= self.lower[lo] * np.maximum(-v[lo] - self.l1[lo], 0.0)
+        if fixed is not None:
+            terms[fixed] = 0.0
+        return float(terms.sum())
+
+    def l2_conjugate(self, v, fixed=None):
+        """``sum_j`` of the conjugate of ``l2_j / 2 w^2 + box_j`` at ``v_j`` (formulation B;
+        ``inf`` where an unpenalized feature's constraint fails)."""
+        # the maximizer of v c - l2/2 c^2 over the box (at a bound, or at infinity, where
+        # l2 = 0 and the box is open on the side v pulls to)
+        smooth = self.l2 > 0
+        c = np.where(v > 0, np.inf, np.where(v < 0, -np.inf, 0.0))
+        c[smooth] = v[smooth] / self.l2[smooth]
+        c = np.clip(c, self.lower, self.upper)
+        terms = np.zeros_like(v)
+        nz = c != 0
+        terms[nz] = v[nz] * c[nz]  # inf where an unpenalized feature's constraint fails
+        quad = nz & smooth
+        terms[quad] -= 0.5 * self.l2[quad] * c[quad] * c[quad]
+        terms[self.excluded] = 0.0
+        if fixed is not None:
+            terms[fixed] = 0.0
+        return float(terms.sum())
+
+    def kkt_violation(self, XtR, w, fixed=None):
+        """Squared norm of the violated first-order conditions of least squares in the box
+        (the gap of scikit-learn's unpenalized case is ``||Xt^T R||^2``)."""
+        v = np.where(w >= self.upper, np.minimum(XtR, 0.0), XtR)
+        v = np.where(w <= self.lower, np.maximum(v, 0.0), v)
+        v[self.excluded] = 0.0
+        if fixed is not None:
+            v[fixed] = 0.0
+        return float(v @ v)

@@ -20,6 +20,8 @@ when something is drawn: ``import sparsefit.plot`` does not import it.
 """
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_array
 
 __all__ = ["CVCurveDisplay", "RegularizationPathDisplay"]
 
@@ -323,7 +325,7 @@ class RegularizationPathDisplay:
             estimator is marked at its ``alpha``, which is added to the grid. A pipeline
             must be fitted: ``X`` goes through its transformers first.
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Sparse ``X`` is densified when the estimator fits an intercept.
+            Sparse ``X`` stays sparse (centred implicitly, as the estimator does).
         y : array-like of shape (n_samples,)
         alphas : array-like, default=None
             The grid; by default the estimator's CV grid, or ``n_alphas`` values from
@@ -343,117 +345,118 @@ class RegularizationPathDisplay:
         display : RegularizationPathDisplay
         """
         _pyplot("RegularizationPathDisplay.from_estimator")
-        import scipy.sparse as sp
         from sklearn.base import clone
-        from sklearn.pipeline import Pipeline
 
-        from ._cv import ElasticNetCDCV, enet_path
-        from .linear_model import ElasticNetCD, LassoCD
+        from ._cv import ElasticNetCDCV
+        from .linear_model import ElasticNetCD
 
-        if feature_names is None and hasattr(X, "columns"):
-            feature_names = [str(c) for c in X.columns]
-        if isinstance(estimator, Pipeline):
-            _check_fitted(estimator[-1], "a Pipeline passed to from_estimator")
-            X = estimator[:-1].transform(X)
-            if feature_names is not None:
-                try:
-                    feature_names = estimator[:-1].get_feature_names_out(feature_names)
-                except Exception:  # not every transformer knows its output names
-                    feature_names = None
-            elif hasattr(estimator[-1], "feature_names_in_"):
-                feature_names = estimator[-1].feature_names_in_
-            else:
-                try:
-                    feature_names = estimator[:-1].get_feature_names_out()
-                except Exception:
-                    feature_names = None
-            estimator = estimator[-1]
+        estimator, X, feature_names = _unwrap_pipeline(estimator, X, feature_names)
         if not isinstance(estimator, (ElasticNetCD, ElasticNetCDCV)):
             raise TypeError(
                 "from_estimator expects a LassoCD, ElasticNetCD, LassoCDCV or ElasticNetCDCV "
                 f"(or a fitted Pipeline ending in one), got {type(estimator).__name__}. For "
                 "another path use RegularizationPathDisplay.from_path."
             )
-        name = type(estimator).__name__
         is_cv = isinstance(estimator, ElasticNetCDCV)
         if is_cv and not hasattr(estimator, "alpha_1se_"):
             estimator = clone(estimator).fit(X, y, sample_weight=sample_weight)
         if feature_names is None and hasattr(estimator, "feature_names_in_"):
             feature_names = estimator.feature_names_in_
-
-        X_arr = X
-        if not sp.issparse(X_arr):
-            X_arr = np.asarray(X_arr, dtype=np.float64)
-        y_arr = np.asarray(y, dtype=np.float64)
-        if y_arr.ndim == 2 and y_arr.shape[1] == 1:
-            y_arr = y_arr.ravel()
-        if y_arr.ndim != 1:
-            raise ValueError(
-                f"from_estimator plots the path of one target; y has shape {y_arr.shape}."
-            )
-
-        if isinstance(estimator, LassoCD) or (is_cv and not hasattr(estimator, "l1_ratio_")):
-            l1_ratio = 1.0
-        elif is_cv:
-            l1_ratio = float(estimator.l1_ratio_)
-        else:
-            l1_ratio = float(estimator.l1_ratio)
-
+        problem, penalty = _path_problem(estimator, X, y, sample_weight)
+        l1_ratio = getattr(penalty, "l1_ratio", 1.0)
         if is_cv:
             marks = {"alpha_min_": estimator.alpha_min_, "alpha_1se_": estimator.alpha_1se_}
             if alphas is None:
-                grid = np.asarray(estimator.alphas_, dtype=np.float64)
-                if grid.ndim == 2:
-                    ratios = np.atleast_1d(np.asarray(estimator.l1_ratio, dtype=np.float64))
-                    grid = grid[int(np.flatnonzero(ratios == l1_ratio)[0])]
-                alphas = grid
+                alphas = _cv_grid(estimator, l1_ratio)
         else:
             marks = {"alpha": float(estimator.alpha)}
-
-        if estimator.fit_intercept:
-            if sp.issparse(X_arr):
-                X_arr = X_arr.toarray()
-            sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-            X_arr = X_arr - np.average(X_arr, axis=0, weights=sw)
-            y_arr = y_arr - np.average(y_arr, weights=sw)
-        params = {"tol": estimator.tol, "max_iter": estimator.max_iter}
-        if sample_weight is not None:
-            params["sample_weight"] = sample_weight
-        if alphas is None:
-            # the default grid, plus the estimator's own alpha so that its coef_ is on the path
-            sw = (
-                np.ones(y_arr.shape[0])
-                if sample_weight is None
-                else np.asarray(sample_weight, dtype=np.float64)
-            )
-            Xty = X_arr.T @ (sw * y_arr) / sw.sum()
-            top = max(float(np.max(Xty)), 0.0) if estimator.positive else np.max(np.abs(Xty))
-            alpha_max = float(top) / l1_ratio if l1_ratio > 0 else 0.0
-            if alpha_max > np.finfo(np.float64).resolution:
-                alphas = np.geomspace(alpha_max, alpha_max * eps, int(n_alphas))
-            elif marks["alpha"] > 0:  # ridge (l1_ratio=0): a grid around the estimator's alpha
-                alphas = marks["alpha"] * np.geomspace(1.0 / np.sqrt(eps), np.sqrt(eps), n_alphas)
-            else:
-                alphas = np.geomspace(1.0, eps, int(n_alphas))
-            if marks["alpha"] > 0:
-                alphas = np.unique(np.append(alphas, marks["alpha"]))
+            if alphas is None:
+                alphas = _default_grid(problem, penalty, marks["alpha"], eps, n_alphas)
         if not marks.get("alpha", 1.0) > 0:
             del marks["alpha"]
         alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
-        alphas, coefs, _ = enet_path(
-            X_arr,
-            y_arr,
-            l1_ratio=l1_ratio,
-            alphas=alphas,
-            positive=estimator.positive,
-            **params,
-        )
+        coefs, _ = problem.path(penalty, alphas, tol=estimator.tol, max_iter=estimator.max_iter)
+        name = type(estimator).__name__
         if l1_ratio < 1:
             name = f"{name} (l1_ratio={l1_ratio:g})"
         display = cls(
             alphas, coefs, feature_names=feature_names, alpha_marks=marks, estimator_name=name
         )
         return display.plot(ax=ax, **kwargs)
+
+
+def _unwrap_pipeline(estimator, X, feature_names):
+    """``(final estimator, X transformed by the pipeline, feature names)``."""
+    from sklearn.pipeline import Pipeline
+
+    if feature_names is None and hasattr(X, "columns"):
+        feature_names = [str(c) for c in X.columns]
+    if not isinstance(estimator, Pipeline):
+        return estimator, X, feature_names
+    _check_fitted(estimator[-1], "a Pipeline passed to from_estimator")
+    X = estimator[:-1].transform(X)
+    if feature_names is not None:
+        try:
+            feature_names = estimator[:-1].get_feature_names_out(feature_names)
+        except Exception:  # not every transformer knows its output names
+            feature_names = None
+    elif hasattr(estimator[-1], "feature_names_in_"):
+        feature_names = estimator[-1].feature_names_in_
+    else:
+        try:
+            feature_names = estimator[:-1].get_feature_names_out()
+        except Exception:
+            feature_names = None
+    return estimator[-1], X, feature_names
+
+
+def _path_problem(estimator, X, y, sample_weight):
+    """The fit pipeline's problem of ``X, y`` as the estimator fits it (sparse X stays
+    sparse), and the estimator's penalty at ``alpha = 1`` (a CV estimator's for its chosen
+    ``l1_ratio_``)."""
+    from ._base import check_sample_weight
+    from ._cv import ElasticNetCDCV
+    from ._pipeline import FitProblem
+
+    X = check_array(X, accept_sparse=("csr", "csc", "coo"), dtype=[np.float64, np.float32])
+    X = X.tocsc() if sp.issparse(X) and X.format == "coo" else X
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"from_estimator plots the path of one target; y has shape {y.shape}.")
+    if sample_weight is not None:
+        sample_weight = check_sample_weight(sample_weight, X)
+    n_features = X.shape[1]
+    if isinstance(estimator, ElasticNetCDCV):
+        penalties = estimator._penalties(n_features)
+        ratio = float(getattr(estimator, "l1_ratio_", 1.0))
+        penalty = min(penalties, key=lambda pen: abs(pen.l1_ratio - ratio))
+    else:
+        penalty = estimator._penalty(n_features).with_alpha(1.0)
+    problem = FitProblem(X, y, sample_weight, fit_intercept=estimator.fit_intercept)
+    return problem, penalty
+
+
+def _cv_grid(estimator, l1_ratio):
+    grid = np.asarray(estimator.alphas_, dtype=np.float64)
+    if grid.ndim == 2:
+        ratios = np.atleast_1d(np.asarray(estimator.l1_ratio, dtype=np.float64))
+        grid = grid[int(np.flatnonzero(ratios == l1_ratio)[0])]
+    return grid
+
+
+def _default_grid(problem, penalty, alpha, eps, n_alphas):
+    """The default grid (from ``alpha_max``, as the paths'), plus the estimator's own
+    ``alpha`` so that its ``coef_`` is on the path; around ``alpha`` for a pure L2."""
+    alpha_max = problem.alpha_max(penalty)[0] if getattr(penalty, "l1_ratio", 1.0) > 0 else 0.0
+    if np.isfinite(alpha_max) and alpha_max > np.finfo(np.float64).resolution:
+        alphas = np.geomspace(alpha_max, alpha_max * eps, int(n_alphas))
+    elif alpha > 0:  # ridge (l1_ratio=0): a grid around the estimator's alpha
+        alphas = alpha * np.geomspace(1.0 / np.sqrt(eps), np.sqrt(eps), int(n_alphas))
+    else:
+        alphas = np.geomspace(1.0, eps, int(n_alphas))
+    return np.unique(np.append(alphas, alpha)) if alpha > 0 else alphas
 
 
 def _feature_names(names, n_features):

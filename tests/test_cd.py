@@ -9,8 +9,9 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.linear_model import ElasticNet
 
-from sparsefit._cd import enet_coordinate_descent
-from sparsefit._data import center_data
+from sparsefit._cd import Target, enet_coordinate_descent
+from sparsefit._data import Workspace, center_data
+from sparsefit._objective import LeastSquares
 from sparsefit.penalties import L1, L1L2
 
 from ._certificates import center, enet_gap_sum_form
@@ -25,15 +26,28 @@ def problem(seed=0, n=40, p=30):
     return X, y
 
 
+def cd(design, yt, penalty, tol, workspace=None, **kwargs):
+    """The solver on the problem of ``penalty`` in the user's units (the datafit converts)."""
+    workspace = Workspace(design) if workspace is None else workspace
+    datafit = LeastSquares(design.n_samples)
+    target = Target.of(design, yt)
+    return enet_coordinate_descent(
+        workspace,
+        target,
+        datafit.solver_penalty(penalty, design.n_features),
+        tol_abs=datafit.tol_abs(tol, target.yty),
+        **kwargs,
+    )
+
+
 def solve(X, y, penalty, fmt="dense", tol=1e-10, max_iter=1000, w0=None, rng=None, gram=False):
     Xin = X if fmt == "dense" else sp.csc_matrix(X)
     design, yt, _, _ = center_data(Xin, y, None, fit_intercept=True)
+    workspace = Workspace(design)
     if gram:
-        design.precompute_gram()
-    n = X.shape[0]
-    return enet_coordinate_descent(
-        design, yt, penalty, n, tol=tol, max_iter=max_iter, w0=w0, rng=rng
-    ), yt
+        workspace.precompute_gram()
+    res = cd(design, yt, penalty, tol, workspace, max_iter=max_iter, w0=w0, rng=rng)
+    return res, yt
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csc"])
@@ -144,11 +158,9 @@ def test_summaries_of_a_changed_start_are_ignored():
     X, y = problem(4)
     design, yt, _, _ = center_data(X, y, None, fit_intercept=True)
     n, p = X.shape
-    free = enet_coordinate_descent(design, yt, L1(0.05), n, tol=1e-12)
+    free = cd(design, yt, L1(0.05), 1e-12)
     assert np.any(free.w < 0)
-    res = enet_coordinate_descent(
-        design, yt, L1(0.05, positive=True), n, tol=1e-10, w0=free.w, summaries0=free.summaries
-    )
+    res = cd(design, yt, L1(0.05, positive=True), 1e-10, w0=free.w, summaries0=free.summaries)
     Xt, yt_ref, *_ = center(X, y)
     assert np.all(res.w >= 0)
     assert enet_gap_sum_form(Xt, yt_ref, res.w, n * 0.05, 0.0, True) <= 1e-10 * yt_ref @ yt_ref

@@ -82,7 +82,9 @@ def make_problem(index):
     elif kind == "scaled_offsets":
         X = X * 10.0 ** rng.uniform(-3, 3, size=p) + 10.0 ** rng.uniform(-2, 4, size=p)
     elif kind == "constant_columns":
-        X[:, rng.uniform(size=p) < 0.3] = rng.normal()
+        constant = rng.uniform(size=p) < 0.3
+        constant[0] = False  # (with every column constant, alpha_max is rounding noise)
+        X[:, constant] = rng.normal()
     if rng.uniform() < 0.3:
         X[rng.uniform(size=X.shape) < 0.5] = 0.0  # a sparse-looking design
     truth = rng.normal(size=p) * (rng.uniform(size=p) < min(1.0, 3.0 / p + 0.1))

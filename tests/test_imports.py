@@ -8,7 +8,20 @@ import pytest
 import sparsefit
 
 PACKAGE = Path(sparsefit.__file__).resolve().parent
-CORE = ["penalties.py", "_objective.py", "_cd.py", "_ridge.py", "_data.py"]
+CORE = [
+    "penalties.py",
+    "_objective.py",
+    "_cd.py",
+    "_finish.py",
+    "_support.py",
+    "_tuning.py",
+    "_ridge.py",
+    "_data.py",
+    "_path.py",
+]
+#: optional packages the core may use when installed (never required): the penalties'
+#: array-API support for namespaces without a standard __array_namespace__ (PyTorch)
+OPTIONAL = {"array_api_compat"}
 COMPILED = {"numba", "cython", "Cython", "pythran", "cffi", "ctypes"}
 
 
@@ -63,7 +76,7 @@ def test_core_module_imports_no_sklearn(name):
     offenders = sorted(m for m in absolute if m.split(".")[0] == "sklearn")
     assert not offenders, f"{name} imports {offenders}"
     # only numpy / scipy / the standard library
-    third_party = {m.split(".")[0] for m in absolute} - {"numpy", "scipy"}
+    third_party = {m.split(".")[0] for m in absolute} - {"numpy", "scipy"} - OPTIONAL
     import sys
 
     not_stdlib = sorted(m for m in third_party if m not in sys.stdlib_module_names)
@@ -98,6 +111,17 @@ def test_public_surface():
     for name in sparsefit.__all__:
         assert hasattr(sparsefit, name), name
     assert isinstance(sparsefit.__version__, str) and sparsefit.__version__
+
+
+def test_optional_packages_are_imported_lazily():
+    """An optional package is imported inside a function (guarded), never at module level."""
+    for name in CORE:
+        tree = ast.parse((PACKAGE / name).read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                modules = names + ([node.module] if getattr(node, "module", None) else [])
+                assert not any(m.split(".")[0] in OPTIONAL for m in modules), (name, modules)
 
 
 def test_penalties_module_surface():

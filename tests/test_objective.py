@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from sklearn.linear_model import ElasticNet, Lasso, Ridge
 
-from sparsefit._objective import duality_gap
+from sparsefit._objective import duality_gap as _duality_gap
+from sparsefit.penalties import SeparablePenalty
 
 from ._certificates import center, enet_gap_sum_form, ridge_gap_sum_form
 
@@ -31,6 +32,15 @@ def problem(seed, n=30, p=12, weights=False):
 def summaries(Xt, yt, w):
     R = yt - Xt @ w
     return Xt.T @ R, float(R @ R), float(R @ yt)
+
+
+def duality_gap(XtR, RtR, Rty, w, l1, l2, positive=False):
+    """The gap of a uniform penalty (scikit-learn's formulations), through the solver's
+    vector penalty."""
+    p = np.shape(w)[0]
+    lower = np.full(p, 0.0 if positive else -np.inf)
+    penalty = SeparablePenalty(np.full(p, l1), np.full(p, l2), lower, np.full(p, np.inf))
+    return _duality_gap(XtR, RtR, Rty, w, penalty)
 
 
 def sk_gap(Xt, yt, w, l1, l2, positive):

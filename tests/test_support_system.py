@@ -11,7 +11,31 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from sparsefit._cd import _solve_on_support, _SupportSystem
+from sparsefit._finish import solve_on_support
+from sparsefit._support import SupportSystem as _SupportSystem
+from sparsefit.penalties import SeparablePenalty
+
+
+def _penalty(k, l1, l2, positive=False):
+    """Uniform weights over ``k`` coordinates, ``w >= 0`` when positive."""
+    return SeparablePenalty(
+        np.full(k, l1),
+        np.full(k, l2),
+        np.full(k, 0.0 if positive else -np.inf),
+        np.full(k, np.inf),
+    )
+
+
+def _solve_on_support(G, b, w, support, l1, l2, max_rounds=None, coords=None, positive=False):
+    return solve_on_support(
+        G,
+        b,
+        w,
+        support,
+        _penalty(G.shape[0], l1, l2, positive),
+        coords=coords,
+        max_rounds=max_rounds,
+    )
 
 
 def _gram(seed, n=60, k=25, collinear=False):

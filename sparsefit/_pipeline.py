@@ -1,0 +1,241 @@
+"""One fit pipeline: centre -> design -> solve -> attributes and warnings.
+
+Every estimator, ``lasso_path``/``enet_path``, every cross-validation fold and refit, and the
+regularization-path display fit through a :class:`FitProblem`: the data centred and
+weighted once (``_data.center_data``), a design (dense, sparse or Gram-only) and its
+workspace, the targets, and the :class:`~sparsefit._objective.LeastSquares` datafit that
+converts the user's ``alpha``, ``tol`` and ``dual_gap_`` to and from the solvers' units.
+Validation of the user's input happens before (``_base``); the solvers never see user
+units.
+"""
+
+import warnings
+
+import numpy as np
+
+from ._base import parallel_blas, single_threaded_blas
+from ._cd import Target, enet_coordinate_descent
+from ._data import GramDesign, Workspace, center_data
+from ._objective import LeastSquares
+from ._path import alpha_grid, solve_path
+from ._ridge import ridge_solve
+from .penalties import SeparablePenalty
+
+__all__ = ["FitProblem", "apply_precompute"]
+
+#: the unpenalized features are fitted to this relative gap before ``alpha_max`` is read
+#: off their residual (the grid's first point must zero every penalized coefficient)
+_UNPENALIZED_TOL = 1e-12
+
+
+class FitProblem:
+    """The centred, weighted least-squares problem of one dataset, ready for the solvers.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Validated (float32/float64, CSR/CSC).
+    y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+    sample_weight : ndarray of shape (n_samples,) or None
+    fit_intercept : bool
+    mean : bool, default=True
+        ``1/(2 sum(s)) sum s r^2`` (Lasso, ElasticNet; weights normalized to sum to
+        ``n_samples``), or ``sum s r^2`` (Ridge; weights as given).
+    parallel : bool, default=True
+        Whether large products may use every BLAS thread (False inside parallel folds).
+    """
+
+    def __init__(self, X, y, sample_weight, *, fit_intercept, mean=True, parallel=True):
+        design, yt, x_offset, y_offset = center_data(
+            X,
+            y,
+            sample_weight,
+            fit_intercept,
+            normalize_weights=mean,
+            parallel=parallel_blas if parallel else None,
+        )
+        self._setup(design, yt.reshape(X.shape[0], -1), x_offset, y_offset, mean)
+
+    @classmethod
+    def from_gram(cls, gram, Xty, yty, n_samples, x_offset, y_offset, mean=True):
+        """A problem known by its statistics only (a Gram-only design)."""
+        self = cls.__new__(cls)
+        self._setup(GramDesign(gram, n_samples, parallel_blas), None, x_offset, y_offset, mean)
+        self._Xty = np.asarray(Xty, dtype=np.float64).reshape(self.design.n_features, -1)
+        self._yty = np.atleast_1d(np.asarray(yty, dtype=np.float64))
+        return self
+
+    def _setup(self, design, Yt, x_offset, y_offset, mean):
+        self.design = design
+        self.workspace = Workspace(design)
+        self.Yt = Yt
+        self.x_offset, self.y_offset = x_offset, y_offset
+        self.datafit = LeastSquares(design.n_samples, mean)
+        self._Xty = None
+        self._yty = None if Yt is None else np.einsum("ij,ij->j", Yt, Yt)
+
+    @property
+    def n_features(self):
+        return self.design.n_features
+
+    @property
+    def n_targets(self):
+        return self._yty.size
+
+    @property
+    def Xty(self):
+        """``Xt^T yt`` for every target (one pass over X for all of them)."""
+        if self._Xty is None:
+            self._Xty = np.asarray(self.design.rmatvec(self.Yt)).reshape(self.n_features, -1)
+        return self._Xty
+
+    def target(self, k):
+        yt = None if self.Yt is None else self.Yt[:, k]
+        return Target(yt, self.Xty[:, k], float(self._yty[k]))
+
+    def intercepts(self, coefs):
+        """The optimal intercepts of coefficients ``coefs`` (n_targets, n_features)."""
+        return np.atleast_1d(self.y_offset - np.asarray(coefs) @ self.x_offset)
+
+    def precompute(self, precompute, dtype, fit_intercept, auto, stacklevel):
+        """Form or take the Gram matrix as ``precompute`` asks (``apply_precompute``)."""
+        apply_precompute(
+            self.workspace, precompute, self.x_offset, fit_intercept, dtype, auto, stacklevel + 1
+        )
+
+    # -- coordinate descent ----------------------------------------------------------------------
+    def fit(self, penalty, *, tol, max_iter, warm=None, rng=None):
+        """Solve every target at ``penalty`` (a ``sparsefit.penalties`` object): a list of
+        ``CDResult`` (``warm``: starting points, one row per target, or None)."""
+        solver_penalty = self.datafit.solver_penalty(penalty, self.n_features)
+        with single_threaded_blas():
+            return [
+                enet_coordinate_descent(
+                    self.workspace,
+                    self.target(k),
+                    solver_penalty,
+                    tol_abs=self.datafit.tol_abs(tol, self._yty[k]),
+                    max_iter=max_iter,
+                    w0=None if warm is None else warm[k],
+                    rng=rng,
+                )
+                for k in range(self.n_targets)
+            ]
+
+    def path(self, penalty, alphas, *, tol, max_iter, k=0, w0=None, rng=None, callback=None):
+        """The path of target ``k`` at every ``alpha`` (``penalty``: the penalty at
+        ``alpha=1``, scaled along the grid): ``(coefs of shape (n_features, n_alphas),
+        results)``."""
+        unit = self.datafit.solver_penalty(penalty, self.n_features)
+        penalties = [_scaled(unit, alpha) for alpha in alphas]
+        with single_threaded_blas():
+            return solve_path(
+                self.workspace,
+                self.target(k),
+                penalties,
+                self.datafit.tol_abs(tol, self._yty[k]),
+                max_iter=max_iter,
+                w0=w0,
+                rng=rng,
+                callback=callback,
+            )
+
+    def alpha_max(self, penalty, k=0):
+        """glmnet's ``alpha_max`` of target ``k`` for ``penalty`` (its ``alpha`` is ignored):
+        the smallest ``alpha`` at which every penalized coefficient is zero, after fitting
+        the unpenalized features. Returns ``(alpha_max, w0)``, ``w0`` the point where only
+        the unpenalized features are fitted (the path's natural start)."""
+        unit = self.datafit.solver_penalty(penalty, self.n_features)
+        target = self.target(k)
+        w0 = np.zeros(self.n_features)
+        pull = target.Xty
+        if np.any(unit.unpenalized):
+            penalized = ~unit.unpenalized
+            lower, upper = unit.lower.copy(), unit.upper.copy()
+            lower[penalized] = upper[penalized] = 0.0  # only the unpenalized features move
+            free = SeparablePenalty(np.zeros_like(lower), np.zeros_like(lower), lower, upper)
+            with single_threaded_blas():
+                result = enet_coordinate_descent(
+                    self.workspace,
+                    target,
+                    free,
+                    tol_abs=self.datafit.tol_abs(_UNPENALIZED_TOL, target.yty),
+                    max_iter=1000,
+                )
+            w0, pull = result.w, result.summaries[0]
+        return self.datafit.alpha_max(penalty, pull), w0
+
+    def alpha_grid(self, penalty, eps, n_alphas, k=0):
+        """scikit-learn's grid of ``n_alphas`` values from ``alpha_max`` down (``eps``)."""
+        alpha_max, _ = self.alpha_max(penalty, k)
+        return alpha_grid(alpha_max, eps, n_alphas)
+
+    # -- ridge -----------------------------------------------------------------------------------
+    def fit_ridge(self, penalties, *, solver, tol, max_iter):
+        """Solve target ``k`` at ``penalties[k]`` with the ridge solvers."""
+        with single_threaded_blas():
+            return [
+                ridge_solve(
+                    self.workspace,
+                    self.target(k),
+                    self.datafit.solver_penalty(penalties[k], self.n_features),
+                    solver=solver,
+                    tol_abs=self.datafit.tol_abs(tol, self._yty[k]),
+                    max_iter=max_iter,
+                )
+                for k in range(self.n_targets)
+            ]
+
+
+def _scaled(unit, alpha):
+    """The solver penalty at ``alpha`` from its value at ``alpha = 1``."""
+    return SeparablePenalty(unit.l1 * alpha, unit.l2 * alpha, unit.lower, unit.upper)
+
+
+def apply_precompute(workspace, precompute, x_offset, fit_intercept, dtype, auto, stacklevel):
+    """Give the workspace its Gram matrix as ``precompute`` asks, with scikit-learn's rules.
+
+    ``True`` forms it, ``False`` does not, ``'auto'`` forms it when ``auto`` says so. A
+    given matrix must be the Gram matrix of the centred, sqrt-weighted design: it is used
+    when the data need no centring (``fit_intercept=False``, or column means already zero),
+    after a check on a random vector (a ValueError if it fails); otherwise a UserWarning
+    says it is recomputed (then as for ``'auto'``).
+    """
+    design = workspace.design
+    if isinstance(precompute, str):
+        if precompute != "auto":
+            raise ValueError(
+                f"precompute should be 'auto', a boolean or an array, got {precompute!r}."
+            )
+        if auto:
+            workspace.precompute_gram()
+        return
+    if isinstance(precompute, (bool, np.bool_)):
+        if precompute:
+            workspace.precompute_gram()
+        return
+    gram = np.asarray(precompute, dtype=np.float64)
+    p = design.n_features
+    if gram.shape != (p, p):
+        raise ValueError(
+            f"precompute should be a Gram matrix of shape ({p}, {p}) (n_features, "
+            f"n_features), got shape {gram.shape}."
+        )
+    if fit_intercept and not np.allclose(x_offset, 0.0):
+        warnings.warn(
+            "Gram matrix was provided but X was centered to fit intercept: recomputing "
+            "Gram matrix.",
+            UserWarning,
+            stacklevel=stacklevel + 1,
+        )
+        if auto:
+            workspace.precompute_gram()
+        return
+    if not design.gram_matches(gram, rtol=1e-4 if dtype == np.float32 else 1e-7):
+        raise ValueError(
+            "Gram matrix passed in via 'precompute' parameter did not pass validation when "
+            "checked against X on a random vector - please check that it was computed "
+            "properly (X^T X of the centred X, rows scaled by the square roots of the "
+            "sample weights normalized to sum to n_samples)."
+        )
+    workspace.precompute_gram(gram)

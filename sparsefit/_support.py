@@ -1,0 +1,279 @@
+"""The exact finish's linear algebra: one Cholesky factorization serving a changing support.
+
+Numeric core: imports NumPy and SciPy only.
+"""
+
+import numpy as np
+from scipy.linalg import blas, lapack
+
+from . import _tuning as tuning
+
+__all__ = ["SupportSystem"]
+
+
+class SupportSystem:
+    """Solves ``(G_SS + diag(l2_S)) u = r`` for supports ``S``, sharing one Cholesky
+    factorization.
+
+    The factorized set ``B`` (``base``) changes as little as possible:
+
+    * features of ``S`` outside ``B`` are **appended** to the factor (a block triangular
+      solve and the factorization of the small Schur complement, ``O(|B|^2 m)`` for ``m`` new
+      features instead of ``O(|B|^3)``);
+    * for the features ``D`` of ``B`` not in ``S`` the solution is the one of the ``B``
+      system constrained to ``u_D = 0``: with ``Z = A_B^{-1} E_D``,
+      ``u = x - Z (Z_D)^{-1} x_D`` where ``x = A_B^{-1} r`` (``r`` zero on ``D``), costing
+      ``|D| + 1`` triangular solve pairs instead of a new factorization.
+
+    ``S`` is factorized afresh beyond ``max(16, |B| / 8)`` removed features, when more than a
+    third of ``S`` is new, or when the factor is nearly singular (its diagonal spans more
+    than ``SCHUR_MAX_RATIO``: updates would lose digits). The factor lives in the upper
+    triangle of a square buffer whose unused part is the identity, so a solve with the
+    whole buffer needs no copy (the padding solves to zero) and an append writes in place.
+    Kept by the caller, one object serves every subproblem of a fit and every ``alpha`` of
+    a path with the same ``G`` and ``l2`` (``matches``).
+    """
+
+    def __init__(self, G, l2):
+        self.G = G
+        l2 = np.asarray(l2, dtype=np.float64)
+        self.l2 = None if not np.any(l2) else np.broadcast_to(l2, (G.shape[0],)).copy()
+        self.pos = np.full(G.shape[0], -1, dtype=np.intp)
+        self.base = np.zeros(0, dtype=np.intp)
+        self.buf = np.zeros((0, 0), order="F")
+        self.exact = False
+        #: the last factorization needed a jitter: the block ``S`` is (numerically) singular
+        self.jittered = False
+
+    def _block(self, a, b):
+        return self.G[np.ix_(a, b)]
+
+    def _reset(self, S, factor, exact):
+        """Make ``factor`` (upper, of ``S``) the one in use, in a buffer with spare room."""
+        k = S.size
+        cap = min(self.G.shape[0], max(k + k // 2, 32))
+        self.buf = np.eye(cap, order="F")
+        self.buf[:k, :k] = np.triu(factor)
+        self.pos[self.base] = -1
+        self.base = S.copy()
+        self.pos[S] = np.arange(k)
+        self.exact = exact
+
+    def _well_conditioned(self, diag):
+        diag = np.abs(diag)
+        return bool(diag.min() * tuning.SCHUR_MAX_RATIO > diag.max())
+
+    def _factorize(self, S):
+        A = self._block(S, S)
+        if self.l2 is not None:
+            A[np.diag_indices_from(A)] += self.l2[S]
+        # LAPACK directly (upper Cholesky factor): these systems are often small, and the
+        # checking wrappers would cost more than the factorization
+        factor, info = lapack.dpotrf(A, lower=False, clean=False)
+        exact = info == 0
+        self.jittered = not exact
+        if not exact:
+            # (numerically) singular block, e.g. collinear columns: a tiny ridge still gives a
+            # descent direction, and the caller keeps the result only if the objective decreases
+            jitter = tuning.JITTER * float(np.mean(np.diag(A))) + np.finfo(float).tiny
+            factor, info = lapack.dpotrf(A + jitter * np.eye(S.size), lower=False, clean=False)
+            if info != 0 or not np.all(np.isfinite(np.diag(factor))):
+                self.pos[self.base] = -1
+                self.base = np.zeros(0, dtype=np.intp)
+                self.exact = False
+                return False
+        self._reset(S, factor, exact and self._well_conditioned(np.diag(factor)))
+        return True
+
+    def _append(self, T):
+        """Append the features ``T`` to the factor (False: they would make it ill-conditioned,
+        or a factorization failed; the factor is then unchanged)."""
+        k, m = self.base.size, T.size
+        cap = self.buf.shape[0]
+        rhs = np.zeros((cap, m), order="F")
+        rhs[:k] = self._block(self.base, T)
+        Z = self._trsm(rhs)  # R^T Z = G_BT
+        if Z is None:
+            return False
+        Z = Z[:k]
+        C = self._block(T, T) - Z.T @ Z
+        if self.l2 is not None:
+            C[np.diag_indices_from(C)] += self.l2[T]
+        factor, info = lapack.dpotrf(C, lower=False, clean=True)
+        if info != 0:
+            return False
+        diag = np.concatenate([np.diag(self.buf)[:k], np.diag(factor)])
+        if not (np.all(np.isfinite(factor)) and self._well_conditioned(diag)):
+            return False
+        if k + m > cap:  # more room, copied once
+            old = self.buf
+            new_cap = min(self.G.shape[0], max(k + m + (k + m) // 2, 32))
+            self.buf = np.eye(new_cap, order="F")
+            self.buf[:k, :k] = old[:k, :k]
+        self.buf[:k, k : k + m] = Z
+        self.buf[k : k + m, k : k + m] = factor
+        self.pos[T] = np.arange(k, k + m)
+        self.base = np.concatenate([self.base, T])
+        return True
+
+    def _split(self, S):
+        """Positions in the factor of ``S`` and of the factorized features not in ``S``."""
+        pos_S = self.pos[S]
+        keep = np.zeros(self.buf.shape[0], dtype=bool)
+        keep[pos_S] = True
+        keep[self.base.size :] = True
+        return pos_S, np.flatnonzero(~keep)
+
+    def _truncate(self, first):
+        """Keep the factor of ``base[:first]`` only (the rest of the buffer: identity)."""
+        k = self.base.size
+        self.buf[:k, first:k] = 0.0
+        self.buf[first:k, first:k] = np.eye(k - first)
+        self.pos[self.base[first:]] = -1
+        self.base = self.base[:first]
+
+    def _plan(self, S):
+        """``(new, n_removed)`` if ``S`` can be served by the factor after appending ``new``,
+        else None (``S`` must be factorized afresh)."""
+        if self.base.size == 0 or not self.exact:
+            return None
+        inside = self.pos[S] >= 0
+        new = S[~inside]
+        n_removed = self.base.size - (S.size - new.size)
+        if n_removed > max(16, (self.base.size + new.size) // 8) or 3 * new.size > S.size:
+            return None
+        return new, n_removed
+
+    def cost(self, S):
+        """Flops of ``solve(S, r)`` (for the solvers' cost model)."""
+        plan = self._plan(S)
+        if plan is None:
+            return S.size**3 / 3.0
+        new, n_removed = plan
+        cap = max(self.buf.shape[0], self.base.size + new.size)
+        return cap * cap * (2.0 + n_removed + new.size) + new.size**3 / 3.0
+
+    def solve(self, S, r):
+        """``u`` on ``S``, or None if the system cannot be solved."""
+        S = np.asarray(S, dtype=np.intp)
+        plan = self._plan(S)
+        if plan is not None and plan[0].size and not self._append(plan[0]):
+            plan = None
+        if plan is None and not self._factorize(S):
+            return None
+        pos_S, pos_D = self._split(S)
+        if pos_D.size:
+            first = int(pos_D.min())
+            tail = np.setdiff1d(self.base[first:], self.base[pos_D], assume_unique=True)
+            if tail.size <= tuning.TAIL_PER_REMOVED * pos_D.size:
+                # the removed features are among the last factorized (features that joined
+                # and left again): drop them for good by refactorizing the short tail,
+                # rather than constraining them in this and every later solve
+                self._truncate(first)
+                if tail.size and not self._append(tail) and not self._factorize(S):
+                    return None
+                pos_S, pos_D = self._split(S)
+        rhs = np.zeros((self.buf.shape[0], 1 + pos_D.size), order="F")
+        rhs[pos_S, 0] = r
+        rhs[pos_D, 1 + np.arange(pos_D.size)] = 1.0
+        X = self._potrs(rhs)
+        if X is None:
+            return None
+        x = X[:, 0]
+        if pos_D.size == 1:
+            Z = X[:, 1]
+            if not Z[pos_D[0]] > 0.0:  # a diagonal entry of a positive definite inverse
+                return None
+            x = x - Z * (x[pos_D[0]] / Z[pos_D[0]])
+        elif pos_D.size:
+            Z = X[:, 1:]
+            try:
+                lam = np.linalg.solve(Z[pos_D], x[pos_D])
+            except np.linalg.LinAlgError:
+                return None
+            x = x - Z @ lam
+        u = x[pos_S]
+        if not self.exact:  # ill-conditioned or singular block (then factorized afresh)
+            u = self._refine(S, r, u)
+        return u if np.all(np.isfinite(u)) else None
+
+    def _refine(self, S, r, u):
+        """Iterative refinement of a solution through the factor of an ill-conditioned or
+        singular block (``S`` factorized afresh): ``u += F^{-1} (r - A u)``.
+
+        For an ill-conditioned block it recovers the digits that the factorization lost. For
+        a jittered one (``F = A + jitter I``) the error on the range of ``A`` shrinks by
+        ``jitter / lambda`` per step (``lambda`` the smallest non-zero eigenvalue), so the
+        stationarity residual ``jitter * u`` the jitter left is removed; a component of ``r``
+        in the null space grows along it (the problem is unbounded there with these signs,
+        and the feature-sign search's breakpoints take over)."""
+        rhs = np.zeros((self.buf.shape[0], 1), order="F")
+        for _ in range(tuning.REFINE_STEPS):
+            rhs[: S.size, 0] = r - self.matvec(S, u)
+            delta = self._potrs(rhs)
+            if delta is None:
+                break
+            u = u + delta[: S.size, 0]
+        return u
+
+    def _trsm(self, rhs):
+        """``R^{-T} rhs`` with the whole buffer (None if LAPACK reports an error)."""
+        if rhs.shape[1] <= tuning.TRSV_COLUMNS:
+            out = np.empty_like(rhs)
+            for j in range(rhs.shape[1]):
+                out[:, j] = blas.dtrsv(self.buf, rhs[:, j], trans=1)
+            return out
+        Z, info = lapack.dtrtrs(self.buf, rhs, lower=False, trans=1)
+        return Z if info == 0 else None
+
+    def _potrs(self, rhs):
+        """``(R^T R)^{-1} rhs`` with the whole buffer (None if LAPACK reports an error)."""
+        if rhs.shape[1] <= tuning.TRSV_COLUMNS:
+            # triangular solves column by column: OpenBLAS's blocked routines cost several
+            # times more than two BLAS-2 solves on a few right-hand sides
+            out = np.empty_like(rhs)
+            for j in range(rhs.shape[1]):
+                half = blas.dtrsv(self.buf, rhs[:, j], trans=1)
+                out[:, j] = blas.dtrsv(self.buf, half, overwrite_x=1)
+            return out
+        X, info = lapack.dpotrs(self.buf, rhs, lower=False)
+        return X if info == 0 else None
+
+    def matches(self, G, l2):
+        """Whether this system is the one of ``G`` and ``l2`` (it may then be reused)."""
+        if self.G is not G:
+            return False
+        l2 = np.asarray(l2, dtype=np.float64)
+        if self.l2 is None:
+            return not np.any(l2)
+        return bool(np.all(np.broadcast_to(l2, self.l2.shape) == self.l2))
+
+    def null_direction(self, S, r):
+        """``F^{-1} r`` on ``S`` (scaled to unit max norm) when ``F`` is the factor of an
+        ill-conditioned or singular block ``S`` (factorized afresh, with a jitter if need
+        be), else None: inverse iteration, dominated by the near-null directions."""
+        if self.exact or not np.array_equal(self.base, S):
+            return None
+        rhs = np.zeros((self.buf.shape[0], 1), order="F")
+        rhs[: S.size, 0] = r
+        z = self._potrs(rhs)
+        if z is None:
+            return None
+        z = z[: S.size, 0]
+        top = float(np.abs(z).max()) if z.size else 0.0
+        return z / top if top > 0 and np.isfinite(top) else None
+
+    def diag(self, S):
+        """The diagonal of ``G_SS + diag(l2_S)``."""
+        return self.G[S, S] if self.l2 is None else self.G[S, S] + self.l2[S]
+
+    def matvec(self, S, v):
+        """``(G_SS + diag(l2_S)) v``."""
+        m = self.G.shape[0]
+        if 4 * S.size >= m:  # one product with G beats gathering the block
+            full = np.zeros(m)
+            full[S] = v
+            out = (self.G @ full)[S]
+        else:
+            out = self._block(S, S) @ v
+        return out if self.l2 is None else out + self.l2[S] * v

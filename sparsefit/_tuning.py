@@ -1,0 +1,78 @@
+"""The numeric core's tuning constants, in one place, each with the reason it holds.
+
+Nothing here changes what a fit certifies (the stopping rule is the duality gap); these only
+decide how fast it gets there. Times quoted were measured on this project's 2-core machine.
+
+Numeric core: imports NumPy only.
+"""
+
+import numpy as np
+
+# -- coordinate descent: working sets --------------------------------------------------------
+#: initial working-set size
+P0 = 10
+#: coordinate-descent epochs allowed per working-set subproblem
+MAX_EPOCHS = 1000
+#: a subproblem is solved to this fraction of the current outer duality gap
+INNER_RATIO = 0.3
+#: Anderson extrapolation uses this many past iterates (skglm's choice)
+ANDERSON_K = 5
+#: the fit stops early after this many outer iterations without halving the gap (the
+#: second stopping rule: rounding, not the budget, then limits what the gap can certify)
+STALL_ITERATIONS = 10
+
+# -- coordinate descent: when an exact finish pays ------------------------------------------
+#: cost model of ``_cd._finish_pays``, in units of one coordinate update (about 1.5 us):
+#: elements of an in-cache ``daxpy``, flops of a factorization, and the fixed overhead of
+#: an exact finish, per unit
+AXPY_PER_UNIT = 3750.0
+FLOPS_PER_UNIT = 30000.0
+FINISH_OVERHEAD = 40.0
+#: epochs a warm-started subproblem typically needs (cost model of the exact solve tried first)
+TYPICAL_EPOCHS = 5
+#: most feature-sign rounds (one factorization each) per exact finish
+NEWTON_ROUNDS = 10
+
+# -- the support system (one Cholesky factorization, updated) --------------------------------
+#: one factorization serves smaller supports while its Cholesky diagonal spans less than this
+SCHUR_MAX_RATIO = 1e4
+#: removed features are dropped from the factor (its tail refactorized) when the tail after
+#: the first of them is at most this many features per removed one
+TAIL_PER_REMOVED = 8
+#: right-hand sides up to which two BLAS-2 triangular solves each beat LAPACK's ``dpotrs``
+#: (OpenBLAS's blocked routines cost about 4x more there: 0.41 vs 0.11 ms at 1000 unknowns)
+TRSV_COLUMNS = 4
+#: refinement steps of a solve through a jittered (singular) or ill-conditioned factorization
+REFINE_STEPS = 3
+#: a singular support block is factorized with this multiple of its mean diagonal added:
+#: small enough to leave the solution's digits (refinement removes its effect on the range),
+#: large enough for the factorization to succeed
+JITTER = 1e-10
+
+# -- rounding ---------------------------------------------------------------------------------
+#: rounding error of a length-n dot product, relative to sqrt(n) |x| |y|
+ROUNDING = 4.0 * np.finfo(np.float64).eps
+#: summaries computed through a Gram matrix certify only while their probable rounding error
+#: is below this fraction of the tolerance (else: an explicit residual)
+RELIABLE = 0.01
+#: a stalled fit polishes with explicit residuals once its gap is within this factor of the
+#: rounding level of Gram-based summaries (farther away, the stall is the optimization's,
+#: and the exact finish on the Gram matrix is the better tool)
+POLISH_RANGE = 1e3
+#: most entries (256 MB of float64) of the centred working-set columns of a residual
+#: subproblem; beyond, the subproblem stays on its Gram matrix
+MAX_RESIDUAL_ENTRIES = 2**25
+#: a verified gap recomputes every entry of ``Xt^T R`` from centred columns (by blocks) up to
+#: this size of X (a pass of dense products); beyond, only the entries near the constraint
+VERIFY_ALL_ENTRIES = 1e8
+
+# -- the workspace: when Gram matrices are formed ---------------------------------------------
+#: largest n_features for which the full Gram matrix may be formed (dense X)
+MAX_FULL_GRAM = 4000
+#: up to this many features, tall dense data get their full Gram matrix up front: forming
+#: it costs about as much as a few passes over X, and then every product is ``O(p^2)``
+CHEAP_GRAM_FEATURES = 256
+#: most features whose Gram block is cached
+MAX_CACHE = 4000
+#: products of at least this many multiply-adds may use every BLAS thread
+PARALLEL_FLOPS = 5e7
