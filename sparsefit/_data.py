@@ -316,6 +316,10 @@ class DenseDesign(_DataDesign):
             out = out - np.multiply.outer(self.x_offset, v.sum(axis=0))
         return out
 
+    def matmat(self, W):
+        """``Xt @ W`` for a 2-D block ``W`` (X centred explicitly, by blocks of rows)."""
+        return np.vstack([block @ W for block in self._row_blocks()])
+
     def columns(self, idx):
         """Columns ``idx`` of ``Xt``, centred and weighted (a copy)."""
         idx = np.asarray(idx, dtype=np.intp)
@@ -420,6 +424,15 @@ class SparseDesign(_DataDesign):
         out = np.asarray(self.X.T @ v)
         if self.x_offset is not None:
             out = out - np.multiply.outer(self.x_offset, v.sum(axis=0))
+        return out
+
+    def matmat(self, W):
+        """``Xt @ W`` for a 2-D block ``W``."""
+        out = np.asarray(self.X @ W)
+        if self.x_offset is not None:
+            out = out - self.x_offset @ W
+        if self.sqrt_sw is not None:
+            out = out * self.sqrt_sw[:, None]
         return out
 
     def columns(self, idx):

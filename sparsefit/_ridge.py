@@ -123,7 +123,7 @@ def ridge_solve(workspace, target, penalty, *, solver="cg", tol_abs, max_iter=15
         raise ValueError("ridge_solve only handles penalties without an L1 part.")
     if solver not in RIDGE_SOLVERS:
         raise ValueError(f"solver must be one of {RIDGE_SOLVERS}, got {solver!r}.")
-    if penalty.bounded and solver == "cg":
+    if penalty.constrained and solver == "cg":
         raise ValueError("solver='cg' does not support bounds (positive=True); use 'gd' or 'agd'.")
     res = _Residuals(workspace, target, penalty, tol_abs)
     design = workspace.design
@@ -136,7 +136,14 @@ def ridge_solve(workspace, target, penalty, *, solver="cg", tol_abs, max_iter=15
     # in exact arithmetic conjugate gradient ends within dim iterations; far beyond that,
     # rounding rules (extreme conditioning) and the exact finish takes over
     uniform = res.uniform_l2
-    dual = w0 is None and design.has_samples and uniform and p > n >= _KERNEL_N[0]
+    # (the dual system has no room for excluded features: w = Xt^T theta)
+    dual = (
+        w0 is None
+        and design.has_samples
+        and uniform
+        and not np.any(penalty.excluded)
+        and p > n >= _KERNEL_N[0]
+    )
     budget = min(max_iter, _CG_STALL_FACTOR * min(n if dual else p, p) + 100)
     result = _direct_start(res, l2, tol_abs, dual) if w0 is None else None
     if result is not None and result.converged:
@@ -170,6 +177,9 @@ def _direct_start(res, l2, tol_abs, dual):
         if res.G is None or design.n_features > _DIRECT_MAX:
             return None
         A, rhs = res.G, res.Xty
+    keep = None if dual else ~res.penalty.excluded
+    if keep is not None and not keep.all():  # excluded features: the system without them
+        A, rhs, l2 = A[np.ix_(keep, keep)], rhs[keep], (l2 * np.ones(keep.size))[keep]
     # symmetric diagonal scaling: the factorization then ignores the columns' scales
     d = np.diag(A) + l2
     if not np.all((d > 0) & np.isfinite(d)):
@@ -182,7 +192,11 @@ def _direct_start(res, l2, tol_abs, dual):
         sol = s * cho_solve(factor, s * rhs, check_finite=False)
     except (LinAlgError, ValueError):
         return None
-    w = design.rmatvec(sol) if dual else sol
+    if dual:
+        w = design.rmatvec(sol)
+    else:
+        w = np.zeros(design.n_features)
+        w[keep] = sol
     if not np.all(np.isfinite(w)):
         return None
     state = res.summaries(w)
@@ -202,13 +216,23 @@ def _direct_finish(design, res, l2, result):
     n, p = design.n_samples, design.n_features
     explicit = design.has_samples
     uniform = res.uniform_l2
-    if explicit and not design.sparse and uniform is not None and n * p <= _SVD_MAX_ENTRIES:
+    keep = ~res.penalty.excluded
+    if (
+        explicit
+        and not design.sparse
+        and uniform is not None
+        and keep.all()
+        and n * p <= _SVD_MAX_ENTRIES
+    ):
         U, sv, Vt = np.linalg.svd(design.columns(np.arange(p)), full_matrices=False)
         w = Vt.T @ (sv / (sv * sv + uniform) * (U.T @ res.yt))
     elif res.G is not None:
         try:
-            A = res.G + np.diag(l2 * np.ones(p))
-            w = cho_solve(cho_factor(A, check_finite=False), res.Xty, check_finite=False)
+            A = (res.G + np.diag(l2 * np.ones(p)))[np.ix_(keep, keep)]
+            w = np.zeros(p)
+            w[keep] = cho_solve(
+                cho_factor(A, check_finite=False), res.Xty[keep], check_finite=False
+            )
         except LinAlgError:
             return result
     else:
@@ -245,7 +269,8 @@ def _cg(res, w, l2, norms2, tol_abs, max_iter):
     n_iter = 0
     if gap <= tol_abs:
         return _result(w, gap, tol_abs, 1)
-    r = XtR - l2 * w  # minus the gradient
+    free = ~res.penalty.excluded  # conjugate gradient on the subspace of the others
+    r = (XtR - l2 * w) * free  # minus the gradient
     z = r / precond
     d = z.copy()
     rz = float(r @ z)
@@ -259,16 +284,16 @@ def _cg(res, w, l2, norms2, tol_abs, max_iter):
         w += step * d
         if n_iter % _CG_REFRESH == 0:
             XtR, RtR, Rty = res.summaries(w)
-            r = XtR - l2 * w
+            r = (XtR - l2 * w) * free
         else:
-            r -= step * Ad
+            r -= step * Ad * free
         # cheap gap from the recurrence residual: Xt^T R = r + l2 w; verify exactly on success
         gap = _ridge_gap_from_normal_residual(res, w, r, l2)
         if gap <= tol_abs:
             gap, (XtR, RtR, Rty) = res.gap(w)
             if gap <= tol_abs:
                 break
-            r = XtR - l2 * w  # recurrence drifted: restart from the true residual
+            r = (XtR - l2 * w) * free  # recurrence drifted: restart from the true residual
             z = r / precond
             d = z.copy()
             rz = float(r @ z)

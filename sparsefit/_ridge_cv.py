@@ -44,8 +44,9 @@ from ._base import (
     _routing_enabled,
     process_routing,
 )
-from ._data import center_data
+from ._data import center_data, make_design
 from .linear_model import RidgeGD
+from .penalties import check_penalty_factor
 
 __all__ = ["RidgeGDCV"]
 
@@ -63,16 +64,66 @@ class _IdentityRegressor(RegressorMixin, BaseEstimator):
         return y_predict
 
 
-def _xt_matmat(design, W):
-    """``Xt @ W`` for a 2-D block ``W`` (dense X centred explicitly, by blocks of rows)."""
-    if design.sparse:
-        out = np.asarray(design.X @ W)
-        if design.x_offset is not None:
-            out = out - design.x_offset @ W
-        if design.sqrt_sw is not None:
-            out = out * design.sqrt_sw[:, None]
+class _Partialled:
+    """A design with the (centred, weighted) columns spanned by ``Q`` (orthonormal) projected
+    out, ``M Xt`` with ``M = I - Q Q^T``: the unpenalized features of a generalized ridge,
+    fitted exactly at every alpha, leave the others this problem (Frisch-Waugh-Lovell)."""
+
+    sparse = False
+
+    def __init__(self, design, Q):
+        self.base, self.Q = design, Q
+        self.n_samples, self.n_features = design.n_samples, design.n_features
+
+    def _project(self, V):
+        return V - self.Q @ (self.Q.T @ V)
+
+    def matmat(self, W):
+        return self._project(self.base.matmat(W))
+
+    def rmatvec(self, v):
+        return self.base.rmatvec(self._project(v))
+
+    def kernel(self):
+        K, Q = self.base.kernel(), self.Q
+        KQ = K @ Q
+        return K - Q @ KQ.T - KQ @ Q.T + Q @ (Q.T @ KQ) @ Q.T
+
+    def full_gram(self):
+        XtQ = self.base.rmatvec(self.Q)
+        return self.base.full_gram() - XtQ @ XtQ.T
+
+
+class _Factors:
+    """The generalized ridge ``alpha sum_j pf_j w_j^2`` as a standard one: the penalized
+    columns scaled by ``1 / sqrt(pf_j)``, the excluded ones (``inf``) dropped, the
+    unpenalized ones (0) projected out (``_Partialled``); ``coef`` maps a solution back."""
+
+    def __init__(self, design, Yt, pf):
+        self.pf, self.p = pf, design.n_features
+        self.P = np.flatnonzero(np.isfinite(pf) & (pf > 0))
+        self.U = np.flatnonzero(pf == 0)
+        self.root = np.sqrt(pf[self.P])
+        X = design.X[:, self.P]
+        X = X @ sp.diags(1.0 / self.root) if sp.issparse(X) else X / self.root
+        offset = None if design.x_offset is None else design.x_offset[self.P] / self.root
+        self.scaled = make_design(X, offset, design.sqrt_sw)
+        self.design, self.Yt, self.hat = self.scaled, Yt, None
+        if self.U.size:
+            self.Q, self.R = np.linalg.qr(design.centred_columns(self.U))
+            self.design = _Partialled(self.scaled, self.Q)
+            self.Yt = Yt - self.Q @ (self.Q.T @ Yt)
+            self.hat = np.einsum("ij,ij->i", self.Q, self.Q)  # diagonal of Q Q^T
+        self.Yt_full = Yt
+
+    def coef(self, W):
+        """The coefficients of all features (p, n_targets) from the reduced problem's."""
+        out = np.zeros((self.p, W.shape[1]))
+        out[self.P] = W / self.root[:, None]
+        if self.U.size:  # least squares on the unpenalized columns given the others
+            rest = self.Yt_full - self.scaled.matmat(W)
+            out[self.U] = np.linalg.lstsq(self.R, self.Q.T @ rest, rcond=None)[0]
         return out
-    return np.vstack([block @ W for block in design._row_blocks()])
 
 
 def _check_gcv_mode(X, gcv_mode):
@@ -105,7 +156,7 @@ class _Spectrum:
         self.corr = intercept_corr  # s / sum(s) when fitting an intercept, else None
         n, p = design.n_samples, design.n_features
         if mode == "svd":
-            Xt = _xt_matmat(design, np.eye(p)) if p else np.zeros((n, 0))
+            Xt = design.matmat(np.eye(p)) if p else np.zeros((n, 0))
             U, sigma, Vt = np.linalg.svd(Xt, full_matrices=False)
             if n <= p:
                 self.kind, self.Q, L = "dual", U, sigma**2
@@ -116,7 +167,7 @@ class _Spectrum:
             self.kind = "dual"
         else:
             L, self.V = np.linalg.eigh(design.full_gram())
-            self.B = _xt_matmat(design, self.V)
+            self.B = design.matmat(self.V)
             self.kind = "primal"
         self.L = np.maximum(L, 0.0)  # K and C are positive semi-definite
         if self.kind == "dual":
@@ -153,7 +204,7 @@ class _Spectrum:
         """``(Xt^T Xt + alpha I)^{-1} G`` for a block ``G`` of shape (p, k)."""
         D = 1.0 / (self.L + alpha)
         if self.kind == "dual":  # Woodbury: (G - Xt^T (K + alpha I)^{-1} Xt G) / alpha
-            XG = _xt_matmat(self.design, G)
+            XG = self.design.matmat(G)
             return (G - self.design.rmatvec(self.Q @ (D[:, None] * (self.Q.T @ XG)))) / alpha
         VtG = self.V.T @ G
         out = self.V @ (D[:, None] * VtG)
@@ -164,7 +215,7 @@ class _Spectrum:
 
 def _ridge_gradient(design, Yt, W, alphas):
     """``Xt^T (Yt - Xt W) - alpha W`` per column (minus half the Ridge gradient)."""
-    R = Yt - _xt_matmat(design, W)
+    R = Yt - design.matmat(W)
     return design.rmatvec(R) - W * alphas
 
 
@@ -211,6 +262,10 @@ class RidgeGDCV(LinearRegressorBase):
         Store the leave-one-out values in ``cv_results_`` (only with ``cv=None``).
     alpha_per_target : bool, default=False
         Choose alpha for each target separately (only with ``cv=None``).
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature factors ``pf_j >= 0`` of the penalty, ``alpha * sum_j pf_j w_j^2``
+        (generalized ridge): ``0`` leaves a feature unpenalized (with ``cv=None`` it is
+        fitted exactly at every alpha, as the intercept is), ``inf`` excludes it.
 
     Attributes
     ----------
@@ -267,6 +322,7 @@ class RidgeGDCV(LinearRegressorBase):
         "gcv_mode": [StrOptions({"auto", "svd", "eigen"}), None],
         "store_cv_results": ["boolean"],
         "alpha_per_target": ["boolean"],
+        "penalty_factor": ["array-like", None],
     }
 
     def __init__(
@@ -279,6 +335,7 @@ class RidgeGDCV(LinearRegressorBase):
         gcv_mode=None,
         store_cv_results=False,
         alpha_per_target=False,
+        penalty_factor=None,
     ):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
@@ -287,6 +344,7 @@ class RidgeGDCV(LinearRegressorBase):
         self.gcv_mode = gcv_mode
         self.store_cv_results = store_cv_results
         self.alpha_per_target = alpha_per_target
+        self.penalty_factor = penalty_factor
 
     def _checked_alphas(self):
         """The alphas as floats, each checked with scikit-learn's messages."""
@@ -368,7 +426,9 @@ class RidgeGDCV(LinearRegressorBase):
 
     # -- k-fold: grid search of RidgeGD, then the exact solution at alpha_ --------------------
     def _fit_grid(self, X, y, sample_weight, alphas, params):
-        estimator = RidgeGD(fit_intercept=self.fit_intercept, tol=_GAP_TOL)
+        estimator = RidgeGD(
+            fit_intercept=self.fit_intercept, tol=_GAP_TOL, penalty_factor=self.penalty_factor
+        )
         scoring = self.scoring
         if _routing_enabled():
             estimator.set_fit_request(sample_weight=True)
@@ -383,7 +443,12 @@ class RidgeGDCV(LinearRegressorBase):
         self.alpha_ = float(search.best_params_["alpha"])
         self.best_score_ = search.best_score_
         if self.alpha_ == 0.0:  # least squares: no closed form through (L + alpha)^-1
-            best = RidgeGD(alpha=0.0, fit_intercept=self.fit_intercept, tol=_GAP_TOL)
+            best = RidgeGD(
+                alpha=0.0,
+                fit_intercept=self.fit_intercept,
+                tol=_GAP_TOL,
+                penalty_factor=self.penalty_factor,
+            )
             best.fit(X, y, sample_weight=sample_weight)
             self.coef_ = best.coef_
             self.intercept_ = best.intercept_ if self.fit_intercept else 0.0
@@ -396,8 +461,11 @@ class RidgeGDCV(LinearRegressorBase):
             X, y, sample_weight, self.fit_intercept, normalize_weights=False
         )
         Yt = yt.reshape(X.shape[0], -1)
+        factors = self._factors(design, Yt)
+        if factors is not None:
+            design, Yt = factors.design, factors.Yt
         spectrum = _Spectrum(design, Yt, _check_gcv_mode(X, None), None)
-        self._set_solution_at(spectrum, Yt, self.alpha_, x_offset, y_offset, out_dtype)
+        self._set_solution_at(spectrum, Yt, self.alpha_, x_offset, y_offset, out_dtype, factors)
 
     # -- leave-one-out -----------------------------------------------------------------------
     def _fit_loo(self, X, y, sample_weight, alphas, score_params):
@@ -423,6 +491,11 @@ class RidgeGDCV(LinearRegressorBase):
         if self.fit_intercept:
             s = np.ones(n_samples) if sample_weight is None else sample_weight
             corr = s / s.sum()
+        factors = self._factors(design, Yt)
+        if factors is not None:  # generalized ridge: a standard one on transformed columns
+            design, Yt = factors.design, factors.Yt
+            if factors.hat is not None:  # unpenalized columns: fitted like the intercept
+                corr = factors.hat if corr is None else corr + factors.hat
         spectrum = _Spectrum(design, Yt, mode, corr)
         scorer = None if self.scoring is None else check_scoring(self, scoring=self.scoring)
         per_target = self.alpha_per_target and n_y > 1
@@ -438,7 +511,7 @@ class RidgeGDCV(LinearRegressorBase):
                     score = score[0]
             else:
                 values = self._loo_predictions(
-                    X, Yt, looe, spectrum, alpha, design, x_offset, y_offset, sample_weight
+                    X, Yt, looe, spectrum, alpha, factors, x_offset, y_offset, sample_weight
                 )
                 score = self._score(scorer, values, y, score_params)
             if cv_results is not None:
@@ -455,12 +528,17 @@ class RidgeGDCV(LinearRegressorBase):
         self.alpha_ = best_alpha
         self.best_score_ = best_score
 
-        self._set_solution_at(spectrum, Yt, best_alpha, x_offset, y_offset, out_dtype)
+        self._set_solution_at(spectrum, Yt, best_alpha, x_offset, y_offset, out_dtype, factors)
         if cv_results is not None:
             shape = (n_samples, len(alphas)) if y.ndim == 1 else cv_results.shape
             self.cv_results_ = cv_results.reshape(shape).astype(out_dtype)
 
-    def _set_solution_at(self, spectrum, Yt, alpha, x_offset, y_offset, out_dtype):
+    def _factors(self, design, Yt):
+        """The ``_Factors`` reduction of a generalized ridge (None without factors)."""
+        pf = check_penalty_factor(self.penalty_factor, design.n_features)
+        return None if pf is None else _Factors(design, Yt, pf)
+
+    def _set_solution_at(self, spectrum, Yt, alpha, x_offset, y_offset, out_dtype, factors):
         """Store the certified ridge solution at ``alpha`` (a float or one per target)."""
         design = spectrum.design
         n_y = Yt.shape[1]
@@ -470,7 +548,7 @@ class RidgeGDCV(LinearRegressorBase):
             cols = np.flatnonzero(target_alphas == a)
             W[:, cols] = spectrum.coef(a, cols)
         W, gaps = self._refine(spectrum, design, Yt, W, target_alphas)
-        coef = W.T
+        coef = (W if factors is None else factors.coef(W)).T
         if n_y == 1:
             coef = coef[0]
         if self.fit_intercept:
@@ -505,7 +583,7 @@ class RidgeGDCV(LinearRegressorBase):
         return W, gaps  # ||Xt^T R - alpha w||^2 / alpha: the gap in Ridge-objective units
 
     @staticmethod
-    def _loo_predictions(X, Yt, looe, spectrum, alpha, design, x_offset, y_offset, sw):
+    def _loo_predictions(X, Yt, looe, spectrum, alpha, factors, x_offset, y_offset, sw):
         """Leave-one-out predictions on the original scale, shape (n, n_targets)."""
         pred = Yt - looe
         if sw is not None:
@@ -514,6 +592,7 @@ class RidgeGDCV(LinearRegressorBase):
             zero = np.flatnonzero(~positive)
             if zero.size:  # a zero-weight sample's LOO model is the full model
                 W = spectrum.coef(alpha)
+                W = W if factors is None else factors.coef(W)
                 pred[zero] = np.asarray(X[zero] @ W) - x_offset @ W
         return pred + y_offset
 

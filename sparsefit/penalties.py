@@ -403,7 +403,11 @@ class SeparablePenalty:
         self.lower = np.asarray(lower, dtype=np.float64)
         self.upper = np.asarray(upper, dtype=np.float64)
         self.excluded = (self.lower == 0) & (self.upper == 0)
+        #: finite bounds on some feature (excluded ones included: their box is {0})
         self.bounded = bool(np.any(np.isfinite(self.lower) | np.isfinite(self.upper)))
+        #: finite bounds on some feature that is not excluded
+        finite = np.isfinite(self.lower) | np.isfinite(self.upper)
+        self.constrained = bool(np.any(finite & ~self.excluded))
         active = ~self.excluded
         #: formulation of the gap: 'l1' (A, some l1 > 0), 'l2' (B, ridge) or 'ols'
         if np.any(self.l1[active] > 0):
@@ -470,19 +474,21 @@ class SeparablePenalty:
         return np.where(zero, np.maximum(up, down), dist)
 
     def alpha_max_ratio(self, v):
-        """``max_j`` of the pull ``v_j`` (minus the gradient at 0) on feature ``j`` over its
-        L1 weight, in the directions its bounds allow: the smallest multiple of the L1
-        weights for which ``w = 0`` is optimal (``inf`` if a pulled feature has no L1
-        weight, 0 when nothing pulls)."""
+        """``max_j`` of the pull ``v_j`` (minus the gradient at 0) on penalized feature ``j``
+        over its L1 weight, in the directions its bounds allow: the smallest multiple of the
+        L1 weights for which every penalized coefficient is zero (``inf`` if a pulled
+        feature has only an L2 weight, 0 when nothing pulls; unpenalized features are
+        fitted, not zeroed)."""
         up = np.where(self.upper > 0, np.maximum(v, 0.0), 0.0)
         down = np.where(self.lower < 0, np.maximum(-v, 0.0), 0.0)
         pull = np.maximum(up, down)
-        pull[self.excluded] = 0.0
+        pull[self.excluded | self.unpenalized] = 0.0  # (unpenalized: fitted, never zeroed)
         if not np.any(pull > 0):
             return 0.0
-        with np.errstate(divide="ignore"):
-            ratios = np.where(pull > 0, pull / self.l1, 0.0)
-        return float(np.max(ratios))
+        pulled = pull > 0
+        if np.any(self.l1[pulled] == 0):
+            return np.inf
+        return float(np.max(pull[pulled] / self.l1[pulled]))
 
     # -- duality gap ---------------------------------------------------------------------------
     def dual_scale(self, v, fixed=None):

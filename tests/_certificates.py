@@ -400,3 +400,169 @@ def assert_ridge_certified(est, X, y, sample_weight=None, *, slack=0.0, check_re
         _assert_gap_and_intercept(est, cert, scale, reported, w, b, slack, check_reported_gap)
         results.append(cert)
     return results
+
+
+# --------------------------------------------------------------------------------------------
+# per-feature penalty factors and bounds (glmnet's penalty.factor, lower/upper.limits)
+# --------------------------------------------------------------------------------------------
+def factor_weights(alpha, l1_ratio, penalty_factor, p):
+    """Per-feature (mean-form) weights ``a1 = alpha rho pf``, ``a2 = alpha (1 - rho) pf`` and
+    the mask of excluded features (``pf = inf``), written from glmnet's definition."""
+    pf = np.ones(p) if penalty_factor is None else np.asarray(penalty_factor, dtype=float)
+    excluded = np.isinf(pf)
+    finite = np.where(excluded, 0.0, pf)
+    return alpha * l1_ratio * finite, alpha * (1.0 - l1_ratio) * finite, excluded
+
+
+def box(bounds, p, excluded=None, positive=False):
+    """``(lower, upper)`` vectors; excluded features get the box {0}."""
+    lower, upper = (0.0 if positive else -np.inf), np.inf
+    if bounds is not None:
+        lower, upper = bounds
+    lower = np.broadcast_to(np.asarray(lower, dtype=float), (p,)).copy()
+    upper = np.broadcast_to(np.asarray(upper, dtype=float), (p,)).copy()
+    if excluded is not None:
+        lower[excluded] = upper[excluded] = 0.0
+    return lower, upper
+
+
+def factor_objective(
+    X,
+    y,
+    coef,
+    intercept,
+    *,
+    alpha,
+    l1_ratio,
+    penalty_factor=None,
+    bounds=None,
+    sample_weight=None,
+    positive=False,
+):
+    """The penalized objective (mean form) ``1/(2 sum s) sum s r^2 + alpha sum pf (rho |w| +
+    (1-rho)/2 w^2)``, ``inf`` outside the bounds or for a non-zero excluded coefficient."""
+    X = _dense(X)
+    p = X.shape[1]
+    a1, a2, excluded = factor_weights(alpha, l1_ratio, penalty_factor, p)
+    lower, upper = box(bounds, p, excluded, positive)
+    coef = np.asarray(coef, dtype=float)
+    if np.any(coef < lower - 1e-12 * (1 + np.abs(lower))) or np.any(
+        coef > upper + 1e-12 * (1 + np.abs(upper))
+    ):
+        return np.inf
+    s = _weights(sample_weight, X.shape[0], normalize=False)
+    r = np.asarray(y, dtype=float) - X @ coef - intercept
+    return float(0.5 * (s @ r**2) / s.sum() + a1 @ np.abs(coef) + 0.5 * a2 @ (coef * coef))
+
+
+def factor_kkt(
+    X,
+    y,
+    coef,
+    *,
+    alpha,
+    l1_ratio,
+    penalty_factor=None,
+    bounds=None,
+    sample_weight=None,
+    fit_intercept=True,
+    positive=False,
+):
+    """Per-coordinate violation of the optimality conditions (mean-form units), written out:
+    the gradient ``g_j`` of the smooth part (data fit and L2 term) and the subdifferential of
+    ``a1_j |w_j|`` plus the normal cone of the box ``[lower_j, upper_j]``:
+
+    * strictly inside the box and non-zero: ``g_j + a1_j sign(w_j) = 0``;
+    * at zero: ``-g_j <= a1_j`` if it may increase (upper > 0), ``g_j <= a1_j`` if it may
+      decrease (lower < 0);
+    * at a non-zero upper bound: ``g_j + a1_j <= 0``; at a non-zero lower bound:
+      ``g_j - a1_j >= 0``.
+
+    Also returns the bound on the violations of the zero and at-bound coordinates implied by
+    the point's suboptimality ``delta`` (data fit strongly convex in ``Xt w``): every
+    gradient entry is within ``|Xt_j| sqrt(2 delta n) / n`` of its optimal value.
+    """
+    X = _dense(X)
+    n, p = X.shape
+    Xt, yt, _, _, _ = center(X, y, sample_weight, fit_intercept, normalize=True)
+    a1, a2, excluded = factor_weights(alpha, l1_ratio, penalty_factor, p)
+    lower, upper = box(bounds, p, excluded, positive)
+    w = np.asarray(coef, dtype=float)
+    g = -(Xt.T @ (yt - Xt @ w)) / n + a2 * w
+    viol = np.zeros(p)
+    inside = (w != 0) & (w < upper) & (w > lower)
+    viol[inside] = np.abs(g[inside] + a1[inside] * np.sign(w[inside]))
+    zero = (w == 0) & ~excluded
+    up = np.where(upper > 0, np.maximum(-g - a1, 0.0), 0.0)
+    down = np.where(lower < 0, np.maximum(g - a1, 0.0), 0.0)
+    viol[zero] = np.maximum(up, down)[zero]
+    at_up = (w != 0) & (w >= upper)
+    viol[at_up] = np.maximum(g[at_up] + a1[at_up], 0.0)
+    at_low = (w != 0) & (w <= lower)
+    viol[at_low] = np.maximum(a1[at_low] - g[at_low], 0.0)
+    checked = zero | at_up | at_low
+    return viol, checked, np.sqrt((Xt**2).sum(axis=0)) / n
+
+
+def lbfgsb_reference(
+    X,
+    y,
+    *,
+    alpha,
+    l1_ratio,
+    penalty_factor=None,
+    bounds=None,
+    sample_weight=None,
+    fit_intercept=True,
+    positive=False,
+):
+    """A generic bound-constrained solver's answer (SciPy's L-BFGS-B on the split-variable
+    form ``w = u - v``, ``0 <= u <= upper``, ``0 <= v <= -lower``, which makes the L1 term
+    linear): ``(coef, intercept, objective)``. Independent of sparsefit's algorithms."""
+    from scipy.optimize import minimize
+
+    X = _dense(X)
+    n, p = X.shape
+    Xt, yt, x_offset, y_offset, _ = center(X, y, sample_weight, fit_intercept, normalize=True)
+    a1, a2, excluded = factor_weights(alpha, l1_ratio, penalty_factor, p)
+    lower, upper = box(bounds, p, excluded, positive)
+
+    def fun(z):
+        u, v = z[:p], z[p:]
+        w = u - v
+        r = yt - Xt @ w
+        value = 0.5 * (r @ r) / n + a1 @ (u + v) + 0.5 * a2 @ (w * w)
+        gw = -(Xt.T @ r) / n + a2 * w
+        return value, np.concatenate([gw + a1, -gw + a1])
+
+    limits = [(0.0, None if np.isinf(hi) else hi) for hi in upper]
+    limits += [(0.0, None if np.isinf(lo) else -lo) for lo in lower]
+    res = minimize(
+        fun,
+        np.zeros(2 * p),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=limits,
+        options={
+            "maxiter": 200_000,
+            "maxfun": 400_000,
+            "ftol": 1e-15,
+            "gtol": 1e-12,
+            "maxcor": 30,
+        },
+    )
+    w = res.x[:p] - res.x[p:]
+    b = float(y_offset - x_offset @ w) if fit_intercept else 0.0
+    obj = factor_objective(
+        X,
+        y,
+        w,
+        b,
+        alpha=alpha,
+        l1_ratio=l1_ratio,
+        penalty_factor=penalty_factor,
+        bounds=bounds,
+        sample_weight=sample_weight,
+        positive=positive,
+    )
+    return w, b, obj

@@ -288,3 +288,33 @@ def test_penalties_reject_bad_alpha(bad):
 def test_l1l2_rejects_bad_l1_ratio(bad):
     with pytest.raises(ValueError, match="l1_ratio"):
         L1L2(1.0, l1_ratio=bad)
+
+
+# ---------------------------------------------------------------------------------------------
+# array API: values and proxes in the namespace of the array given
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "make_penalty",
+    [
+        lambda: L1(0.3),
+        lambda: L2(0.3, positive=True),
+        lambda: L1L2(0.8, l1_ratio=0.4, penalty_factor=[1.0, 0.0, 2.0, np.inf, 0.5]),
+        lambda: L1(0.2, bounds=(-1.0, [0.5, 2.0, 0.0, 1.0, np.inf])),
+    ],
+)
+@pytest.mark.parametrize("step", [0.5, 2.0])
+def test_array_api_namespaces(make_penalty, step):
+    xp = pytest.importorskip("array_api_strict")
+    penalty = make_penalty()
+    rng = np.random.default_rng(14)
+    for _ in range(5):
+        z = rng.normal(size=5) * 2
+        z[3] = 0.0 if rng.uniform() < 0.5 else z[3]  # excluded feature: sometimes feasible
+        zx = xp.asarray(z)
+        value = penalty(zx)
+        assert isinstance(value, type(zx)) and value.shape == ()
+        expected = penalty(z)
+        assert (float(value) == expected) or np.isclose(float(value), expected, rtol=1e-14)
+        prox = penalty.prox(zx, step)
+        assert isinstance(prox, type(zx)) and prox.dtype == zx.dtype
+        assert_allclose(np.asarray(prox), penalty.prox(z, step), rtol=1e-15, atol=0)

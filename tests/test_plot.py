@@ -258,3 +258,29 @@ def test_cv_curve_refuses_an_l1_ratio_the_estimator_did_not_fit(data, lasso_cv):
     enet = ElasticNetCDCV(l1_ratio=0.7, cv=3, alphas=5).fit(X, y)
     with pytest.raises(ValueError, match="fitted with l1_ratio=0.7 only"):
         CVCurveDisplay.from_estimator(enet, l1_ratio=0.5)
+
+
+def test_path_display_keeps_sparse_x_sparse(data):
+    """The display solves the path through the fit pipeline: sparse X is centred implicitly,
+    as the estimator does, never densified (a matrix whose densification fails is used),
+    and the path equals the dense one."""
+    import scipy.sparse as sp
+
+    X, y = data
+    X = X.copy()
+    X[np.abs(X) < 2.5] = 0.0
+
+    class Undensifiable(sp.csc_matrix):
+        def toarray(self, *args, **kwargs):
+            raise AssertionError("the whole sparse X was densified")
+
+        todense = toarray
+
+    Xs = Undensifiable(X)
+    est = LassoCD(alpha=0.05)
+    sparse_display = RegularizationPathDisplay.from_estimator(est, Xs, y, n_alphas=15)
+    dense_display = RegularizationPathDisplay.from_estimator(est, X, y, n_alphas=15)
+    np.testing.assert_allclose(sparse_display.alphas, dense_display.alphas, rtol=1e-12)
+    np.testing.assert_allclose(
+        sparse_display.coefs, dense_display.coefs, rtol=1e-6, atol=1e-8
+    )
