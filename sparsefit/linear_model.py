@@ -34,7 +34,9 @@ class ElasticNetCD(LinearRegressorBase):
 
     with :math:`\rho` = ``l1_ratio`` and :math:`s` the sample weights (all ones by default).
     This is exactly scikit-learn's ``ElasticNet`` objective: the same ``alpha`` and
-    ``l1_ratio`` give the same solution.
+    ``l1_ratio`` give the same solution. With ``penalty_factor`` the penalty is
+    :math:`\alpha \sum_j pf_j (\rho |w_j| + \frac{1 - \rho}{2} w_j^2)`, and ``bounds``
+    restrict each :math:`w_j` to an interval containing 0.
 
     Parameters
     ----------
@@ -98,6 +100,12 @@ class ElasticNetCD(LinearRegressorBase):
     when the duality gap of the problem multiplied by ``n_samples`` is at most
     ``tol * ||ỹ||^2``; equivalently ``dual_gap_ <= tol * ||ỹ||^2 / n_samples``. Multi-output
     ``y`` fits each column as its own problem.
+
+    A second rule stops the fit early when 10 outer iterations in a row have not halved the
+    duality gap: this happens only when rounding keeps the gap above a very small ``tol``
+    (near-duplicate columns, ``tol`` near machine precision). The best point seen is
+    returned and a ``ConvergenceWarning`` reports its gap and the tolerance, as when
+    ``max_iter`` is reached.
 
     The solver is coordinate descent with soft-thresholding on working sets of features (the
     support and the worst violators of the optimality conditions), with Gram-matrix updates

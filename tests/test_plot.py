@@ -281,6 +281,4 @@ def test_path_display_keeps_sparse_x_sparse(data):
     sparse_display = RegularizationPathDisplay.from_estimator(est, Xs, y, n_alphas=15)
     dense_display = RegularizationPathDisplay.from_estimator(est, X, y, n_alphas=15)
     np.testing.assert_allclose(sparse_display.alphas, dense_display.alphas, rtol=1e-12)
-    np.testing.assert_allclose(
-        sparse_display.coefs, dense_display.coefs, rtol=1e-6, atol=1e-8
-    )
+    np.testing.assert_allclose(sparse_display.coefs, dense_display.coefs, rtol=1e-6, atol=1e-8)
