@@ -22,7 +22,12 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 __all__ = [
     "Hidden",
@@ -46,6 +51,13 @@ __all__ = [
 ]
 
 _SPARSE_FORMATS = ("csr", "csc", "coo")
+
+
+def _is_dask(obj):
+    """Whether ``obj`` is a dask collection (checked without importing dask)."""
+    return type(obj).__module__.split(".")[0] == "dask"
+
+
 _DTYPES = [np.float64, np.float32]
 
 
@@ -58,6 +70,13 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Returns ``X`` (float32 or float64, sparse kept sparse), ``y`` (float64) and the
         weights (float64 array, or None).
         """
+        if _is_dask(X):
+            from ._dask import DaskData
+
+            # (n_features_in_ and the feature names are set with the solution, after the
+            # pass that validates the blocks: a failed fit leaves no fitted attribute)
+            data = DaskData(X, y, sample_weight)
+            return data, data.y, None
         if sp.issparse(y):
             # validate_data(multi_output=True) lets a sparse y through; refuse it with
             # scikit-learn's TypeError (rather than fail on np.asarray below)
@@ -109,6 +128,11 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def _set_solution(self, X, coefs, intercepts, n_iters, gaps, y_ndim):
         """Store fitted attributes in scikit-learn's shapes and the input's float dtype."""
         dtype = X.dtype
+        if getattr(X, "is_distributed", False):
+            _check_feature_names(
+                self, X.frame_meta if X.frame_meta is not None else X.X[:0], reset=True
+            )
+            self.n_features_in_ = X.n_features
         coefs = np.asarray(coefs, dtype=dtype)
         gaps = np.asarray(gaps, dtype=dtype)
         if coefs.shape[0] == 1:
@@ -150,8 +174,23 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
         check_is_fitted(self)
+        if _is_dask(X):  # lazy: a dask array, computed block by block when asked
+            from ._dask import predict
+
+            meta = getattr(X, "_meta", None)
+            _check_feature_names(self, meta if hasattr(meta, "columns") else X[:0], reset=False)
+            return predict(X, self.coef_, self.intercept_, self.n_features_in_)
         X = validate_data(self, X, accept_sparse=_SPARSE_FORMATS, dtype=_DTYPES, reset=False)
         return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 of the predictions (scikit-learn's ``RegressorMixin.score``); on dask input,
+        a lazy dask scalar."""
+        if _is_dask(X):
+            from ._dask import r2_score
+
+            return r2_score(y, self.predict(X), sample_weight)
+        return super().score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

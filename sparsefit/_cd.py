@@ -208,6 +208,10 @@ class _Fit:
             if error <= tuning.RELIABLE * self.tol_abs:
                 return XtR, t.yty - 2.0 * bw + wGw, t.yty - bw
         S = np.flatnonzero(w)
+        if t.yt is None:  # Gram columns on demand: those of the support
+            Gw = self.design.cross_gram(np.arange(w.size), S) @ w[S]
+            bw, wGw = float(t.Xty[S] @ w[S]), float(w[S] @ Gw[S])
+            return t.Xty - Gw, t.yty - 2.0 * bw + wGw, t.yty - bw
         R = t.yt - self.design.matvec(w[S], S)
         return self.design.rmatvec(R), float(R @ R), float(R @ t.yt)
 

@@ -531,6 +531,18 @@ def _fold_errors(k, n_folds, X, y, sample_weight, train, test, alphas, settings,
         problem.workspace.precompute_gram()
     X_test, y_test = X[test], y[test]
     sw_test = None if sample_weight is None else sample_weight[test]
+
+    def test_errors(coefs, intercepts):
+        residues = np.asarray(X_test @ coefs) + intercepts - y_test[:, None]
+        return np.average(residues**2, axis=0, weights=sw_test)
+
+    return path_errors(k, n_folds, problem, test_errors, alphas, settings, progress)
+
+
+def path_errors(k, n_folds, problem, test_errors, alphas, settings, progress):
+    """The test errors of fold ``k``'s paths (``problem``: its training set;
+    ``test_errors(coefs, intercepts)``: the mean squared error of each model on its test
+    set): ``(mse of shape (n_l1_ratio, n_alphas), number of unconverged fits)``."""
     mse, n_failed = [], 0
     for penalty, grid in zip(settings.penalties, alphas, strict=True):
         l1_ratio = getattr(penalty, "l1_ratio", 1.0)
@@ -544,8 +556,7 @@ def _fold_errors(k, n_folds, X, y, sample_weight, train, test, alphas, settings,
             callback=progress.path_callback(label, grid),
         )
         n_failed += sum(not res.converged for res in results)
-        residues = np.asarray(X_test @ coefs) + problem.intercepts(coefs.T) - y_test[:, None]
-        mse.append(np.average(residues**2, axis=0, weights=sw_test))
+        mse.append(test_errors(coefs, problem.intercepts(coefs.T)))
     return np.array(mse), n_failed
 
 
@@ -779,8 +790,18 @@ class ElasticNetCDCV(LinearRegressorBase):
                     "multi-task outputs, use sklearn.linear_model.MultiTaskElasticNetCV, or "
                     "fit one model per column."
                 )
-            y = column_or_1d(y, warn=True)
+            if getattr(X, "is_distributed", False):
+                y = X.y = X.y[:, 0]  # (lazy)
+            else:
+                y = column_or_1d(y, warn=True)
         penalties = self._penalties(X.shape[1])
+        if getattr(X, "is_distributed", False):
+            if params:
+                raise ValueError(
+                    "With dask input the folds are KFold(cv) ranges of the row order: "
+                    f"{sorted(params)} cannot be routed to a splitter."
+                )
+            return self._fit_distributed(X, y, penalties)
         problem = FitProblem(X, y, sample_weight, fit_intercept=self.fit_intercept)
         alphas = self._grids(problem, penalties)
         if _routing_enabled():
@@ -791,15 +812,7 @@ class ElasticNetCDCV(LinearRegressorBase):
         folds = list(check_cv(self.cv).split(X, y, **split_params))
         precompute = self._precompute_mode(problem, X.dtype)
         parallel = self.n_jobs not in (None, 1)
-        settings = _FoldSettings(
-            fit_intercept=self.fit_intercept,
-            precompute=precompute,
-            penalties=penalties,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            seeds=self._seeds(len(folds)),
-            parallel_products=not parallel,
-        )
+        settings = self._settings(penalties, len(folds), precompute, parallel)
         progress = _Progress(
             type(self).__name__,
             self.verbose,
@@ -809,8 +822,63 @@ class ElasticNetCDCV(LinearRegressorBase):
         )
         grams = self._fold_grams(X, folds, sample_weight, precompute)
         mse = self._cross_validate(X, y, sample_weight, folds, alphas, settings, grams, progress)
+        return self._refit(X, y, problem, penalties, alphas, mse, settings, progress)
+
+    def _settings(self, penalties, n_folds, precompute="auto", parallel=False):
+        return _FoldSettings(
+            fit_intercept=self.fit_intercept,
+            precompute=precompute,
+            penalties=penalties,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            seeds=self._seeds(n_folds),
+            parallel_products=not parallel,
+        )
+
+    def _fit_distributed(self, data, y, penalties):
+        """Cross-validation of dask input from one pass: the moments of every fold
+        (``_dask``), each training set's problem from the others' merged moments, each
+        fold's test errors from its own, the refit from all of them merged."""
+        from ._dask import GRAM_LIMIT, check_cv_folds, moments_pass
+        from ._moments import merge_all
+
+        p = data.n_features
+        if p > GRAM_LIMIT:
+            raise ValueError(
+                f"{type(self).__name__} on dask input needs n_features <= {GRAM_LIMIT} (the "
+                f"moments of every fold are formed); X has {p}. Fit LassoCD/ElasticNetCD "
+                "at given alphas instead (their wide mode)."
+            )
+        n_folds, specs = check_cv_folds(self.cv, data.block_lengths())
+        folds = moments_pass(data, self.fit_intercept, specs)
+        problem = FitProblem.from_moments(merge_all(folds), p)
+        alphas = self._grids(problem, penalties)
+        settings = self._settings(penalties, n_folds)
+        progress = _Progress(type(self).__name__, self.verbose, alphas.shape[1], n_tasks=n_folds)
+        mse = np.empty((len(penalties), alphas.shape[1], n_folds))
+        n_failed = 0
+        for k in range(n_folds):
+            train = FitProblem.from_moments(merge_all(folds[:k] + folds[k + 1 :]), p)
+            test = folds[k]
+            if test.weight == 0.0:
+                raise ValueError(f"Fold {k + 1} has no sample of positive weight.")
+            mse[:, :, k], failed = path_errors(
+                k,
+                n_folds,
+                train,
+                lambda coefs, b, test=test: test.mean_squared_errors(p, coefs.T, b),
+                alphas,
+                settings,
+                progress,
+            )
+            n_failed += failed
+            progress.task_done(f"fold {k + 1}/{n_folds}")
+        self._warn_folds_failed(n_failed, n_folds * alphas.size, stacklevel=5)
+        return self._refit(data, y, problem, penalties, alphas, mse, settings, progress)
+
+    def _refit(self, X, y, problem, penalties, alphas, mse, settings, progress):
+        """Choose alpha from the test errors ``mse``, refit on all the data, report."""
         best_ratio, best_alpha = self._choose(mse, alphas, penalties)
-        # refit on all the data
         refit_seed = None if settings.seeds is None else check_random_state(settings.seeds[-1])
         _, (refit,) = problem.path(
             penalties[best_ratio],
@@ -874,17 +942,21 @@ class ElasticNetCDCV(LinearRegressorBase):
         for k, fold_mse, fold_failed in _run_folds(tasks, self.n_jobs):
             outputs[k] = (fold_mse, fold_failed)
             progress.task_done(f"fold {k + 1}/{len(folds)}")
-        n_failed = sum(out[1] for out in outputs)
-        if n_failed:
-            warnings.warn(
-                f"{type(self).__name__}: {n_failed} of the {len(folds) * alphas.size} path "
-                f"fits did not converge in max_iter={self.max_iter} iterations; the CV errors "
-                "may be inaccurate. Increase max_iter or tol, or standardize the features.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
+        self._warn_folds_failed(
+            sum(out[1] for out in outputs), len(folds) * alphas.size, stacklevel=5
+        )
         # (n_folds, n_l1_ratio, n_alphas) -> (n_l1_ratio, n_alphas, n_folds)
         return np.moveaxis(np.array([out[0] for out in outputs]), 0, 2)
+
+    def _warn_folds_failed(self, n_failed, n_fits, stacklevel):
+        if n_failed:
+            warnings.warn(
+                f"{type(self).__name__}: {n_failed} of the {n_fits} path fits did not "
+                f"converge in max_iter={self.max_iter} iterations; the CV errors may be "
+                "inaccurate. Increase max_iter or tol, or standardize the features.",
+                ConvergenceWarning,
+                stacklevel=stacklevel,
+            )
 
     def _choose(self, mse, alphas, penalties):
         """Set the choice and the CV attributes; ``(best_ratio, best_alpha)`` indices."""

@@ -26,6 +26,9 @@ member                    meaning                                               
 ``matvec``, ``rmatvec``   ``Xt[:, idx] @ w``, ``Xt^T @ v``                            no
 ``centred_columns(idx)``  dense, explicitly centred columns (polishing, certificates)  no
 ``kernel()``              ``Xt Xt^T`` (the ridge dual)                               no
+``gram_on_demand``        the Gram matrix is never formed whole: the solvers use its  False
+                          columns (``cross_gram``) and ``gram_matvec(v)`` (``Xt^T Xt
+                          v``), as the distributed design of ``_dask`` provides them
 ========================  =========================================================  ========
 
 ``Xt`` is never formed: products apply the offset and the weights to vectors, so each costs
@@ -129,6 +132,7 @@ class _DataDesign:
     """
 
     has_samples = True
+    gram_on_demand = False
 
     def __init__(self, X, x_offset=None, sqrt_sw=None, parallel=None):
         self.n_samples, self.n_features = X.shape
@@ -520,6 +524,7 @@ class GramDesign:
     has_samples = False
     sparse = False
     heavy_offsets = False
+    gram_on_demand = False
 
     def __init__(self, gram, n_samples, parallel=None):
         gram = np.asarray(gram, dtype=np.float64)
@@ -550,7 +555,8 @@ class Workspace:
 
     def __init__(self, design):
         self.design = design
-        self.full_gram = design.full_gram() if not design.has_samples else None
+        formed = not design.has_samples and not design.gram_on_demand
+        self.full_gram = design.full_gram() if formed else None
         #: the coordinate-descent solver's factorization of ``full_gram``, kept from one
         #: subproblem (and one alpha of a path) to the next
         self.support_system = None
@@ -562,7 +568,7 @@ class Workspace:
     @property
     def may_form_full_gram(self):
         d = self.design
-        return not d.sparse and d.n_features <= tuning.MAX_FULL_GRAM
+        return not (d.sparse or d.gram_on_demand) and d.n_features <= tuning.MAX_FULL_GRAM
 
     @property
     def gram_is_cheap(self):
@@ -573,7 +579,9 @@ class Workspace:
         """
         d = self.design
         p = d.n_features
-        return not d.sparse and p <= tuning.CHEAP_GRAM_FEATURES and d.n_samples >= 8 * p
+        if d.sparse or d.gram_on_demand:
+            return False
+        return p <= tuning.CHEAP_GRAM_FEATURES and d.n_samples >= 8 * p
 
     @property
     def gram_pays_along_path(self):
@@ -586,7 +594,10 @@ class Workspace:
         return self.may_form_full_gram and d.n_samples >= d.n_features
 
     def precompute_gram(self, gram=None):
-        """Form (or take, symmetrized) the full Gram matrix; later products use it."""
+        """Form (or take, symmetrized) the full Gram matrix; later products use it (never
+        for a design whose Gram matrix is only available by columns: None)."""
+        if self.design.gram_on_demand:
+            return None
         if gram is not None:
             gram = np.asarray(gram, dtype=np.float64)
             self.full_gram = np.asfortranarray(0.5 * (gram + gram.T))  # exactly symmetric

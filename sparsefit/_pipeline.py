@@ -21,7 +21,7 @@ from ._path import alpha_grid, solve_path
 from ._ridge import ridge_solve
 from .penalties import SeparablePenalty
 
-__all__ = ["FitProblem", "apply_precompute"]
+__all__ = ["FitProblem", "apply_precompute", "fit_problem"]
 
 #: the unpenalized features are fitted to this relative gap before ``alpha_max`` is read
 #: off their residual (the grid's first point must zero every penalized coefficient)
@@ -59,11 +59,27 @@ class FitProblem:
     @classmethod
     def from_gram(cls, gram, Xty, yty, n_samples, x_offset, y_offset, mean=True):
         """A problem known by its statistics only (a Gram-only design)."""
+        design = GramDesign(gram, n_samples, parallel_blas)
+        return cls.from_design(design, Xty, yty, x_offset, y_offset, mean)
+
+    @classmethod
+    def from_design(cls, design, Xty, yty, x_offset, y_offset, mean=True):
+        """A problem whose design has no samples here (Gram-only, or distributed): the
+        targets enter by ``Xt^T yt`` (n_features, n_targets) and ``||yt||^2``."""
         self = cls.__new__(cls)
-        self._setup(GramDesign(gram, n_samples, parallel_blas), None, x_offset, y_offset, mean)
-        self._Xty = np.asarray(Xty, dtype=np.float64).reshape(self.design.n_features, -1)
+        self._setup(design, None, x_offset, y_offset, mean)
+        self._Xty = np.asarray(Xty, dtype=np.float64).reshape(design.n_features, -1)
         self._yty = np.atleast_1d(np.asarray(yty, dtype=np.float64))
         return self
+
+    @classmethod
+    def from_moments(cls, moments, n_features, mean=True):
+        """The problem of the rows summarized by ``moments`` (``_moments.Moments`` of
+        ``[X | Y]``, the targets in the columns after ``n_features``)."""
+        gram, Xty, yty, x_offset, y_offset = moments.least_squares(n_features, mean)
+        if not moments.centred:
+            x_offset, y_offset = np.zeros_like(x_offset), np.zeros_like(y_offset)
+        return cls.from_gram(gram, Xty, yty, moments.count, x_offset, y_offset, mean)
 
     def _setup(self, design, Yt, x_offset, y_offset, mean):
         self.design = design
@@ -187,6 +203,14 @@ class FitProblem:
             ]
 
 
+def fit_problem(X, y, sample_weight, *, fit_intercept, mean=True):
+    """The :class:`FitProblem` of validated data: in memory, or distributed (``X`` a
+    ``_dask.DaskData``, which builds it from one pass over the cluster's blocks)."""
+    if getattr(X, "is_distributed", False):
+        return X.problem(fit_intercept, mean)
+    return FitProblem(X, y, sample_weight, fit_intercept=fit_intercept, mean=mean)
+
+
 def _scaled(unit, alpha):
     """The solver penalty at ``alpha`` from its value at ``alpha = 1``."""
     return SeparablePenalty(unit.l1 * alpha, unit.l2 * alpha, unit.lower, unit.upper)
@@ -202,6 +226,8 @@ def apply_precompute(workspace, precompute, x_offset, fit_intercept, dtype, auto
     says it is recomputed (then as for ``'auto'``).
     """
     design = workspace.design
+    if not design.has_samples:
+        return  # statistics only: their Gram matrix is the data's (or formed on demand)
     if isinstance(precompute, str):
         if precompute != "auto":
             raise ValueError(

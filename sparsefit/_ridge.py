@@ -80,6 +80,10 @@ class _Residuals:
             error = 0.0 if self.yt is None else self.errors(w, bw, wGw, XtR, self.penalty)
             if error <= tuning.RELIABLE * self.tol_abs:
                 return XtR, self.yty - 2.0 * bw + wGw, self.yty - bw
+        if self.yt is None:  # Gram on demand: one product with it
+            Gw = self.design.gram_matvec(w)
+            bw = float(self.Xty @ w)
+            return self.Xty - Gw, self.yty - 2.0 * bw + float(w @ Gw), self.yty - bw
         R = self.yt - self.design.matvec(w)
         return self.design.rmatvec(R), float(R @ R), float(R @ self.yt)
 
@@ -97,6 +101,8 @@ class _Residuals:
         """``(Xt^T Xt + diag(l2)) d``."""
         if self.G is not None:
             return self.G @ d + l2 * d
+        if self.yt is None:
+            return self.design.gram_matvec(d) + l2 * d
         return self.design.rmatvec(self.design.matvec(d)) + l2 * d
 
 
@@ -376,7 +382,7 @@ def _lipschitz(res, l2):
         top = float(np.linalg.eigvalsh(G)[-1]) if p else 0.0
     else:
         op = LinearOperator(
-            (p, p), matvec=lambda v: design.rmatvec(design.matvec(np.ravel(v))), dtype=float
+            (p, p), matvec=lambda v: res.normal_matvec(np.ravel(v), 0.0), dtype=float
         )
         top = float(
             eigsh(op, k=1, which="LA", v0=np.ones(p), tol=1e-4, return_eigenvectors=False)[0]

@@ -45,8 +45,11 @@ from ._base import (
     process_routing,
 )
 from ._data import center_data, make_design
+from ._moments import Moments
+from ._pipeline import FitProblem
+from .linear_model import _RIDGE_MAX_ITER as _RIDGE_REFIT_ITER
 from .linear_model import RidgeGD
-from .penalties import check_penalty_factor
+from .penalties import L2, check_penalty_factor
 
 __all__ = ["RidgeGDCV"]
 
@@ -54,6 +57,39 @@ __all__ = ["RidgeGDCV"]
 #: (at most ``_MAX_REFINE`` refinement steps), and RidgeGD refits with ``tol=_GAP_TOL``
 _GAP_TOL = 1e-12
 _MAX_REFINE = 3
+
+
+def _moment_score(test, n_features, coefs, intercepts, scoring):
+    """The score of the models on a test fold from its moments (uniform average over
+    targets): R^2, or minus the mean squared error."""
+    p = n_features
+    mse = np.array(
+        [
+            _target_moments(test, p, j).mean_squared_errors(p, coefs[j : j + 1], intercepts[j])[0]
+            for j in range(coefs.shape[0])
+        ]
+    )
+    if scoring == "neg_mean_squared_error":
+        return -float(mse.mean())
+    sst = np.diag(test.cross)[p:] / test.weight
+    r2 = np.where(sst > 0, 1.0 - mse / np.where(sst > 0, sst, 1.0), np.where(mse > 0, 0.0, 1.0))
+    return float(r2.mean())
+
+
+def _target_moments(moments, p, j):
+    """The moments of ``[X | y_j]`` of the moments of ``[X | Y]``."""
+    keep = np.r_[np.arange(p), p + j]
+    m = moments
+    return Moments(
+        m.count,
+        m.weight,
+        m.mean[keep],
+        m.cross[np.ix_(keep, keep)],
+        m.diag[keep],
+        None,
+        m.centred,
+        m.mean_lo[keep],
+    )
 
 
 class _IdentityRegressor(RegressorMixin, BaseEstimator):
@@ -390,6 +426,9 @@ class RidgeGDCV(LinearRegressorBase):
             if self.alpha_per_target:
                 raise ValueError("cv!=None and alpha_per_target=True are incompatible")
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        if getattr(X, "is_distributed", False):
+            self._fit_distributed(X, y, alphas, params)
+            return self
         if self.cv is None:
             if _routing_enabled():
                 routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
@@ -466,6 +505,64 @@ class RidgeGDCV(LinearRegressorBase):
             design, Yt = factors.design, factors.Yt
         spectrum = _Spectrum(design, Yt, _check_gcv_mode(X, None), None)
         self._set_solution_at(spectrum, Yt, self.alpha_, x_offset, y_offset, out_dtype, factors)
+
+    # -- dask input: k-fold from one pass of moments -------------------------------------------
+    def _fit_distributed(self, data, y, alphas, params):
+        """k-fold cross-validation of dask input from the moments of every fold (one pass):
+        each training set's ridge solved on its merged moments, scored from the test
+        fold's moments (R^2 or mean squared error, weighted as ``GridSearchCV`` weights
+        them), then the refit on all of them."""
+        from ._dask import GRAM_LIMIT, check_cv_folds, moments_pass
+        from ._moments import merge_all
+
+        if self.cv is None:
+            raise ValueError(
+                "Leave-one-out (cv=None) is not available for dask input: it needs every "
+                "sample's residual. Pass cv=5 (k-fold from one pass over the data)."
+            )
+        scoring = "r2" if self.scoring is None else self.scoring
+        if scoring not in ("r2", "neg_mean_squared_error") or params:
+            raise ValueError(
+                "With dask input RidgeGDCV scores folds from their moments: scoring must be "
+                f"None, 'r2' or 'neg_mean_squared_error' (got {self.scoring!r}), and no "
+                "parameters can be routed."
+            )
+        p = data.n_features
+        if p > GRAM_LIMIT:
+            raise ValueError(
+                f"RidgeGDCV on dask input needs n_features <= {GRAM_LIMIT}; X has {p}."
+            )
+        n_folds, specs = check_cv_folds(self.cv, data.block_lengths())
+        folds = moments_pass(data, self.fit_intercept, specs)
+        alphas = np.asarray(alphas, dtype=np.float64)
+        scores = np.empty((alphas.size, n_folds))
+        for k in range(n_folds):
+            train = FitProblem.from_moments(merge_all(folds[:k] + folds[k + 1 :]), p, False)
+            for i, alpha in enumerate(alphas):
+                coefs, intercepts = self._moments_fit(train, alpha)
+                scores[i, k] = _moment_score(folds[k], p, coefs, intercepts, scoring)
+        mean = scores.mean(axis=1)
+        best = int(np.argmax(mean))
+        self.alpha_ = float(alphas[best])
+        self.best_score_ = float(mean[best])
+        problem = FitProblem.from_moments(merge_all(folds), p, False)
+        results = self._moments_fit(problem, self.alpha_, records=True)
+        self._set_results(data, y, problem, results, max_iter=_RIDGE_REFIT_ITER)
+        del self.n_iter_
+
+    def _moments_fit(self, problem, alpha, records=False):
+        """The ridge solution of every target of a Gram-only problem at ``alpha``: solver
+        records, or ``(coefs (n_targets, n_features), intercepts)``."""
+        pf = check_penalty_factor(self.penalty_factor, problem.n_features)
+        penalties = [L2(alpha, penalty_factor=pf)] * problem.n_targets
+        results = problem.fit_ridge(
+            penalties, solver="cg", tol=_GAP_TOL, max_iter=_RIDGE_REFIT_ITER
+        )
+        if records:
+            return results
+        coefs = np.array([res.w for res in results])
+        intercepts = problem.intercepts(coefs) if self.fit_intercept else np.zeros(len(coefs))
+        return coefs, intercepts
 
     # -- leave-one-out -----------------------------------------------------------------------
     def _fit_loo(self, X, y, sample_weight, alphas, score_params):

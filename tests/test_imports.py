@@ -18,6 +18,7 @@ CORE = [
     "_ridge.py",
     "_data.py",
     "_path.py",
+    "_moments.py",
 ]
 #: optional packages the core may use when installed (never required): the penalties'
 #: array-API support for namespaces without a standard __array_namespace__ (PyTorch)
@@ -129,3 +130,20 @@ def test_penalties_module_surface():
 
     for name in ("L1", "L2", "L1L2", "soft_threshold"):
         assert hasattr(penalties, name)
+
+
+def test_in_memory_fits_never_import_dask():
+    """dask is imported only when a dask collection is handed to an estimator."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from sparsefit import LassoCD, LassoCDCV, RidgeGD, RidgeGDCV\n"
+        "X = np.random.default_rng(0).normal(size=(60, 4)); y = X[:, 0]\n"
+        "for est in (LassoCD(), LassoCDCV(cv=3), RidgeGD(), RidgeGDCV()):\n"
+        "    est.fit(X, y).predict(X)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
