@@ -182,9 +182,7 @@ def _changed_params(est):
 class _Substituter:
     def __init__(self, pairs):
         self.by_id = {id(sk): (name, sf) for name, (sk, sf) in pairs.items()}
-        self.classes = {
-            sk: (name, sf) for name, (sk, sf) in pairs.items() if isinstance(sk, type)
-        }
+        self.classes = {sk: (name, sf) for name, (sk, sf) in pairs.items() if isinstance(sk, type)}
         self.log = []  # (where, before, after)
 
     def __call__(self, value, where):

@@ -73,8 +73,8 @@ claims a failure. The run fails (exit status 1) on
 
 * a failure or error that no entry matches (an *unlisted failure*), and
 * an entry that matches no failure (a *stale entry*: the tests it names now pass, or no
-  longer exist). With ``-k`` or a subset of modules, only entries that match tests which
-  ran and passed count as stale.
+  longer exist). With ``-k`` or a subset of modules, only entries without a message regex
+  that match tests which ran and passed (and no failure) count as stale.
 
 Exit status 2 means the runner itself could not run (bad arguments, pytest internal error,
 nothing collected).
@@ -132,17 +132,17 @@ class Entry:
         self.reason = reason
         self.line = line
         self.regex = re.compile(
-            "".join(
-                ".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern
-            )
+            "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
             + r"\Z"
         )
         self.message = re.compile(message) if message else None
         self.matched_failures = []
         self.matched_passes = []
 
-    def module_file(self):
-        return self.pattern.split("::", 1)[0]
+    def matches_module(self, wrapper_file):
+        """Whether the module part of the pattern (before ``::``) matches ``wrapper_file``."""
+        module = self.pattern.split("::", 1)[0]
+        return Entry(module, "", None, 0).matches_id(wrapper_file)
 
     def matches_id(self, test_id):
         return self.regex.match(test_id) is not None
@@ -166,7 +166,9 @@ def read_deviations(path):
                 f"got {raw!r}"
             )
         try:
-            entries.append(Entry(parts[0], parts[1], parts[2] if len(parts) == 3 else None, lineno))
+            entries.append(
+                Entry(parts[0], parts[1], parts[2] if len(parts) == 3 else None, lineno)
+            )
         except re.error as exc:
             raise SystemExit(f"{path}:{lineno}: bad message regex: {exc}") from None
     return entries
@@ -271,7 +273,9 @@ def main(argv=None):
     parser.add_argument("--junit", help="write a merged JUnit XML report to this file")
     parser.add_argument("-k", help="pytest -k expression, passed on to every module")
     parser.add_argument(
-        "--deviations", default=str(DEFAULT_DEVIATIONS), help="deviation list (default: %(default)s)"
+        "--deviations",
+        default=str(DEFAULT_DEVIATIONS),
+        help="deviation list (default: %(default)s)",
     )
     parser.add_argument(
         "--jobs", type=int, default=min(2, os.cpu_count() or 1), help="modules run at once"
@@ -331,6 +335,7 @@ def main(argv=None):
 
 def report(results, entries, args, full_run, wall):
     status = 0
+    dev_name = Path(args.deviations).name
     any_bindings = next((r["bindings"] for r in results if r["bindings"]), None)
     if any_bindings:
         print(f"sparsefit: {any_bindings['sparsefit_file']}")
@@ -405,21 +410,26 @@ def report(results, entries, args, full_run, wall):
                 res["seconds"],
             )
         )
-    ran_files = {wrapper_name(r["key"]) for r in results}
-    stale = []
-    for entry in entries:
-        if entry.matched_failures:
-            continue
-        if entry.matched_passes or (full_run and entry.module_file() in ran_files):
-            stale.append(entry)
+    # Full run: an entry that claims no failure is stale. Partial run (-k, a subset of the
+    # modules, the diagnostic alias): only an entry without a message regex whose pattern
+    # matches tests that ran and passed, and no failure, is known to be stale.
+    stale = [
+        entry
+        for entry in entries
+        if not entry.matched_failures
+        and (full_run or (entry.message is None and entry.matched_passes))
+    ]
     stale_by_module = {}
     for entry in stale:
-        stale_by_module[entry.module_file()] = stale_by_module.get(entry.module_file(), 0) + 1
+        for res in results:
+            if entry.matches_module(wrapper_name(res["key"])):
+                key = wrapper_name(res["key"])
+                stale_by_module[key] = stale_by_module.get(key, 0) + 1
 
     if args.list_failures and listed:
         print("\nListed deviations:")
         for full_id, entry in listed:
-            print(f"  {full_id}  [deviations.txt:{entry.line}]")
+            print(f"  {full_id}  [{dev_name}:{entry.line}]")
     if unlisted:
         print("\nUnlisted failures:")
         for full_id, outcome, message in unlisted:
@@ -428,13 +438,14 @@ def report(results, entries, args, full_run, wall):
         print("\nStale deviation entries (no failing test matches them):")
         for entry in stale:
             extra = f"; matches {len(entry.matched_passes)} passing test(s)"
-            print(f"  deviations.txt:{entry.line}: {entry.pattern}{extra if entry.matched_passes else ''}")
+            extra = extra if entry.matched_passes else ""
+            print(f"  {dev_name}:{entry.line}: {entry.pattern}{extra}")
     broad = [e for e in entries if e.matched_failures and e.matched_passes and not e.message]
     if broad:
         print("\nNote: entries that also match passing tests (consider narrowing them):")
         for entry in broad:
             print(
-                f"  deviations.txt:{entry.line}: {entry.pattern} "
+                f"  {dev_name}:{entry.line}: {entry.pattern} "
                 f"({len(entry.matched_failures)} failing, {len(entry.matched_passes)} passing)"
             )
 
@@ -454,7 +465,8 @@ def report(results, entries, args, full_run, wall):
     for key, *values, seconds in rows:
         values.append(stale_by_module.get(wrapper_name(key), 0))
         print(f"{key:<10}" + "".join(f" {v:>8}" for v in values) + f" {seconds:>6.1f}s")
-        totals = [t + v for t, v in zip(totals, values)]
+        totals = [t + v for t, v in zip(totals, values, strict=True)]
+    totals[-1] = len(stale)  # an entry with a wildcard module counts once
     print("-" * len(header))
     print(f"{'total':<10}" + "".join(f" {v:>8}" for v in totals) + f" {wall:>6.1f}s")
     print(
