@@ -16,8 +16,9 @@ Modules (loaded from the *installed* scikit-learn at run time, never copied)::
 
 How the rebinding works
 -----------------------
-For each selected module, a wrapper file ``<tmp>/test_<module>.py`` is generated in a fresh
-temporary directory. It contains only::
+For each selected module, a wrapper file named like the scikit-learn module
+(``<tmp>/test_ridge.py``, ...) is generated in a fresh temporary directory, so test ids read
+``test_ridge.py::test_name[params]``. It contains only::
 
     from conformance import rebind
     _module = rebind.load("sklearn.linear_model.tests.test_ridge", "<tmp>/ridge.bindings.json")
@@ -44,6 +45,12 @@ printed as a leftover. ``rebind.exports`` then copies the module's ``test*`` fun
 pytest collects the original functions, with their parametrizations, from the wrapper.
 See ``conformance/rebind.py`` for the details.
 
+Tests that cannot reach a sparsefit object at all (found statically by
+``rebind.sklearn_only_tests``: their code, the module helpers and fixtures they use and
+their parametrize values name no rebound object) test scikit-learn only; the ``record``
+plugin deselects them (summary column ``sk-only``) unless ``--all`` is given. ``--probe``
+checks that classification by profiling every test.
+
 pytest runs on the wrappers in a subprocess per module (two at a time by default), from the
 temporary directory with an empty ``pytest.ini`` there (so neither the repository's nor any
 other pytest configuration applies), and with:
@@ -54,10 +61,15 @@ other pytest configuration applies), and with:
   the network-test skips and the thread limits, exactly as in scikit-learn's own runs;
 * ``-p conformance.record``: writes each test's outcome and one-line message to JSON;
 * ``-p no:cacheprovider``, ``--import-mode=importlib``, ``--disable-warnings``,
-  ``--junitxml`` (per module; merged into ``--junit FILE`` when given);
-* no ``-W`` options and no ``filterwarnings``: warnings are shown, never errors, as in
+  ``--junitxml`` (per module; merged into ``--junit FILE`` when given), ``--tb=line``
+  (the default traceback style spends over a minute formatting the solver-name failures;
+  ``--pytest-args=--tb=short`` brings it back);
+* no ``-W`` options and no ``filterwarnings``: warnings never become errors, as in
   scikit-learn's default configuration. Tests that need a warning to be an error say so
-  themselves (``warnings.simplefilter("error", ...)`` or ``pytest.warns``).
+  themselves (``warnings.simplefilter("error", ...)`` or ``pytest.warns``);
+* ``PYTEST_XDIST_WORKER_COUNT`` set to the number of module processes running at once:
+  scikit-learn's conftest divides the BLAS/OpenMP threads by it, so two processes share two
+  cores instead of oversubscribing them.
 
 ``PYTHONPATH`` puts this repository first, so ``import sparsefit`` is the copy next to this
 file (its path is printed), and ``PYTHONDONTWRITEBYTECODE=1`` keeps pytest from writing
