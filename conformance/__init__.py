@@ -1,0 +1,1 @@
+"""Conformance runner: scikit-learn's own linear-model tests run against sparsefit."""
