@@ -69,6 +69,28 @@ def load_california(data_dir):
     return np.asfortranarray(X), y
 
 
+def load_ames_onehot(data_dir):
+    """Ames housing: every column one-hot encoded (pandas ``get_dummies``), standardized;
+    target log sale price (the common first model on these data)."""
+    import pandas as pd
+    from sklearn.preprocessing import StandardScaler
+
+    df = pd.read_csv(Path(data_dir) / "ames.csv", keep_default_na=False)
+    X = pd.get_dummies(df.drop(columns="Sale_Price")).to_numpy(dtype=np.float64)
+    X = X[:, X.std(axis=0) > 0]
+    return np.asfortranarray(StandardScaler().fit_transform(X)), np.log(df["Sale_Price"].values)
+
+
+def load_california_raw(data_dir):
+    """California housing: the 8 raw features, unscaled (income in 10k$, population, ...)."""
+    table = np.loadtxt(Path(data_dir) / "california_housing.csv", delimiter=",", skiprows=1)
+    with open(Path(data_dir) / "california_housing.csv") as f:
+        header = f.readline().strip().split(",")
+    y = table[:, header.index("MedHouseVal")]
+    keep = [j for j, name in enumerate(header) if name != "MedHouseVal"]
+    return np.asfortranarray(table[:, keep]), y
+
+
 # --- synthetic data -------------------------------------------------------------------------
 
 
@@ -126,6 +148,18 @@ def get_problems(data_dir=None):
                 lambda: load_california(data_dir),
                 divisors=TALL_DIVISORS,
                 description="20640 x 164 dense, degree-3 polynomials, standardized",
+            ),
+            Problem(
+                "ames_onehot",
+                lambda: load_ames_onehot(data_dir),
+                default=False,
+                description="2930 x 314 dense, one-hot, standardized, log price",
+            ),
+            Problem(
+                "california_raw",
+                lambda: load_california_raw(data_dir),
+                default=False,
+                description="20640 x 8 dense, raw features",
             ),
         ]
     else:

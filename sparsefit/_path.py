@@ -8,17 +8,17 @@ sequential strong rules: each solve starts from the previous support plus the fe
 violate the optimality conditions most at the new ``alpha``, and the final duality-gap check
 over all features certifies every point of the path.
 
-Cross-validation folds share their Gram matrices: for dense data the per-fold products
-``X_f^T S_f X_f`` are computed once, and the Gram matrix of each training set is their sum
-over the other folds, centred by a rank-one correction (``fold_grams``).
+Cross-validation folds share their Gram matrices: for dense data the moments of each test
+fold are computed once, and those of each training set are merged from the other folds'
+(``fold_grams``).
 
-Numeric core: imports NumPy (and the Gram products of ``_data``) only.
+Numeric core: imports NumPy (and the moments of ``_moments``) only.
 """
 
 import numpy as np
 
 from ._cd import enet_coordinate_descent
-from ._data import gram_product
+from ._moments import Moments, merge_all
 
 __all__ = ["alpha_grid", "fold_grams", "solve_path"]
 
@@ -83,14 +83,14 @@ def solve_path(
 
 
 def fold_grams(X, folds, sample_weight=None, center=True):
-    """The centred Gram matrix of every training set, from one product per fold.
+    """The centred Gram matrix of every training set, from one product per test fold.
 
     For each ``(train, test)`` in ``folds`` returns ``Xt^T Xt`` of the training set ``X[train]``
     (centred, sqrt-weighted, weights rescaled to sum to its size, as ``center_data`` does).
-    The test sets must partition the samples: then ``X_f^T S_f X_f`` is computed once per test
-    fold (together, one Gram matrix of ``X``) and each training set's Gram matrix is the sum
-    over the other folds, centred by a rank-one correction. Returns None when that correction
-    would lose digits (a column whose mean dwarfs its spread); then centre explicitly instead.
+    The test sets must partition the samples: the moments of each test fold (weight, means,
+    centred cross-products: ``_moments``) are computed once, and those of each training set
+    are the pairwise merge of the other folds' (no cancellation, whatever the offsets).
+    Returns None if a training set has no positive weight.
 
     Parameters
     ----------
@@ -101,29 +101,15 @@ def fold_grams(X, folds, sample_weight=None, center=True):
         Centre each training set (``fit_intercept``); if False the Gram matrices are
         uncentred.
     """
-    X = np.asarray(X, dtype=np.float64)
     sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    parts = []
-    for _, test in folds:
-        Xf = X[test]
-        if sw is None:
-            parts.append((gram_product(Xf), Xf.sum(axis=0), float(len(test))))
-        else:
-            s_f = sw[test]
-            G_f = gram_product(Xf * np.sqrt(s_f)[:, None])  # X_f^T S_f X_f (weights >= 0)
-            parts.append((G_f, s_f @ Xf, float(s_f.sum())))
-    G_all = sum(part[0] for part in parts)
-    u_all = sum(part[1] for part in parts)
-    s_all = sum(part[2] for part in parts)
+    parts = [
+        Moments.of_rows(X[test], None if sw is None else sw[test], centred=center)
+        for _, test in folds
+    ]
     grams = []
-    for (train, _), (G_f, u_f, s_f) in zip(folds, parts, strict=True):
-        s = s_all - s_f
-        if not s > 0:
+    for k, (train, _) in enumerate(folds):
+        moments = merge_all(parts[:k] + parts[k + 1 :])
+        if not moments.weight > 0:
             return None
-        mean = (u_all - u_f) / s if center else np.zeros_like(u_f)
-        G = (G_all - G_f) - s * np.outer(mean, mean)
-        tiny = np.finfo(np.float64).tiny
-        if np.any(s * mean**2 > 1e4 * np.maximum(np.diag(G), tiny)):
-            return None  # X^T S X - s m m^T would cancel most digits
-        grams.append(np.asfortranarray(G * (len(train) / s)))
+        grams.append(np.asfortranarray(moments.cross * (len(train) / moments.weight)))
     return grams

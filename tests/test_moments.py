@@ -99,5 +99,38 @@ def test_least_squares_statistics_and_validation_errors():
     assert yty[0] == pytest.approx(yt @ yt, rel=1e-12)
     coefs = rng.normal(size=(3, p))
     intercepts = rng.normal(size=3)
-    direct = [np.average((y - X @ w - b) ** 2, weights=s) for w, b in zip(coefs, intercepts)]
+    direct = [
+        np.average((y - X @ w - b) ** 2, weights=s) for w, b in zip(coefs, intercepts, strict=True)
+    ]
     np.testing.assert_allclose(M.mean_squared_errors(p, coefs, intercepts), direct, rtol=1e-11)
+
+
+def test_fold_grams_equal_each_training_sets_centred_gram():
+    """Training-set Gram matrices from merged fold moments equal those of the explicitly
+    centred training data, also with a large offset and a column constant on a training set
+    (the cases where a rank-one downdate of raw sums loses every digit)."""
+    from sklearn.model_selection import KFold
+
+    from sparsefit._data import center_data
+    from sparsefit._path import fold_grams
+
+    rng = np.random.default_rng(3)
+    n, p = 250, 5
+    X = rng.normal(size=(n, p))
+    X[:, 1] += 1e6
+    X[:, 4] = 0.0
+    X[:50, 4] = 1.0  # a rare category: constant (zero) outside the first fold
+    sw = rng.uniform(0.3, 2.0, n)
+    folds = list(KFold(5).split(X))
+    for weights in (None, sw):
+        grams = fold_grams(X, folds, weights)
+        for k, ((train, _), G) in enumerate(zip(folds, grams, strict=True)):
+            design, *_ = center_data(
+                X[train], X[train, 0], None if weights is None else weights[train]
+            )
+            C = design.centred_columns(np.arange(p))
+            ref = C.T @ C
+            scale = np.sqrt(np.outer(np.diag(ref), np.diag(ref))) + 1e-300
+            assert np.max(np.abs(G - ref) / np.where(scale > 0, scale, 1.0)) < 1e-12
+            if k == 0:  # the rare category is absent from this training set
+                assert np.all(G[4] == 0.0) and np.all(G[:, 4] == 0.0)
