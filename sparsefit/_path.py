@@ -17,10 +17,12 @@ Numeric core: imports NumPy (and the moments of ``_moments``) only.
 
 import numpy as np
 
-from ._cd import enet_coordinate_descent
+from . import _tuning as tuning
+from ._cd import CDResult, Rounding, certified_gap, enet_coordinate_descent
+from ._homotopy import homotopy_applies, lasso_homotopy
 from ._moments import Moments, merge_all
 
-__all__ = ["alpha_grid", "fold_grams", "solve_path"]
+__all__ = ["alpha_grid", "fold_grams", "solve_lasso_path", "solve_path"]
 
 
 def alpha_grid(alpha_max, eps=1e-3, n_alphas=100):
@@ -76,6 +78,59 @@ def solve_path(
         )
         w, known = result.w, result.summaries
         coefs[:, i] = w
+        results.append(result)
+        if callback is not None:
+            callback(i, result)
+    return coefs, results
+
+
+def solve_lasso_path(
+    workspace, target, unit, alphas, tol_abs, *, max_iter=1000, rng=None, callback=None
+):
+    """``solve_path`` for the penalties ``unit`` scaled by ``alphas`` (decreasing), the
+    Lasso ones by homotopy where it applies (``_homotopy``): its points are certified by
+    their duality gap from the Gram matrix, and any point that is not (or beyond where the
+    homotopy stopped) is solved by coordinate descent, warm-started."""
+    if workspace.full_gram is None and workspace.gram_is_cheap:
+        workspace.precompute_gram()
+    if not homotopy_applies(workspace, unit):
+        return None
+    penalties = [unit.with_l1(unit.l1 * alpha) for alpha in alphas]
+    design, G = workspace.design, workspace.full_gram
+    W = lasso_homotopy(G, target.Xty, unit, alphas, design.col_norms2 > 0.0)
+    Gw = G @ W
+    bw = target.Xty @ W
+    wGw = np.einsum("ij,ij->j", W, Gw)
+    errors = Rounding(design, target.yty) if target.yt is not None else None
+    coefs = np.empty((design.n_features, len(penalties)))
+    results, known = [], None
+    for i, penalty in enumerate(penalties):
+        result = None
+        if i < W.shape[1]:
+            w = W[:, i]
+            state = (target.Xty - Gw[:, i], target.yty - 2.0 * bw[i] + wGw[i], target.yty - bw[i])
+            gap = certified_gap(workspace, target, penalty, w, state)
+            error = 0.0 if errors is None else errors(w, bw[i], wGw[i], state[0], penalty)
+            if gap <= tol_abs and error <= tuning.RELIABLE * tol_abs:
+                result = CDResult(
+                    w=w, gap=gap, tol_abs=tol_abs, n_iter=1, n_epochs=0, summaries=state
+                )
+            known = None
+        if result is None:
+            w0 = W[:, i] if i < W.shape[1] else (results[-1].w if results else None)
+            result = enet_coordinate_descent(
+                workspace,
+                target,
+                penalty,
+                tol_abs=tol_abs,
+                max_iter=max_iter,
+                w0=w0,
+                rng=rng,
+                min_iter=1 if i < W.shape[1] else 2,
+                summaries0=known,
+            )
+        known = result.summaries
+        coefs[:, i] = result.w
         results.append(result)
         if callback is not None:
             callback(i, result)

@@ -17,7 +17,7 @@ from ._base import parallel_blas, single_threaded_blas
 from ._cd import Target, enet_coordinate_descent
 from ._data import GramDesign, Workspace, center_data
 from ._objective import LeastSquares
-from ._path import alpha_grid, solve_path
+from ._path import alpha_grid, solve_lasso_path, solve_path
 from ._ridge import ridge_solve
 from .penalties import SeparablePenalty
 
@@ -143,8 +143,21 @@ class FitProblem:
         ``alpha=1``, scaled along the grid): ``(coefs of shape (n_features, n_alphas),
         results)``."""
         unit = self.datafit.solver_penalty(penalty, self.n_features)
-        penalties = [_scaled(unit, alpha) for alpha in alphas]
+        tol_abs = self.datafit.tol_abs(tol, self._yty[k])
         with single_threaded_blas():
+            exact = solve_lasso_path(
+                self.workspace,
+                self.target(k),
+                unit,
+                alphas,
+                tol_abs,
+                max_iter=max_iter,
+                rng=rng,
+                callback=callback,
+            )
+            if exact is not None:
+                return exact
+            penalties = [_scaled(unit, alpha) for alpha in alphas]
             return solve_path(
                 self.workspace,
                 self.target(k),
