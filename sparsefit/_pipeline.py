@@ -124,6 +124,10 @@ class FitProblem:
         """Solve every target at ``penalty`` (a ``sparsefit.penalties`` object): a list of
         ``CDResult`` (``warm``: starting points, one row per target, or None)."""
         solver_penalty = self.datafit.solver_penalty(penalty, self.n_features)
+        if self.n_targets > 1 and self.workspace.gram_pays_along_path:
+            # the targets' working sets together cover most features: one symmetric
+            # product serves them all (blocks would be formed again and again)
+            self.workspace.precompute_gram()
         with single_threaded_blas():
             return [
                 enet_coordinate_descent(
