@@ -29,6 +29,7 @@ class Problem:
     real: bool = True
     quick: bool = False  # part of the --quick smoke test
     default: bool = True  # part of the full run
+    tasks: tuple = ("enet", "ridge")  # the benchmark tasks it takes part in
     description: str = field(default="")
 
 
@@ -117,6 +118,26 @@ def make_correlated(n_samples, n_features, *, rho=0.6, n_informative=None, snr=3
     return np.asfortranarray(X), signal + noise
 
 
+def make_sparse_binary(n_samples, n_features, *, density=0.01, seed=0):
+    """Sparse 0/1 features (CSR, each entry present with probability ``density``) and a
+    target from 50 of them plus Gaussian noise (signal-to-noise 3)."""
+    rng = np.random.default_rng(seed)
+    X = sparse.random(
+        n_samples,
+        n_features,
+        density=density,
+        format="csr",
+        random_state=rng,
+        data_rvs=np.ones,
+    )
+    w = np.zeros(n_features)
+    w[rng.choice(n_features, 50, replace=False)] = rng.normal(size=50)
+    signal = X @ w
+    noise = rng.standard_normal(n_samples)
+    noise *= np.linalg.norm(signal) / (3.0 * np.linalg.norm(noise))
+    return X, signal + noise
+
+
 # --- registry -------------------------------------------------------------------------------
 
 
@@ -177,6 +198,20 @@ def get_problems(data_dir=None):
             lambda: make_correlated(200, 20000, seed=1),
             real=False,
             description="AR(1) rho=0.6, 50 nonzero coefs, SNR 3",
+        ),
+        Problem(
+            "synth_100x5000",
+            lambda: make_correlated(100, 5000, seed=3),
+            real=False,
+            tasks=("enet",),
+            description="small and wide (leukemia-like), AR(1) rho=0.6",
+        ),
+        Problem(
+            "sparse_800x90000",
+            lambda: make_sparse_binary(800, 90000, density=0.01, seed=4),
+            real=False,
+            tasks=("ridge",),
+            description="sparse binary features, 1% density, n << p (ridge)",
         ),
         Problem(
             "synth_100x500",
