@@ -29,6 +29,7 @@ class Problem:
     real: bool = True
     quick: bool = False  # part of the --quick smoke test
     default: bool = True  # part of the full run
+    tasks: tuple = ("enet", "ridge")  # the benchmark tasks it takes part in
     description: str = field(default="")
 
 
@@ -69,6 +70,28 @@ def load_california(data_dir):
     return np.asfortranarray(X), y
 
 
+def load_ames_onehot(data_dir):
+    """Ames housing: every column one-hot encoded (pandas ``get_dummies``), standardized;
+    target log sale price (the common first model on these data)."""
+    import pandas as pd
+    from sklearn.preprocessing import StandardScaler
+
+    df = pd.read_csv(Path(data_dir) / "ames.csv", keep_default_na=False)
+    X = pd.get_dummies(df.drop(columns="Sale_Price")).to_numpy(dtype=np.float64)
+    X = X[:, X.std(axis=0) > 0]
+    return np.asfortranarray(StandardScaler().fit_transform(X)), np.log(df["Sale_Price"].values)
+
+
+def load_california_raw(data_dir):
+    """California housing: the 8 raw features, unscaled (income in 10k$, population, ...)."""
+    table = np.loadtxt(Path(data_dir) / "california_housing.csv", delimiter=",", skiprows=1)
+    with open(Path(data_dir) / "california_housing.csv") as f:
+        header = f.readline().strip().split(",")
+    y = table[:, header.index("MedHouseVal")]
+    keep = [j for j, name in enumerate(header) if name != "MedHouseVal"]
+    return np.asfortranarray(table[:, keep]), y
+
+
 # --- synthetic data -------------------------------------------------------------------------
 
 
@@ -93,6 +116,26 @@ def make_correlated(n_samples, n_features, *, rho=0.6, n_informative=None, snr=3
     noise = rng.standard_normal(n_samples)
     noise *= np.linalg.norm(signal) / (snr * np.linalg.norm(noise))
     return np.asfortranarray(X), signal + noise
+
+
+def make_sparse_binary(n_samples, n_features, *, density=0.01, seed=0):
+    """Sparse 0/1 features (CSR, each entry present with probability ``density``) and a
+    target from 50 of them plus Gaussian noise (signal-to-noise 3)."""
+    rng = np.random.default_rng(seed)
+    X = sparse.random(
+        n_samples,
+        n_features,
+        density=density,
+        format="csr",
+        random_state=rng,
+        data_rvs=np.ones,
+    )
+    w = np.zeros(n_features)
+    w[rng.choice(n_features, 50, replace=False)] = rng.normal(size=50)
+    signal = X @ w
+    noise = rng.standard_normal(n_samples)
+    noise *= np.linalg.norm(signal) / (3.0 * np.linalg.norm(noise))
+    return X, signal + noise
 
 
 # --- registry -------------------------------------------------------------------------------
@@ -127,6 +170,18 @@ def get_problems(data_dir=None):
                 divisors=TALL_DIVISORS,
                 description="20640 x 164 dense, degree-3 polynomials, standardized",
             ),
+            Problem(
+                "ames_onehot",
+                lambda: load_ames_onehot(data_dir),
+                default=False,
+                description="2930 x 314 dense, one-hot, standardized, log price",
+            ),
+            Problem(
+                "california_raw",
+                lambda: load_california_raw(data_dir),
+                default=False,
+                description="20640 x 8 dense, raw features",
+            ),
         ]
     else:
         notes.append(f"data directory {data_dir} not found: real-data problems skipped")
@@ -143,6 +198,20 @@ def get_problems(data_dir=None):
             lambda: make_correlated(200, 20000, seed=1),
             real=False,
             description="AR(1) rho=0.6, 50 nonzero coefs, SNR 3",
+        ),
+        Problem(
+            "synth_100x5000",
+            lambda: make_correlated(100, 5000, seed=3),
+            real=False,
+            tasks=("enet",),
+            description="small and wide (leukemia-like), AR(1) rho=0.6",
+        ),
+        Problem(
+            "sparse_800x90000",
+            lambda: make_sparse_binary(800, 90000, density=0.01, seed=4),
+            real=False,
+            tasks=("ridge",),
+            description="sparse binary features, 1% density, n << p (ridge)",
         ),
         Problem(
             "synth_100x500",

@@ -27,6 +27,13 @@ from scipy import sparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from extra import (  # noqa: E402
+    LATENCY_REPEAT,
+    bench_multitarget,
+    is_small,
+    latency_report,
+    phase_breakdown,
+)
 from gap import (  # noqa: E402
     CenteredDesign,
     alpha_max,
@@ -93,6 +100,22 @@ def bench_enet(problem, X, y, solvers, args):
                 f"  {model:10s} alpha_max/{divisor:<5d} "
                 + "  ".join(f"{e.name}={e.time:.3g}s/{e.error:.1e}" for e in entries)
             )
+    return rows
+
+
+def bench_latency(problem, X, y, solvers, args):
+    """``bench_enet`` with at least ``LATENCY_REPEAT`` timed runs, and sparsefit's phases."""
+    repeat = args.repeat
+    args.repeat = max(repeat, LATENCY_REPEAT)
+    try:
+        rows = bench_enet(problem, X, y, solvers, args)
+    finally:
+        args.repeat = repeat
+    design = CenteredDesign(X, y)
+    for row in rows:
+        l1_ratio = dict(MODELS)[row["model"]]
+        alpha = alpha_max(design, l1_ratio) / row["divisor"]
+        row["phases"] = phase_breakdown(X, y, alpha, l1_ratio, args.target, LATENCY_REPEAT)
     return rows
 
 
@@ -304,7 +327,11 @@ def parse_args(argv=None):
     parser.add_argument("--solvers", default="sparsefit,sklearn,celer,skglm")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per solver (median)")
     parser.add_argument("--quick", action="store_true", help="small problems only (smoke test)")
-    parser.add_argument("--tasks", default="enet,ridge", help="enet and/or ridge")
+    parser.add_argument(
+        "--tasks",
+        default="enet,ridge,latency,multitarget",
+        help="any of enet, ridge, latency (small data), multitarget",
+    )
     parser.add_argument(
         "--target",
         type=float,
@@ -392,23 +419,30 @@ def main(argv=None):
 
         threadpool_limits(args.threads)
 
-    enet_rows, ridge_rows = [], []
+    enet_rows, ridge_rows, latency_rows = [], [], []
     for problem in problems:
         X, y = problem.load()
         log(
             f"{problem.name}: {X.shape[0]} x {X.shape[1]} "
             f"{'sparse' if sparse.issparse(X) else 'dense'}"
         )
-        if "enet" in tasks:
+        if "enet" in tasks and "enet" in problem.tasks:
             enet_rows += bench_enet(problem, X, y, solvers, args)
-        if "ridge" in tasks:
+        if "ridge" in tasks and "ridge" in problem.tasks:
             ridge_rows += bench_ridge(problem, X, y, args)
+        if "latency" in tasks and is_small(X) and "enet" in problem.tasks:
+            latency_rows += bench_latency(problem, X, y, solvers, args)
 
     if enet_rows:
         report += ["", "## Lasso and ElasticNet (l1_ratio=0.5), fit_intercept=True", ""]
         report += enet_report(enet_rows, solvers, args.target)
     if ridge_rows:
         report += ["", "## Ridge, fit_intercept=True", ""] + ridge_report(ridge_rows, args.target)
+    if latency_rows:
+        report += ["", "## Small data: latency", ""] + latency_report(latency_rows, args.target)
+    if "multitarget" in tasks:
+        log("multi-target")
+        report += ["", "## Many targets at once (Lasso)", ""] + bench_multitarget(args)
     if args.memory:
         report += ["", "## Peak memory, news20 Lasso", ""] + memory_report(args.data_dir)
     report += [

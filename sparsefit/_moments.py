@@ -88,9 +88,9 @@ class Moments:
             dev = Z - mean
             # the corrected two-pass mean: the first pass's rounding, kept apart
             mean_lo = (dev.sum(axis=0) if s is None else s @ dev) / weight
-            dev = dev - mean_lo
+            dev -= mean_lo
         if s is not None:
-            dev = dev * np.sqrt(s)[:, None]
+            dev = dev * np.sqrt(s)[:, None] if dev is Z else _scaled_rows(dev, np.sqrt(s))
         if columns is None:
             cross = dev.T @ dev
             diag = np.diag(cross).copy()
@@ -171,6 +171,12 @@ class Moments:
         means = self.means
         bias = means[p] - intercepts - W @ means[:p]
         return np.maximum(spread, 0.0) / self.weight + bias**2
+
+
+def _scaled_rows(A, scale):
+    """``A`` with its rows multiplied by ``scale``, in place (``A`` is a temporary)."""
+    A *= scale[:, None]
+    return A
 
 
 def merge_all(parts):

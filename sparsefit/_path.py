@@ -8,19 +8,21 @@ sequential strong rules: each solve starts from the previous support plus the fe
 violate the optimality conditions most at the new ``alpha``, and the final duality-gap check
 over all features certifies every point of the path.
 
-Cross-validation folds share their Gram matrices: for dense data the per-fold products
-``X_f^T S_f X_f`` are computed once, and the Gram matrix of each training set is their sum
-over the other folds, centred by a rank-one correction (``fold_grams``).
+Cross-validation folds share their Gram matrices: for dense data the moments of each test
+fold are computed once, and those of each training set are merged from the other folds'
+(``fold_grams``).
 
-Numeric core: imports NumPy (and the Gram products of ``_data``) only.
+Numeric core: imports NumPy (and the moments of ``_moments``) only.
 """
 
 import numpy as np
 
-from ._cd import enet_coordinate_descent
-from ._data import gram_product
+from . import _tuning as tuning
+from ._cd import CDResult, Rounding, certified_gap, enet_coordinate_descent
+from ._homotopy import homotopy_applies, lasso_homotopy
+from ._moments import Moments, merge_all
 
-__all__ = ["alpha_grid", "fold_grams", "solve_path"]
+__all__ = ["alpha_grid", "fold_grams", "solve_lasso_path", "solve_path"]
 
 
 def alpha_grid(alpha_max, eps=1e-3, n_alphas=100):
@@ -82,15 +84,68 @@ def solve_path(
     return coefs, results
 
 
+def solve_lasso_path(
+    workspace, target, unit, alphas, tol_abs, *, max_iter=1000, rng=None, callback=None
+):
+    """``solve_path`` for the penalties ``unit`` scaled by ``alphas`` (decreasing), the
+    Lasso ones by homotopy where it applies (``_homotopy``): its points are certified by
+    their duality gap from the Gram matrix, and any point that is not (or beyond where the
+    homotopy stopped) is solved by coordinate descent, warm-started."""
+    if workspace.full_gram is None and workspace.gram_is_cheap:
+        workspace.precompute_gram()
+    if not homotopy_applies(workspace, unit):
+        return None
+    penalties = [unit.with_l1(unit.l1 * alpha) for alpha in alphas]
+    design, G = workspace.design, workspace.full_gram
+    W = lasso_homotopy(G, target.Xty, unit, alphas, design.col_norms2 > 0.0)
+    Gw = G @ W
+    bw = target.Xty @ W
+    wGw = np.einsum("ij,ij->j", W, Gw)
+    errors = Rounding(design, target.yty) if target.yt is not None else None
+    coefs = np.empty((design.n_features, len(penalties)))
+    results, known = [], None
+    for i, penalty in enumerate(penalties):
+        result = None
+        if i < W.shape[1]:
+            w = W[:, i]
+            state = (target.Xty - Gw[:, i], target.yty - 2.0 * bw[i] + wGw[i], target.yty - bw[i])
+            gap = certified_gap(workspace, target, penalty, w, state)
+            error = 0.0 if errors is None else errors(w, bw[i], wGw[i], state[0], penalty)
+            if gap <= tol_abs and error <= tuning.RELIABLE * tol_abs:
+                result = CDResult(
+                    w=w, gap=gap, tol_abs=tol_abs, n_iter=1, n_epochs=0, summaries=state
+                )
+            known = None
+        if result is None:
+            w0 = W[:, i] if i < W.shape[1] else (results[-1].w if results else None)
+            result = enet_coordinate_descent(
+                workspace,
+                target,
+                penalty,
+                tol_abs=tol_abs,
+                max_iter=max_iter,
+                w0=w0,
+                rng=rng,
+                min_iter=1 if i < W.shape[1] else 2,
+                summaries0=known,
+            )
+        known = result.summaries
+        coefs[:, i] = result.w
+        results.append(result)
+        if callback is not None:
+            callback(i, result)
+    return coefs, results
+
+
 def fold_grams(X, folds, sample_weight=None, center=True):
-    """The centred Gram matrix of every training set, from one product per fold.
+    """The centred Gram matrix of every training set, from one product per test fold.
 
     For each ``(train, test)`` in ``folds`` returns ``Xt^T Xt`` of the training set ``X[train]``
     (centred, sqrt-weighted, weights rescaled to sum to its size, as ``center_data`` does).
-    The test sets must partition the samples: then ``X_f^T S_f X_f`` is computed once per test
-    fold (together, one Gram matrix of ``X``) and each training set's Gram matrix is the sum
-    over the other folds, centred by a rank-one correction. Returns None when that correction
-    would lose digits (a column whose mean dwarfs its spread); then centre explicitly instead.
+    The test sets must partition the samples: the moments of each test fold (weight, means,
+    centred cross-products: ``_moments``) are computed once, and those of each training set
+    are the pairwise merge of the other folds' (no cancellation, whatever the offsets).
+    Returns None if a training set has no positive weight.
 
     Parameters
     ----------
@@ -101,29 +156,15 @@ def fold_grams(X, folds, sample_weight=None, center=True):
         Centre each training set (``fit_intercept``); if False the Gram matrices are
         uncentred.
     """
-    X = np.asarray(X, dtype=np.float64)
     sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    parts = []
-    for _, test in folds:
-        Xf = X[test]
-        if sw is None:
-            parts.append((gram_product(Xf), Xf.sum(axis=0), float(len(test))))
-        else:
-            s_f = sw[test]
-            G_f = gram_product(Xf * np.sqrt(s_f)[:, None])  # X_f^T S_f X_f (weights >= 0)
-            parts.append((G_f, s_f @ Xf, float(s_f.sum())))
-    G_all = sum(part[0] for part in parts)
-    u_all = sum(part[1] for part in parts)
-    s_all = sum(part[2] for part in parts)
+    parts = [
+        Moments.of_rows(X[test], None if sw is None else sw[test], centred=center)
+        for _, test in folds
+    ]
     grams = []
-    for (train, _), (G_f, u_f, s_f) in zip(folds, parts, strict=True):
-        s = s_all - s_f
-        if not s > 0:
+    for k, (train, _) in enumerate(folds):
+        moments = merge_all(parts[:k] + parts[k + 1 :])
+        if not moments.weight > 0:
             return None
-        mean = (u_all - u_f) / s if center else np.zeros_like(u_f)
-        G = (G_all - G_f) - s * np.outer(mean, mean)
-        tiny = np.finfo(np.float64).tiny
-        if np.any(s * mean**2 > 1e4 * np.maximum(np.diag(G), tiny)):
-            return None  # X^T S X - s m m^T would cancel most digits
-        grams.append(np.asfortranarray(G * (len(train) / s)))
+        grams.append(np.asfortranarray(moments.cross * (len(train) / moments.weight)))
     return grams

@@ -16,7 +16,7 @@ from ._base import parallel_blas, single_threaded_blas, warn_user
 from ._cd import Target, enet_coordinate_descent
 from ._data import GramDesign, Workspace, center_data
 from ._objective import LeastSquares
-from ._path import alpha_grid, solve_path
+from ._path import alpha_grid, solve_lasso_path, solve_path
 from ._ridge import ridge_solve
 from .penalties import SeparablePenalty
 
@@ -121,6 +121,10 @@ class FitProblem:
         """Solve every target at ``penalty`` (a ``sparsefit.penalties`` object): a list of
         ``CDResult`` (``warm``: starting points, one row per target, or None)."""
         solver_penalty = self.datafit.solver_penalty(penalty, self.n_features)
+        if self.n_targets > 1 and self.workspace.gram_pays_along_path:
+            # the targets' working sets together cover most features: one symmetric
+            # product serves them all (blocks would be formed again and again)
+            self.workspace.precompute_gram()
         with single_threaded_blas():
             return [
                 enet_coordinate_descent(
@@ -140,8 +144,21 @@ class FitProblem:
         ``alpha=1``, scaled along the grid): ``(coefs of shape (n_features, n_alphas),
         results)``."""
         unit = self.datafit.solver_penalty(penalty, self.n_features)
-        penalties = [_scaled(unit, alpha) for alpha in alphas]
+        tol_abs = self.datafit.tol_abs(tol, self._yty[k])
         with single_threaded_blas():
+            exact = solve_lasso_path(
+                self.workspace,
+                self.target(k),
+                unit,
+                alphas,
+                tol_abs,
+                max_iter=max_iter,
+                rng=rng,
+                callback=callback,
+            )
+            if exact is not None:
+                return exact
+            penalties = [_scaled(unit, alpha) for alpha in alphas]
             return solve_path(
                 self.workspace,
                 self.target(k),

@@ -79,3 +79,11 @@ CHEAP_GRAM_FEATURES = 256
 MAX_CACHE = 4000
 #: products of at least this many multiply-adds may use every BLAS thread
 PARALLEL_FLOPS = 5e7
+
+# -- exact Lasso paths by homotopy -------------------------------------------------------------
+#: Lasso paths on a formed Gram matrix of at most this many features follow the homotopy
+#: (one support solve per breakpoint; measured ... )
+HOMOTOPY_MAX_FEATURES = 500
+#: the homotopy gives up (coordinate descent takes over) after this many breakpoints per
+#: feature: paths with many sign changes are cheaper by warm-started coordinate descent
+HOMOTOPY_STEPS_PER_FEATURE = 4

@@ -19,6 +19,7 @@ CORE = [
     "_data.py",
     "_path.py",
     "_moments.py",
+    "_homotopy.py",
 ]
 #: optional packages the core may use when installed (never required): the penalties'
 #: array-API support for namespaces without a standard __array_namespace__ (PyTorch)

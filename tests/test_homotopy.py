@@ -1,0 +1,129 @@
+"""Exact Lasso paths by homotopy (sparsefit._homotopy), checked against scikit-learn at a
+tight tolerance, the independent certificate, and coordinate descent on the same problems;
+and the hand-over to coordinate descent where the homotopy cannot go on."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import lasso_path as sk_lasso_path
+
+import sparsefit._tuning as tuning
+from sparsefit import LassoCDCV, lasso_path
+
+from ._certificates import factor_kkt, factor_objective
+from .test_cv import assert_point_certified
+
+
+def tall(n=400, p=12, seed=0, scales=None):
+    rng = np.random.default_rng(seed)
+    X = (
+        rng.normal(size=(n, p))
+        @ np.linalg.cholesky(0.4 ** np.abs(np.subtract.outer(range(p), range(p)))).T
+    )
+    if scales is not None:
+        X = X * scales
+    coef = np.zeros(p)
+    coef[: p // 3] = rng.normal(size=p // 3) / (1.0 if scales is None else scales[: p // 3])
+    y = X @ coef + 0.5 * rng.normal(size=n)
+    return X - X.mean(axis=0), y - y.mean()
+
+
+def test_path_is_exact_and_certified():
+    X, y = tall()
+    alphas, coefs, gaps, n_iter = lasso_path(X, y, tol=1e-4, return_n_iter=True)
+    assert np.all(np.asarray(n_iter) == 1)  # every point from the homotopy, one evaluation
+    _, ref, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100000)
+    np.testing.assert_allclose(coefs, ref, rtol=1e-7, atol=1e-9)
+    for i, alpha in enumerate(alphas):
+        assert_point_certified(
+            X,
+            y,
+            coefs[:, i],
+            alpha,
+            l1_ratio=1.0,
+            sw=None,
+            fit_intercept=False,
+            positive=False,
+            tol=1e-10,
+            reported_gap=None,
+        )
+
+
+def test_badly_scaled_features():
+    """Raw features whose scales differ by 1e5 (the solves run on the scaled Gram matrix)."""
+    scales = np.logspace(-2, 3, 10)
+    X, y = tall(p=10, seed=1, scales=scales)
+    alphas, coefs, _, n_iter = lasso_path(X, y, tol=1e-8, return_n_iter=True)
+    for i, alpha in enumerate(alphas):
+        assert_point_certified(
+            X,
+            y,
+            coefs[:, i],
+            alpha,
+            l1_ratio=1.0,
+            sw=None,
+            fit_intercept=False,
+            positive=False,
+            tol=1e-8,
+        )
+
+
+def test_factors_match_coordinate_descent(monkeypatch):
+    X, y = tall(p=9, seed=2)
+    pf = np.array([0.0, 1.0, 2.0, np.inf, 0.5, 1.0, 3.0, 0.0, 1.0])
+    alphas, coefs, _ = lasso_path(X, y, penalty_factor=pf, tol=1e-12)
+    monkeypatch.setattr(tuning, "HOMOTOPY_MAX_FEATURES", 0)  # coordinate descent only
+    alphas_cd, coefs_cd, _ = lasso_path(X, y, penalty_factor=pf, tol=1e-12)
+    np.testing.assert_allclose(alphas, alphas_cd, rtol=1e-12)
+    # (coordinate descent certified at tol=1e-12 is accurate to about 1e-6 here)
+    np.testing.assert_allclose(coefs, coefs_cd, rtol=1e-5, atol=1e-8)
+    for i, alpha in enumerate(alphas):  # and the homotopy's objective is never above
+        ours = factor_objective(
+            X, y, coefs[:, i], 0.0, alpha=alpha, l1_ratio=1.0, penalty_factor=pf
+        )
+        cd = factor_objective(
+            X, y, coefs_cd[:, i], 0.0, alpha=alpha, l1_ratio=1.0, penalty_factor=pf
+        )
+        assert ours <= cd * (1 + 1e-12)
+    assert np.all(coefs[3] == 0.0)
+    for i, alpha in enumerate(alphas):
+        viol, checked, col = factor_kkt(
+            X, y, coefs[:, i], alpha=alpha, l1_ratio=1.0, penalty_factor=pf, fit_intercept=False
+        )
+        assert np.all(viol[checked] <= 1e-8 * (1 + col[checked]))
+
+
+@pytest.mark.parametrize("case", ["duplicate_columns", "no_budget"])
+def test_hand_over_to_coordinate_descent(case, monkeypatch):
+    """Duplicated columns (ties: one of the twins enters, the other stays on the boundary,
+    an optimal solution among many) and a spent breakpoint budget (the rest of the path
+    comes from coordinate descent): every point certified."""
+    X, y = tall(p=8, seed=3)
+    if case == "duplicate_columns":
+        X = np.column_stack([X, X[:, 0], X[:, 1]])
+    else:
+        monkeypatch.setattr(tuning, "HOMOTOPY_STEPS_PER_FEATURE", 0)
+    alphas, coefs, gaps, n_iter = lasso_path(X, y, tol=1e-10, return_n_iter=True)
+    if case == "no_budget":
+        assert np.any(np.asarray(n_iter) > 1)  # coordinate descent took over
+    for i, alpha in enumerate(alphas):
+        assert_point_certified(
+            X,
+            y,
+            coefs[:, i],
+            alpha,
+            l1_ratio=1.0,
+            sw=None,
+            fit_intercept=False,
+            positive=False,
+            tol=1e-10,
+        )
+
+
+def test_cv_with_homotopy_matches_scikit_learn():
+    from sklearn.linear_model import LassoCV
+
+    X, y = tall(n=600, p=15, seed=4)
+    ours = LassoCDCV(cv=5, tol=1e-10).fit(X, y)
+    theirs = LassoCV(cv=5, tol=1e-12, max_iter=100000).fit(X, y)
+    assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)
+    np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-7)
