@@ -370,7 +370,8 @@ def report(results, entries, args, full_run, wall):
                 "value(s) substituted"
             )
             for name, tests in bindings.get("references", {}).items():
-                print(f"[{key}]   kept as scikit-learn's reference: {name} (in {', '.join(tests)})")
+                users = ", ".join(tests)
+                print(f"[{key}]   kept as scikit-learn's reference: {name} (in {users})")
             for leftover in bindings["leftovers"]:
                 print(f"[{key}]   leftover scikit-learn reference: {leftover}")
         outcomes = res["outcomes"]

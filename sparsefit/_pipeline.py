@@ -9,7 +9,6 @@ Validation of the user's input happens before (``_base``); the solvers never see
 units.
 """
 
-
 import numpy as np
 
 from ._base import parallel_blas, single_threaded_blas, warn_user

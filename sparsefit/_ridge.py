@@ -307,7 +307,8 @@ def _bounded_finish(res, result):
 
     Kept if the objective is lower beyond rounding, or, where rounding cannot tell (a flat
     optimum), not higher and the optimality conditions hold better; then certified by the
-    same duality gap.
+    same duality gap, and kept only if that gap still meets the tolerance (or is not above
+    the gap of the point it replaces).
     """
     G, b, pen = res.G, res.Xty, res.penalty
     if G is None or G.shape[0] > _DIRECT_MAX:
@@ -333,7 +334,10 @@ def _bounded_finish(res, result):
     lower = new + new_noise < old - old_noise
     if not lower and (new - new_noise > old + old_noise or new_kkt >= old_kkt):
         return result
-    return _result(w_new, res.gap(w_new)[0], result.tol_abs, result.n_iter)
+    finished = _result(w_new, res.gap(w_new)[0], result.tol_abs, result.n_iter)
+    # never trade the certificate: the gap of the point returned must still meet the
+    # tolerance (or not exceed the gap of the point it replaces)
+    return finished if finished.gap <= max(result.gap, result.tol_abs) else result
 
 
 def _noop():

@@ -343,6 +343,10 @@ class RidgeGDCV(LinearRegressorBase):
         Duality gap of the returned solution, in the units of the objective above (the
         certificate: at most ``1e-12`` times the objective at ``w = 0`` unless the data are
         numerically singular; for ``cv`` given, that of the :class:`RidgeGD` refit).
+    n_iter_ : int or list of int
+        Iterations spent on the returned solution: refinement steps of the closed form
+        (``0`` when it was certified as computed), or the iterations of the :class:`RidgeGD`
+        refit where one was run (``alpha_ == 0``, dask input: one per target there).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when ``X`` has string column names.
@@ -516,6 +520,7 @@ class RidgeGDCV(LinearRegressorBase):
             self.coef_ = best.coef_
             self.intercept_ = best.intercept_ if self.fit_intercept else 0.0
             self.dual_gap_ = best.dual_gap_
+            self.n_iter_ = best.n_iter_
             return
         out_dtype = X.dtype
         if not sp.issparse(X):
@@ -572,7 +577,6 @@ class RidgeGDCV(LinearRegressorBase):
         problem = FitProblem.from_moments(merge_all(folds), p, False)
         results = self._moments_fit(problem, self.alpha_, records=True)
         self._set_results(data, y, problem, results, max_iter=_RIDGE_REFIT_ITER)
-        del self.n_iter_
 
     def _moments_fit(self, problem, alpha, records=False):
         """The ridge solution of every target of a Gram-only problem at ``alpha``: solver
@@ -670,7 +674,7 @@ class RidgeGDCV(LinearRegressorBase):
         for a in np.unique(target_alphas):
             cols = np.flatnonzero(target_alphas == a)
             W[:, cols] = spectrum.coef(a, cols)
-        W, gaps = self._refine(spectrum, design, Yt, W, target_alphas)
+        W, gaps, self.n_iter_ = self._refine(spectrum, design, Yt, W, target_alphas)
         coef = (W if factors is None else factors.coef(W)).T
         if n_y == 1:
             coef = coef[0]
@@ -687,6 +691,7 @@ class RidgeGDCV(LinearRegressorBase):
         tol_abs = _GAP_TOL * np.einsum("ij,ij->j", Yt, Yt)
         grad = _ridge_gradient(design, Yt, W, alphas)
         gaps = np.einsum("ij,ij->j", grad, grad) / alphas
+        steps = 0
         for _ in range(_MAX_REFINE):
             todo = np.flatnonzero(gaps > tol_abs)
             if todo.size == 0:
@@ -703,7 +708,9 @@ class RidgeGDCV(LinearRegressorBase):
             W[:, better] = W_new[:, better]
             grad[:, better] = grad_new[:, better]
             gaps[better] = gaps_new[better]
-        return W, gaps  # ||Xt^T R - alpha w||^2 / alpha: the gap in Ridge-objective units
+            steps += 1
+        # ||Xt^T R - alpha w||^2 / alpha: the gap in Ridge-objective units
+        return W, gaps, steps
 
     @staticmethod
     def _loo_predictions(X, Yt, looe, spectrum, alpha, factors, x_offset, y_offset, sw):

@@ -1,6 +1,5 @@
 """The estimators: LassoCD, ElasticNetCD and RidgeGD."""
 
-
 import numpy as np
 import scipy.sparse as sp
 
