@@ -369,6 +369,9 @@ def report(results, entries, args, full_run, wall):
                 f"[{key}] rebound {rebound}; {len(bindings['substituted'])} parametrize "
                 "value(s) substituted"
             )
+            for name, tests in bindings.get("references", {}).items():
+                users = ", ".join(tests)
+                print(f"[{key}]   kept as scikit-learn's reference: {name} (in {users})")
             for leftover in bindings["leftovers"]:
                 print(f"[{key}]   leftover scikit-learn reference: {leftover}")
         outcomes = res["outcomes"]

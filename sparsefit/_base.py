@@ -6,6 +6,7 @@ This is the only module that touches scikit-learn's private helpers (``_fit_cont
 
 import contextlib
 import functools
+import sys
 import warnings
 from numbers import Integral, Real
 
@@ -16,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions, validate_params
 from sklearn.utils.metadata_routing import (
+    UNUSED,
     MetadataRouter,
     MethodMapping,
     _raise_for_params,
@@ -40,6 +42,7 @@ __all__ = [
     "MethodMapping",
     "Real",
     "StrOptions",
+    "UNUSED",
     "_fit_context",
     "_raise_for_params",
     "_routing_enabled",
@@ -48,6 +51,7 @@ __all__ = [
     "process_routing",
     "validate_params",
     "warn_not_converged",
+    "warn_user",
 ]
 
 _SPARSE_FORMATS = ("csr", "csc", "coo")
@@ -64,12 +68,20 @@ _DTYPES = [np.float64, np.float32]
 class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Validation and prediction shared by the sparsefit estimators."""
 
-    def _validate_fit_data(self, X, y, sample_weight):
+    #: what produced the coefficients, for the error on non-finite ones (scikit-learn's
+    #: sentence for coordinate descent)
+    _iterations_name = "Coordinate descent iterations"
+
+    def _validate_fit_data(self, X, y, sample_weight, check_input=True):
         """Validate ``X``, ``y`` and ``sample_weight``; none of them is ever modified.
 
         Returns ``X`` (float32 or float64, sparse kept sparse), ``y`` (float64) and the
-        weights (float64 array, or None).
+        weights (float64 array, or None). With ``check_input=False`` (scikit-learn's
+        ``fit(..., check_input=False)``, for callers that validated already) the scans of
+        ``X`` and ``y`` are skipped (``_trusted_fit_data``).
         """
+        if not check_input and not _is_dask(X):
+            return self._trusted_fit_data(X, y, sample_weight)
         if _is_dask(X):
             from ._dask import DaskData
 
@@ -98,6 +110,37 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         y = np.asarray(y, dtype=np.float64)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X)
+        return X, y, sample_weight
+
+    def _trusted_fit_data(self, X, y, sample_weight):
+        """``X``, ``y`` and the weights of a caller that validated them (``check_input=False``).
+
+        No pass over the data: ``X`` must already be what validation returns, a float32 or
+        float64 2-D ndarray or a CSR/CSC matrix (any memory order: the solvers need no
+        particular one), else a ValueError; ``y`` is taken as float64 and only its length
+        is checked. The weights are still checked (one pass over ``n_samples`` numbers). As
+        with validation, ``n_features_in_`` is set (and feature names, which an array does
+        not carry, forgotten).
+        """
+        dense = isinstance(X, np.ndarray) and X.ndim == 2
+        sparse = sp.issparse(X) and X.format in ("csr", "csc")
+        if not (dense or sparse) or X.dtype not in _DTYPES:
+            raise ValueError(
+                "With check_input=False, X must be what validation returns: a 2-D float32 or "
+                f"float64 ndarray or a CSR/CSC sparse matrix, got {type(X).__name__} of "
+                f"dtype {getattr(X, 'dtype', None)}. Use check_input=True."
+            )
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim not in (1, 2) or y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: {X.shape[0]} and "
+                f"{y.shape[0] if y.ndim else 'a scalar'} (y of shape {y.shape})."
+            )
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, X)
+        self.n_features_in_ = X.shape[1]
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         return X, y, sample_weight
 
     def _set_results(self, X, y, problem, results, max_iter=None):
@@ -158,8 +201,9 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
             self.dual_gap_ = gaps
         if not (np.all(np.isfinite(self.coef_)) and np.all(np.isfinite(self.intercept_))):
             raise ValueError(
-                "The solver produced non-finite coefficients; the data are probably badly "
-                "scaled (standardize X, e.g. with StandardScaler) or alpha is too small."
+                f"{self._iterations_name} resulted in non-finite parameter values. The input "
+                "data may contain large values and need to be preprocessed (standardize X, "
+                "e.g. with StandardScaler), or alpha is too small."
             )
 
     def predict(self, X):
@@ -281,9 +325,26 @@ def warn_not_converged(name, gap, tol_abs, max_iter, extra="", n_iter=None):
         advice = (
             "Increase max_iter, standardize the features (e.g. StandardScaler) or increase alpha."
         )
-    warnings.warn(
+    warn_user(
         f"{name} {what}: duality gap {gap:.3e} > tolerance {tol_abs:.3e} (both in the units "
         f"of dual_gap_). {advice}{extra}",
         ConvergenceWarning,
-        stacklevel=5,  # the caller of fit (through _fit_targets and _fit_context)
     )
+
+
+#: modules whose frames stand between a user's call and sparsefit's code: the decorators
+#: scikit-learn wraps public methods and functions in (``_fit_context``, ``validate_params``)
+_WRAPPER_MODULES = frozenset({"sklearn.base", "sklearn.utils._param_validation"})
+
+
+def warn_user(message, category):
+    """``warnings.warn`` pointing at the line that called sparsefit: the first frame
+    outside sparsefit and scikit-learn's decorators, however deep the call that warns (a
+    fit, a path, a fold of a cross-validation, the plotting helpers)."""
+    frame, level = sys._getframe(0), 1
+    while frame.f_back is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.split(".")[0] != "sparsefit" and module not in _WRAPPER_MODULES:
+            break
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -62,6 +62,9 @@ class CDResult:
     w: np.ndarray
     gap: float
     tol_abs: float
+    #: outer iterations run: coordinate descent, working-set subproblems solved (0 when the
+    #: starting point met the tolerance, as scikit-learn counts); the ridge solvers, their
+    #: iterations
     n_iter: int
     n_epochs: int
     #: ``(Xt^T R, R^T R, R^T yt)`` at ``w``, when the solver computed them
@@ -119,9 +122,9 @@ def enet_coordinate_descent(
     rng : numpy random generator or RandomState, optional
         If given, coordinates are visited in a random order each epoch.
     min_iter : int
-        Outer iterations run even if the starting point already meets the tolerance (1: the
-        first evaluation may stop; 2: at least one subproblem is solved, as along a path,
-        where the previous solution often meets a loose tolerance at the next ``alpha``).
+        Evaluations of the gap before one may stop the fit (1: the starting point may already
+        meet the tolerance; 2: at least one subproblem is solved, as along a path, where the
+        previous solution often meets a loose tolerance at the next ``alpha``).
     summaries0 : tuple, optional
         ``(Xt^T R, R^T R, R^T yt)`` at ``w0`` (they do not depend on the penalty): along a
         path, the previous solve's ``CDResult.summaries`` save the first evaluation.
@@ -141,11 +144,12 @@ def enet_coordinate_descent(
         summaries0 = None  # they describe a point that was changed above
     fit = _Fit(workspace, target, penalty, tol_abs, valid, rng)
     fit.warm = w0 is not None and bool(np.any(w))
-    for n_iter in range(1, max_iter + 1):
-        evaluation = fit.evaluate_best(w, summaries0 if n_iter == 1 else None)
+    n_iter = 0  # subproblems solved (0: the starting point met the tolerance)
+    for iteration in range(1, max_iter + 1):
+        evaluation = fit.evaluate_best(w, summaries0 if iteration == 1 else None)
         w = fit.w_best if evaluation is None else w
         gap, state = evaluation if evaluation is not None else fit.best[2]
-        if n_iter >= min_iter or gap <= 0.0:
+        if iteration >= min_iter or gap <= 0.0:
             gap, state = fit.verified(w, (gap, state))
             if gap <= tol_abs:
                 break
@@ -155,6 +159,7 @@ def enet_coordinate_descent(
         if ws is None:
             break  # optimal up to rounding: nothing left to improve
         fit.solve_subproblem(w, ws, tol_in, gap, state)
+        n_iter = iteration
     else:
         # max_iter subproblems solved without a certificate yet: certify the last iterate,
         # unless it is worse than the best one seen
@@ -185,6 +190,7 @@ class _Fit:
         self.best_gap, self.stalled = np.inf, 0
         self.ws_min, self.prev_ws_size, self.prev_gap = 0, tuning.P0, np.inf
         self.Gw = None  # G @ w from the last subproblem on the full Gram matrix
+        self.final = False  # the last working set holds every violator
 
     @property
     def w_best(self):
@@ -292,7 +298,8 @@ class _Fit:
         growth = 4 if nnz >= 0.9 * self.prev_ws_size else 2
         ws_size = min(self.n_valid, max(tuning.P0, growth * nnz, self.ws_min))
         self.prev_ws_size = ws_size
-        if candidates.size > ws_size:
+        self.final = candidates.size <= ws_size
+        if not self.final:
             top = np.argpartition(-score[candidates], ws_size - 1)[:ws_size]
             return np.sort(candidates[top]), tuning.INNER_RATIO * gap
         # every violator is in: solving this subproblem accurately usually ends the fit
@@ -320,8 +327,55 @@ class _Fit:
             careful=self.careful,
         )
         self.n_epochs += epochs
+        if self.final and not self.careful and epochs:
+            w_ws, q = self._finish_final(sub, w_ws, q, epochs)
         w[ws] = w_ws
         self.Gw = q if coords is not None else None
+
+    def _finish_final(self, sub, wc, q, epochs):
+        """The exact finish from the solution ``wc`` of the final subproblem (every violator
+        in the working set), tried once when it costs less than the epochs the subproblem
+        ran plus the outer evaluation that follows: coordinate descent stopped as soon as
+        the gap met ``tol``, its point only as accurate as that, while the solution on its
+        support is exact. Returns the new ``(w[ws], q)``.
+
+        The finish is kept if it lowers the objective beyond rounding, or, where the
+        objective cannot tell the two points apart (a flat optimum: heavy L2, tight ``tol``),
+        if it is not higher beyond rounding, its system was well-conditioned and it meets
+        the optimality conditions better.
+        """
+        support = sub.coords[np.flatnonzero(wc)]
+        if not (support.size or sub.U.size):
+            return wc, q
+        sweeps = epochs * _sweep_units(wc.size, sub.m)
+        if _finish_units(sub.system.cost(support)) > sweeps + self._evaluation_units(support):
+            return wc, q
+        q = sub.prod(wc) if q is None else q
+        old = sub.primal_of(wc, q)
+        w_new = sub.finish(wc, sum(old))
+        if w_new is None:
+            return wc, q
+        q_new = sub.prod(w_new)
+        new = sub.primal_of(w_new, q_new)
+        if sub.lower(new, w_new, old):
+            return w_new, q_new
+        higher = new[0] - new[1] > old[0] + old[1] or sub.sub_penalty.value(w_new) > sum(old)
+        if higher or not sub.system.exact:
+            return wc, q
+        if sub.violation(w_new, q_new) < sub.violation(wc, q):
+            return w_new, q_new
+        return wc, q
+
+    def _evaluation_units(self, support):
+        """The cost of the outer evaluation that follows a subproblem, in units of one
+        coordinate update: its fixed overhead and one product with the data (``Xt^T R``), or
+        with the Gram matrix's columns of the support."""
+        design = self.design
+        if self.workspace.full_gram is not None or not design.has_samples:
+            entries = design.n_features * max(support.size, 1)
+        else:
+            entries = getattr(design, "nnz", design.n_samples * design.n_features)
+        return tuning.EVALUATION_OVERHEAD + entries / tuning.AXPY_PER_UNIT
 
     def _polish(self, w, ws, tol_in, gap, state):
         """Whether to polish with explicit residuals: no progress, the gap near the rounding
@@ -561,6 +615,12 @@ class _GramSubproblem:
         terms = self.yty + 2.0 * float(np.abs(self.bc) @ np.abs(wc)) + scaled * scaled
         return value, tuning.ROUNDING * np.sqrt(wc.size) * terms
 
+    def violation(self, wc, q):
+        """The norm of the optimality conditions' violations at ``wc`` (``q = G[:, coords]
+        @ wc``): the distances of minus the gradient to the subdifferential."""
+        grad = q[self.coords] - self.bc
+        return float(np.linalg.norm(self.sub_penalty.subdiff_distance(wc, grad)))
+
     def lower(self, new, wc_new, old):
         """Whether the objective ``new`` (at ``wc_new``) is lower than ``old``, beyond the
         rounding error of both (and, exactly, its penalty part alone is not above ``old``:
@@ -742,9 +802,18 @@ def _finish_pays(k, length, flops, epochs_left):
     coordinates (``daxpy`` of ``length``) it would save, in units of one coordinate update
     (about 1.5 us): a sweep costs ``k`` of them plus its ``daxpy`` work, the finish its flops
     at about 20 GFlop/s plus a fixed overhead."""
-    sweep = k * (1.0 + length / tuning.AXPY_PER_UNIT)
-    finish = tuning.FINISH_OVERHEAD + flops / tuning.FLOPS_PER_UNIT
-    return epochs_left * sweep > finish
+    return epochs_left * _sweep_units(k, length) > _finish_units(flops)
+
+
+def _sweep_units(k, length):
+    """The cost of one epoch over ``k`` coordinates (``daxpy`` of ``length``), in units of
+    one coordinate update."""
+    return k * (1.0 + length / tuning.AXPY_PER_UNIT)
+
+
+def _finish_units(flops):
+    """The cost of an exact finish of ``flops`` flops, in units of one coordinate update."""
+    return tuning.FINISH_OVERHEAD + flops / tuning.FLOPS_PER_UNIT
 
 
 def _anderson(history, penalty):

@@ -3,7 +3,6 @@ ElasticNetCDCV."""
 
 import sys
 import time
-import warnings
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -14,7 +13,7 @@ from joblib import delayed, effective_n_jobs
 from joblib.externals.loky import get_reusable_executor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_scalar
 from sklearn.utils.validation import column_or_1d
 
 from ._base import (
@@ -33,6 +32,7 @@ from ._base import (
     single_threaded_blas,
     validate_params,
     warn_not_converged,
+    warn_user,
 )
 from ._path import alpha_grid, fold_grams
 from ._pipeline import FitProblem
@@ -210,7 +210,7 @@ def enet_path(
     )
     problem = FitProblem(X, y, sample_weight, fit_intercept=False)
     auto = problem.workspace.gram_pays_along_path
-    problem.precompute(precompute, X.dtype, False, auto, stacklevel=2)
+    problem.precompute(precompute, X.dtype, False, auto)
     w0 = None
     if isinstance(alphas, Integral):
         alpha_max, w0 = _path_alpha_max(problem, penalty, l1_ratio, Xy, sample_weight)
@@ -335,36 +335,38 @@ def _deprecated_grid_size(n_alphas, alphas):
     """``alphas`` after scikit-learn 1.9's deprecations: ``n_alphas`` and ``alphas=None``
     still give the automatic grid (of ``n_alphas`` or 100 values), with a FutureWarning."""
     if n_alphas != "deprecated":
-        warnings.warn(
-            "'n_alphas' was deprecated in scikit-learn 1.9 and will be removed in 1.11; "
-            "'alphas' accepts an integer, the number of values of the automatic grid. Pass "
-            "alphas=n_alphas and leave 'n_alphas' to its default value to silence this "
-            "warning.",
+        warn_user(
+            "'n_alphas' was deprecated in 1.9 and will be removed in 1.11. 'alphas' now "
+            "accepts an integer value (the number of values of the automatic grid), which "
+            "removes the need to pass 'n_alphas'. Pass alphas=n_alphas and leave 'n_alphas' "
+            "to its default value to silence this warning.",
             FutureWarning,
-            stacklevel=4,
         )
         return n_alphas if alphas is None or isinstance(alphas, Integral) else alphas
     if alphas is None:
-        warnings.warn(
-            "'alphas=None' is deprecated (scikit-learn 1.9) and will be removed in 1.11; "
-            "the default is the automatic grid of 100 values. Set 'alphas=100' to silence "
-            "this warning.",
+        warn_user(
+            "'alphas=None' is deprecated and will be removed in 1.11; the default is the "
+            "automatic grid of 100 values. Set 'alphas=100' to silence this warning.",
             FutureWarning,
-            stacklevel=4,
         )
         return 100
     return alphas
 
 
 def _checked_alpha_array(alphas):
-    """An explicit grid: finite, non-negative, 1-D; returned in decreasing order."""
-    alphas = np.asarray(alphas, dtype=np.float64).ravel()
-    if alphas.size == 0:
+    """An explicit grid: real numbers, finite and non-negative; returned as a float array in
+    decreasing order. Each entry is checked as given, before any conversion, with
+    scikit-learn's messages (a ``TypeError`` for an entry that is not a real number, such
+    as a string)."""
+    entries = np.ravel(alphas) if isinstance(alphas, np.ndarray) else list(alphas)
+    if len(entries) == 0:
         raise ValueError("alphas must not be empty.")
-    for index, alpha in enumerate(alphas):
-        if not (np.isfinite(alpha) and alpha >= 0):
-            raise ValueError(f"alphas[{index}] == {alpha}, must be >= 0.0.")
-    return np.sort(alphas)[::-1]
+    for index, alpha in enumerate(entries):
+        name = f"alphas[{index}]"
+        check_scalar(alpha, name, target_type=Real, min_val=0.0, include_boundaries="left")
+        if not np.isfinite(alpha):
+            raise ValueError(f"{name} == {alpha}, must be finite.")
+    return np.sort(np.asarray(entries, dtype=np.float64))[::-1]
 
 
 def _warn_path_not_converged(name, results, datafit, max_iter):
@@ -873,7 +875,7 @@ class ElasticNetCDCV(LinearRegressorBase):
             )
             n_failed += failed
             progress.task_done(f"fold {k + 1}/{n_folds}")
-        self._warn_folds_failed(n_failed, n_folds * alphas.size, stacklevel=5)
+        self._warn_folds_failed(n_failed, n_folds * alphas.size)
         return self._refit(data, y, problem, penalties, alphas, mse, settings, progress)
 
     def _refit(self, X, y, problem, penalties, alphas, mse, settings, progress):
@@ -942,20 +944,17 @@ class ElasticNetCDCV(LinearRegressorBase):
         for k, fold_mse, fold_failed in _run_folds(tasks, self.n_jobs):
             outputs[k] = (fold_mse, fold_failed)
             progress.task_done(f"fold {k + 1}/{len(folds)}")
-        self._warn_folds_failed(
-            sum(out[1] for out in outputs), len(folds) * alphas.size, stacklevel=5
-        )
+        self._warn_folds_failed(sum(out[1] for out in outputs), len(folds) * alphas.size)
         # (n_folds, n_l1_ratio, n_alphas) -> (n_l1_ratio, n_alphas, n_folds)
         return np.moveaxis(np.array([out[0] for out in outputs]), 0, 2)
 
-    def _warn_folds_failed(self, n_failed, n_fits, stacklevel):
+    def _warn_folds_failed(self, n_failed, n_fits):
         if n_failed:
-            warnings.warn(
+            warn_user(
                 f"{type(self).__name__}: {n_failed} of the {n_fits} path fits did not "
                 f"converge in max_iter={self.max_iter} iterations; the CV errors may be "
                 "inaccurate. Increase max_iter or tol, or standardize the features.",
                 ConvergenceWarning,
-                stacklevel=stacklevel,
             )
 
     def _choose(self, mse, alphas, penalties):
@@ -997,7 +996,7 @@ class ElasticNetCDCV(LinearRegressorBase):
         """
         if isinstance(self.precompute, (str, bool, np.bool_)):
             return self.precompute
-        problem.precompute(self.precompute, dtype, self.fit_intercept, False, stacklevel=4)
+        problem.precompute(self.precompute, dtype, self.fit_intercept, False)
         return "auto"
 
     def _fold_grams(self, X, folds, sample_weight, precompute):

@@ -405,6 +405,11 @@ class SparseDesign(_DataDesign):
             X = X.astype(np.float64)  # once, rather than an upcast in every product
         super().__init__(X, x_offset, sqrt_sw, parallel)
 
+    @property
+    def nnz(self):
+        """Stored entries of ``X``: what a product costs."""
+        return self.X.nnz
+
     def _sq(self):
         return np.ones(self.n_samples) if self.sqrt_sw is None else self.sqrt_sw
 

@@ -9,11 +9,9 @@ Validation of the user's input happens before (``_base``); the solvers never see
 units.
 """
 
-import warnings
-
 import numpy as np
 
-from ._base import parallel_blas, single_threaded_blas
+from ._base import parallel_blas, single_threaded_blas, warn_user
 from ._cd import Target, enet_coordinate_descent
 from ._data import GramDesign, Workspace, center_data
 from ._objective import LeastSquares
@@ -113,11 +111,9 @@ class FitProblem:
         """The optimal intercepts of coefficients ``coefs`` (n_targets, n_features)."""
         return np.atleast_1d(self.y_offset - np.asarray(coefs) @ self.x_offset)
 
-    def precompute(self, precompute, dtype, fit_intercept, auto, stacklevel):
+    def precompute(self, precompute, dtype, fit_intercept, auto):
         """Form or take the Gram matrix as ``precompute`` asks (``apply_precompute``)."""
-        apply_precompute(
-            self.workspace, precompute, self.x_offset, fit_intercept, dtype, auto, stacklevel + 1
-        )
+        apply_precompute(self.workspace, precompute, self.x_offset, fit_intercept, dtype, auto)
 
     # -- coordinate descent ----------------------------------------------------------------------
     def fit(self, penalty, *, tol, max_iter, warm=None, rng=None):
@@ -233,7 +229,7 @@ def _scaled(unit, alpha):
     return SeparablePenalty(unit.l1 * alpha, unit.l2 * alpha, unit.lower, unit.upper)
 
 
-def apply_precompute(workspace, precompute, x_offset, fit_intercept, dtype, auto, stacklevel):
+def apply_precompute(workspace, precompute, x_offset, fit_intercept, dtype, auto):
     """Give the workspace its Gram matrix as ``precompute`` asks, with scikit-learn's rules.
 
     ``True`` forms it, ``False`` does not, ``'auto'`` forms it when ``auto`` says so. A
@@ -265,11 +261,10 @@ def apply_precompute(workspace, precompute, x_offset, fit_intercept, dtype, auto
             f"n_features), got shape {gram.shape}."
         )
     if fit_intercept and not np.allclose(x_offset, 0.0):
-        warnings.warn(
+        warn_user(
             "Gram matrix was provided but X was centered to fit intercept: recomputing "
             "Gram matrix.",
             UserWarning,
-            stacklevel=stacklevel + 1,
         )
         if auto:
             workspace.precompute_gram()

@@ -32,6 +32,7 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 
 from . import _tuning as tuning
 from ._cd import CDResult, Rounding, certified_gap
+from ._finish import solve_on_support
 from ._objective import ridge_gap
 
 __all__ = ["ridge_solve", "RIDGE_SOLVERS"]
@@ -137,16 +138,19 @@ def ridge_solve(workspace, target, penalty, *, solver="cg", tol_abs, max_iter=15
     penalty.project(w)
     l2 = penalty.l2
     if solver != "cg":
-        return _gradient(res, w, penalty, solver == "agd", tol_abs, max_iter)
+        result = _gradient(res, w, penalty, solver == "agd", tol_abs, max_iter)
+        return _bounded_finish(res, result) if penalty.constrained else result
     n, p = design.n_samples, design.n_features
     # in exact arithmetic conjugate gradient ends within dim iterations; far beyond that,
     # rounding rules (extreme conditioning) and the exact finish takes over
     uniform = res.uniform_l2
     # (the dual system has no room for excluded features: w = Xt^T theta)
+    # (also without penalty: w = Xt^T theta lies in the row space of Xt, so the dual route
+    # gives the minimum-norm least-squares solution, as scikit-learn's Ridge(alpha=0) does)
     dual = (
         w0 is None
         and design.has_samples
-        and uniform
+        and uniform is not None
         and not np.any(penalty.excluded)
         and p > n >= _KERNEL_N[0]
     )
@@ -186,17 +190,11 @@ def _direct_start(res, l2, tol_abs, dual):
     keep = None if dual else ~res.penalty.excluded
     if keep is not None and not keep.all():  # excluded features: the system without them
         A, rhs, l2 = A[np.ix_(keep, keep)], rhs[keep], (l2 * np.ones(keep.size))[keep]
-    # symmetric diagonal scaling: the factorization then ignores the columns' scales
-    d = np.diag(A) + l2
-    if not np.all((d > 0) & np.isfinite(d)):
-        return None
-    s = 1.0 / np.sqrt(d)
-    try:
-        A = s[:, None] * A * s + np.diag(l2 * s * s)
-        with design.parallel() if A.shape[0] ** 3 / 3 >= tuning.PARALLEL_FLOPS else _noop():
-            factor = cho_factor(A, check_finite=False)
-        sol = s * cho_solve(factor, s * rhs, check_finite=False)
-    except (LinAlgError, ValueError):
+    if not np.any(l2):
+        sol = _minimum_norm_solve(A, rhs, design)
+    else:
+        sol = _cholesky_solve(A, rhs, l2, design)
+    if sol is None:
         return None
     if dual:
         w = design.rmatvec(sol)
@@ -209,6 +207,43 @@ def _direct_start(res, l2, tol_abs, dual):
     if not 0.5 * state[1] + res.penalty.value(w) < 0.5 * res.yty:  # worse than w = 0
         return None
     return _result(w, res.gap(w, state)[0], tol_abs, 1)
+
+
+def _cholesky_solve(A, rhs, l2, design):
+    """``(A + diag(l2))^{-1} rhs`` by a Cholesky factorization after a symmetric diagonal
+    scaling (the factorization then ignores the columns' scales); None if it fails."""
+    d = np.diag(A) + l2
+    if not np.all((d > 0) & np.isfinite(d)):
+        return None
+    s = 1.0 / np.sqrt(d)
+    try:
+        A = s[:, None] * A * s + np.diag(l2 * s * s)
+        with design.parallel() if A.shape[0] ** 3 / 3 >= tuning.PARALLEL_FLOPS else _noop():
+            factor = cho_factor(A, check_finite=False)
+        return s * cho_solve(factor, s * rhs, check_finite=False)
+    except (LinAlgError, ValueError):
+        return None
+
+
+def _minimum_norm_solve(A, rhs, design):
+    """``A^+ rhs`` for a symmetric positive semi-definite ``A`` (a Gram or kernel matrix,
+    no penalty): the minimum-norm least-squares solution, from the eigendecomposition, the
+    eigenvalues below ``A``'s rounding level (``dim * eps`` times the largest) taken as 0.
+    Then a rank-deficient design (duplicated columns, more features than samples, the
+    constant direction removed by centring) gets scikit-learn's ``Ridge(alpha=0)`` answer;
+    None if the decomposition fails."""
+    try:
+        with design.parallel() if 3 * A.shape[0] ** 3 >= tuning.PARALLEL_FLOPS else _noop():
+            lam, V = np.linalg.eigh(A)
+    except np.linalg.LinAlgError:
+        return None
+    top = float(lam[-1]) if lam.size else 0.0
+    if not (top > 0 and np.isfinite(top)):
+        return np.zeros_like(rhs)
+    inverse = np.zeros_like(lam)
+    kept = lam > A.shape[0] * np.finfo(np.float64).eps * top
+    inverse[kept] = 1.0 / lam[kept]
+    return V @ (inverse * (V.T @ rhs))
 
 
 def _direct_finish(design, res, l2, result):
@@ -231,7 +266,11 @@ def _direct_finish(design, res, l2, result):
         and n * p <= _SVD_MAX_ENTRIES
     ):
         U, sv, Vt = np.linalg.svd(design.columns(np.arange(p)), full_matrices=False)
-        w = Vt.T @ (sv / (sv * sv + uniform) * (U.T @ res.yt))
+        inverse = np.zeros_like(sv)
+        # without penalty, the pseudo-inverse: singular values at rounding level are zeros
+        kept = sv > (max(n, p) * np.finfo(np.float64).eps * sv[0] if uniform == 0 else 0.0)
+        inverse[kept] = sv[kept] / (sv[kept] * sv[kept] + uniform)
+        w = Vt.T @ (inverse * (U.T @ res.yt))
     elif res.G is not None:
         try:
             A = (res.G + np.diag(l2 * np.ones(p)))[np.ix_(keep, keep)]
@@ -257,6 +296,48 @@ def _direct_finish(design, res, l2, result):
     if not 0.5 * new[1] + res.penalty.value(w) < 0.5 * old[1] + res.penalty.value(result.w):
         return result
     return _result(w, res.gap(w, new)[0], result.tol_abs, result.n_iter)
+
+
+def _bounded_finish(res, result):
+    """Exact finish of a bounded problem (``positive=True``) on a formed Gram matrix of at
+    most ``_DIRECT_MAX`` features: the active-set search of the coordinate-descent solvers
+    (``solve_on_support``: the coefficients off their bounds solve their linear system, the
+    others stay at their bounds unless the gradient pulls them in). Projected gradient meets
+    the gap of ``tol`` with coefficients only as accurate as that; this point is exact.
+
+    Kept if the objective is lower beyond rounding, or, where rounding cannot tell (a flat
+    optimum), not higher and the optimality conditions hold better; then certified by the
+    same duality gap, and kept only if that gap still meets the tolerance (or is not above
+    the gap of the point it replaces).
+    """
+    G, b, pen = res.G, res.Xty, res.penalty
+    if G is None or G.shape[0] > _DIRECT_MAX:
+        return result
+    w = result.w
+    p = w.size
+    free = ~pen.excluded
+    support = np.flatnonzero((w != 0) & free)
+    w_new = solve_on_support(G, b, w, support, pen, coords=np.flatnonzero(free))
+    if w_new is None or not np.all(np.isfinite(w_new)):
+        return result
+
+    def value_and_violation(v):
+        Gv = G @ v
+        RtR = res.yty - 2.0 * float(b @ v) + float(v @ Gv)
+        value = 0.5 * RtR + pen.value(v)
+        scale = res.yty + 2.0 * float(np.abs(b) @ np.abs(v)) + float(np.abs(v) @ np.abs(Gv))
+        noise = tuning.ROUNDING * np.sqrt(p) * scale
+        return value, noise, float(np.linalg.norm(pen.subdiff_distance(v, Gv - b)[free]))
+
+    old, old_noise, old_kkt = value_and_violation(w)
+    new, new_noise, new_kkt = value_and_violation(w_new)
+    lower = new + new_noise < old - old_noise
+    if not lower and (new - new_noise > old + old_noise or new_kkt >= old_kkt):
+        return result
+    finished = _result(w_new, res.gap(w_new)[0], result.tol_abs, result.n_iter)
+    # never trade the certificate: the gap of the point returned must still meet the
+    # tolerance (or not exceed the gap of the point it replaces)
+    return finished if finished.gap <= max(result.gap, result.tol_abs) else result
 
 
 def _noop():

@@ -252,7 +252,7 @@ class SupportSystem:
         """``F^{-1} r`` on ``S`` (scaled to unit max norm) when ``F`` is the factor of an
         ill-conditioned or singular block ``S`` (factorized afresh, with a jitter if need
         be), else None: inverse iteration, dominated by the near-null directions."""
-        if self.exact or not np.array_equal(self.base, S):
+        if self.exact or S.size == 0 or not np.array_equal(self.base, S):
             return None
         rhs = np.zeros((self.buf.shape[0], 1), order="F")
         rhs[: S.size, 0] = r

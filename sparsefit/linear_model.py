@@ -1,11 +1,10 @@
 """The estimators: LassoCD, ElasticNetCD and RidgeGD."""
 
-import warnings
-
 import numpy as np
 import scipy.sparse as sp
 
 from ._base import (
+    UNUSED,
     Integral,
     Interval,
     LinearRegressorBase,
@@ -13,6 +12,7 @@ from ._base import (
     StrOptions,
     _fit_context,
     check_random_state,
+    warn_user,
 )
 from ._pipeline import fit_problem
 from .penalties import L1, L1L2, L2, check_bounds, check_penalty_factor
@@ -180,8 +180,11 @@ class ElasticNetCD(LinearRegressorBase):
             bounds = None if self.bounds is None else bounds
         return {"penalty_factor": pf, "bounds": bounds, "positive": self.positive}
 
+    # check_input is an option of fit, not metadata to route (as in scikit-learn)
+    __metadata_request__fit = {"check_input": UNUSED}
+
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, check_input=True):
         """Fit the model by coordinate descent.
 
         Parameters
@@ -190,25 +193,30 @@ class ElasticNetCD(LinearRegressorBase):
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative weights (at least one positive); scaling them changes nothing.
+        check_input : bool, default=True
+            As in scikit-learn: ``False`` skips the validation of ``X`` and ``y`` (no pass
+            over the data), for callers that validated them already. ``X`` must then be a
+            float32 or float64 2-D ndarray (any memory order) or a CSR/CSC matrix, else a
+            ValueError; it is never modified either way.
 
         Returns
         -------
         self : object
         """
-        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, check_input)
         if self.alpha == 0:
-            warnings.warn(
-                f"With alpha=0, {type(self).__name__} fits ordinary least squares, for which "
-                "coordinate descent converges slowly: prefer "
-                "sklearn.linear_model.LinearRegression, or RidgeGD with a small alpha.",
+            warn_user(
+                "With alpha=0, this algorithm does not converge well. You are advised to use "
+                f"the LinearRegression estimator (or RidgeGD with a small alpha): "
+                f"{type(self).__name__} then fits ordinary least squares by coordinate "
+                "descent.",
                 UserWarning,
-                stacklevel=2,
             )
         n_samples, n_features = X.shape
         penalty = self._penalty(n_features)
         problem = fit_problem(X, y, sample_weight, fit_intercept=self.fit_intercept)
         auto = problem.workspace.gram_pays_along_path and n_samples > n_features
-        problem.precompute(self.precompute, X.dtype, self.fit_intercept, auto, stacklevel=3)
+        problem.precompute(self.precompute, X.dtype, self.fit_intercept, auto)
         rng = check_random_state(self.random_state) if self.selection == "random" else None
         warm = self._warm_start_coef(problem.n_targets, n_features)
         results = problem.fit(penalty, tol=self.tol, max_iter=self.max_iter, warm=warm, rng=rng)
@@ -400,6 +408,8 @@ class RidgeGD(LinearRegressorBase):
     >>> RidgeGD(alpha=1.0, tol=1e-10).fit(X, y).coef_.round(3)
     array([ 1.636, -0.182])
     """
+
+    _iterations_name = "The ridge solver's iterations"
 
     _parameter_constraints: dict = {
         "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],

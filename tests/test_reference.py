@@ -83,7 +83,7 @@ def check_output_shapes(est, y):
         assert est.coef_.shape == (P,)
         assert isinstance(est.intercept_, (float, np.floating))
         assert isinstance(est.dual_gap_, (float, np.floating))
-        assert isinstance(est.n_iter_, (int, np.integer)) and est.n_iter_ >= 1
+        assert isinstance(est.n_iter_, (int, np.integer)) and est.n_iter_ >= 0
     else:
         k = y.shape[1]
         assert est.coef_.shape == (k, P)
@@ -93,7 +93,7 @@ def check_output_shapes(est, y):
             assert isinstance(est.n_iter_, np.ndarray) and est.n_iter_.shape == (k,)
         else:  # like Lasso / ElasticNet
             assert isinstance(est.n_iter_, list) and len(est.n_iter_) == k
-        assert all(int(i) >= 1 for i in est.n_iter_)
+        assert all(int(i) >= 0 for i in est.n_iter_)
     if not est.fit_intercept:
         assert np.all(np.asarray(est.intercept_) == 0.0)
 
