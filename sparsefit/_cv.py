@@ -676,7 +676,7 @@ class ElasticNetCDCV(LinearRegressorBase):
     n_iter_ : int
         Outer iterations of the refit.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
 
     Notes
     -----
@@ -1081,7 +1081,7 @@ class LassoCDCV(ElasticNetCDCV):
     dual_gap_ : float
     n_iter_ : int
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
 
     Examples
     --------

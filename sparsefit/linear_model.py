@@ -90,7 +90,7 @@ class ElasticNetCD(LinearRegressorBase):
         Duality gap of the returned solution, in the units of the objective above.
     sparse_coef_ : scipy.sparse.csr_matrix of shape (1, n_features) or (n_targets, n_features)
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` has string column names.
 
     Notes
@@ -277,7 +277,7 @@ class LassoCD(ElasticNetCD):
     dual_gap_ : float or ndarray of shape (n_targets,)
     sparse_coef_ : scipy.sparse.csr_matrix
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
 
     Notes
     -----
@@ -384,7 +384,7 @@ class RidgeGD(LinearRegressorBase):
     solver_ : str
         The solver used.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
 
     Notes
     -----

@@ -13,13 +13,13 @@ classes only differ by how they map their user-facing ``alpha`` (and ``l1_ratio`
 weights; a ``penalty_factor`` multiplies the whole penalty of each feature, as glmnet's
 ``penalty.factor`` does:
 
-=====================  ==========================================  =======================
-class                  value(w) (without factors and bounds)        matches
-=====================  ==========================================  =======================
-``L1(alpha)``          ``alpha * ||w||_1``                         ``Lasso``
-``L2(alpha)``          ``alpha * ||w||_2^2``                       ``Ridge``
-``L1L2(alpha, rho)``   ``alpha*rho*||w||_1 + alpha*(1-rho)/2*||w||_2^2``  ``ElasticNet``
-=====================  ==========================================  =======================
+=====================  ==================================================  ==============
+class                  value(w) (without factors and bounds)               matches
+=====================  ==================================================  ==============
+``L1(alpha)``          ``alpha * ||w||_1``                                 ``Lasso``
+``L2(alpha)``          ``alpha * ||w||_2^2``                               ``Ridge``
+``L1L2(alpha, rho)``   ``alpha*rho*||w||_1 + alpha*(1-rho)/2*||w||_2^2``   ``ElasticNet``
+=====================  ==================================================  ==============
 
 ``L2(alpha)`` is the textbook ridge term (no one half), as in scikit-learn's ``Ridge``, while
 the L2 part of ``L1L2`` carries the one half, as in ``ElasticNet``. A factor of 0 leaves a
