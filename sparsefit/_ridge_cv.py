@@ -325,6 +325,11 @@ class RidgeGDCV(LinearRegressorBase):
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` has string column names.
 
+    See Also
+    --------
+    RidgeGD : The estimator at a given ``alpha``.
+    sklearn.linear_model.RidgeCV : The scikit-learn counterpart.
+
     Notes
     -----
     Leave-one-out scores follow scikit-learn exactly: with ``scoring=None`` the score is
@@ -405,7 +410,9 @@ class RidgeGDCV(LinearRegressorBase):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (kept sparse when sparse).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
         sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative weights (at least one positive). With ``cv=None`` they also weight
             the leave-one-out score (see Notes).
@@ -417,6 +424,7 @@ class RidgeGDCV(LinearRegressorBase):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         _raise_for_params(params, self, "fit")
         alphas = self._checked_alphas()
@@ -441,8 +449,17 @@ class RidgeGDCV(LinearRegressorBase):
         return self
 
     def get_metadata_routing(self):
-        """Metadata routing: ``fit`` parameters go to the CV splitter (e.g. ``groups``) and
-        to the scorer, as for scikit-learn's ``RidgeCV``."""
+        """Get the metadata routing of this estimator.
+
+        ``fit`` parameters go to the CV splitter (e.g. ``groups``) and to the scorer, as
+        for scikit-learn's ``RidgeCV``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter` encapsulating the
+            routing information.
+        """
         return (
             MetadataRouter(owner=self)
             .add_self_request(self)
