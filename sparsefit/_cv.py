@@ -111,6 +111,7 @@ def enet_path(
     Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
     y : array-like of shape (n_samples,)
         One target (scikit-learn treats a 2-D ``y`` as a multi-task problem, a different
         penalty, which sparsefit does not provide).
@@ -707,6 +708,7 @@ class ElasticNetCDCV(LinearRegressorBase):
     random_state : int, RandomState instance or None, default=None
         Seed for the coordinate order when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order, or in a random permutation every epoch.
     alpha_rule : {'min', '1se'}, default='min'
         Refit at the ``alpha`` of least mean CV error (scikit-learn's choice), or at the
         largest ``alpha`` whose mean error is within one standard error of that minimum
@@ -1160,6 +1162,7 @@ class LassoCDCV(ElasticNetCDCV):
     random_state : int, RandomState instance or None, default=None
         Seed for the coordinate order when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order, or in a random permutation every epoch.
     alpha_rule : {'min', '1se'}, default='min'
         See :class:`ElasticNetCDCV`.
     penalty_factor : array-like of shape (n_features,), default=None

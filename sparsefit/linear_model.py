@@ -278,6 +278,7 @@ class LassoCD(ElasticNetCD):
     random_state : int, RandomState instance or None, default=None
         Seed for the coordinate order when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order, or in a random permutation every epoch.
     penalty_factor : array-like of shape (n_features,), default=None
         Per-feature factors of the penalty (glmnet's ``penalty.factor``; see
         :class:`ElasticNetCD`).
