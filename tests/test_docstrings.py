@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 numpydoc_validate = pytest.importorskip("numpydoc.validate")
+from numpydoc.docscrape import get_doc_object  # noqa: E402
 
 import sparsefit  # noqa: E402
 import sparsefit.penalties  # noqa: E402
@@ -83,8 +84,15 @@ PUBLIC = _public_objects()
 def docstring_errors(name, is_member):
     """numpydoc's errors for the object named ``name``, less the ignored checks."""
     ignored = IGNORED.keys() | (IGNORED_FOR_MEMBERS.keys() if is_member else set())
-    result = numpydoc_validate.validate(name)
-    return [f"{code}: {message}" for code, message in result["errors"] if code not in ignored]
+    errors = list(numpydoc_validate.validate(name)["errors"])
+    # numpydoc skips the description check (PR07) of a parameter whose type is a set of
+    # options ("selection : {'cyclic', 'random'}"): check every parameter here
+    doc = numpydoc_validate.Validator(get_doc_object(numpydoc_validate.Validator._load_obj(name)))
+    for param, (_, desc) in doc.doc_all_parameters.items():
+        missing = numpydoc_validate.error("PR07", param_name=param)
+        if not "".join(desc).strip() and missing not in errors:
+            errors.append(missing)
+    return [f"{code}: {message}" for code, message in errors if code not in ignored]
 
 
 def test_public_objects_found():
@@ -199,9 +207,40 @@ def _correct(X, y, sample_weight=None):
     """
 
 
+def _options_without_description(X, selection="cyclic"):
+    """Fit something.
+
+    A fixture of the test of the test.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Training data.
+    selection : {'cyclic', 'random'}, default='cyclic'
+
+    Returns
+    -------
+    float
+        Something.
+
+    See Also
+    --------
+    sparsefit.LassoCD : An estimator.
+
+    Examples
+    --------
+    >>> _options_without_description(1)
+    """
+
+
 @pytest.mark.parametrize(
     ("function", "expected"),
-    [(_missing_parameter, "PR01"), (_wrong_order, "PR03"), (_correct, None)],
+    [
+        (_missing_parameter, "PR01"),
+        (_wrong_order, "PR03"),
+        (_options_without_description, "PR07"),
+        (_correct, None),
+    ],
 )
 def test_validation_catches_a_wrong_docstring(function, expected):
     errors = docstring_errors(f"{function.__module__}.{function.__qualname__}", False)
@@ -209,8 +248,8 @@ def test_validation_catches_a_wrong_docstring(function, expected):
         assert errors == []
     else:
         assert [e[:4] for e in errors] == [expected]
-        if expected == "PR01":
-            assert "sample_weight" in errors[0]
+        if expected in ("PR01", "PR07"):
+            assert ("sample_weight" if expected == "PR01" else "selection") in errors[0]
 
 
 # -- the API reference ------------------------------------------------------------------------
