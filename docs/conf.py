@@ -74,6 +74,7 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",  # run every example
     "reset_argv": "sparsefit_gallery.reset_argv",
     "reset_modules": ("matplotlib", "sparsefit_gallery.exit_status"),
+    "reset_modules_order": "both",  # exit_status restores sys.exit and cleans up after each
     "image_scrapers": ("sparsefit_gallery.png_scraper",),
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,

@@ -51,14 +51,17 @@ def reset_argv(gallery_conf, script_vars):
 class _ExitStatus:
     """A ``reset_modules`` hook: while an example runs, ``sys.exit(status)`` returns instead of
     raising SystemExit (which would end the whole build), and raises a RuntimeError, which
-    sphinx-gallery reports as a failed example, when the status is an error."""
+    sphinx-gallery reports as a failed example, when the status is an error. Called before
+    and after each example (``reset_modules_order='both'``): after, it restores ``sys.exit``
+    and removes the example's output directory."""
 
     def __init__(self):
         self._saved = None
 
     def __call__(self, gallery_conf, fname, when):
         if when == "before":
-            self._saved = sys.exit
+            if self._saved is None:
+                self._saved = sys.exit
             sys.exit = self._exit
             return
         if self._saved is not None:
@@ -107,9 +110,7 @@ def example_titles(app, docname, source):
         return
     label = re.escape(f".. _sphx_glr_{docname.replace('/', '_')}.py:")
     pattern = rf"({label}\n\n)([^\n]+?)\.?\n(?![=\-~^*+#]{{3,}}\n)"
-    source[0] = re.sub(
-        pattern, lambda m: f"{m[1]}{m[2]}\n{'=' * len(m[2])}\n", source[0], count=1
-    )
+    source[0] = re.sub(pattern, lambda m: f"{m[1]}{m[2]}\n{'=' * len(m[2])}\n", source[0], count=1)
 
 
 def setup(app):
