@@ -739,13 +739,17 @@ class ElasticNetCDCV(LinearRegressorBase):
         Standard deviation of the test error over folds (``ddof=1``); divided by
         ``sqrt(n_folds)`` it is the standard error used by the one-standard-error rule.
     coef_ : ndarray of shape (n_features,)
+        Coefficients of the refit at ``alpha_``.
     intercept_ : float
+        Intercept of the refit (``0.0`` when ``fit_intercept=False``).
     dual_gap_ : float
         Duality gap of the refitted solution.
     n_iter_ : int
         Outer iterations of the refit.
     n_features_in_ : int
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during ``fit``; only when ``X`` has string column names.
 
     See Also
     --------
@@ -1173,17 +1177,29 @@ class LassoCDCV(ElasticNetCDCV):
     Attributes
     ----------
     alpha_ : float
+        The ``alpha`` refitted (chosen by ``alpha_rule``).
     alpha_min_ : float
+        The ``alpha`` of least mean CV error.
     alpha_1se_ : float
+        The largest ``alpha`` whose mean CV error is within one standard error of the minimum.
     alphas_ : ndarray of shape (n_alphas,)
+        The grid, decreasing.
     mse_path_ : ndarray of shape (n_alphas, n_folds)
+        Mean squared test error (weighted by ``sample_weight``) per fold.
     mse_std_path_ : ndarray of shape (n_alphas,)
+        Standard deviation of the test error over folds (``ddof=1``).
     coef_ : ndarray of shape (n_features,)
+        Coefficients of the refit at ``alpha_``.
     intercept_ : float
+        Intercept of the refit (``0.0`` when ``fit_intercept=False``).
     dual_gap_ : float
+        Duality gap of the refitted solution.
     n_iter_ : int
+        Outer iterations of the refit.
     n_features_in_ : int
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during ``fit``; only when ``X`` has string column names.
 
     See Also
     --------

@@ -322,6 +322,7 @@ class RidgeGDCV(LinearRegressorBase):
         certificate: at most ``1e-12`` times the objective at ``w = 0`` unless the data are
         numerically singular; for ``cv`` given, that of the :class:`RidgeGD` refit).
     n_features_in_ : int
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` has string column names.
 

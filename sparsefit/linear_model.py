@@ -83,13 +83,17 @@ class ElasticNetCD(LinearRegressorBase):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients (one row per target when ``y`` has several columns).
     intercept_ : float or ndarray of shape (n_targets,)
+        Intercept (``0.0`` when ``fit_intercept=False``).
     n_iter_ : int or list of int
         Outer iterations run (at least 1: the gap at the starting point is evaluated).
     dual_gap_ : float or ndarray of shape (n_targets,)
         Duality gap of the returned solution, in the units of the objective above.
     sparse_coef_ : scipy.sparse.csr_matrix of shape (1, n_features) or (n_targets, n_features)
+        ``coef_`` as a sparse CSR matrix.
     n_features_in_ : int
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` has string column names.
 
@@ -288,12 +292,19 @@ class LassoCD(ElasticNetCD):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients (one row per target when ``y`` has several columns).
     intercept_ : float or ndarray of shape (n_targets,)
+        Intercept (``0.0`` when ``fit_intercept=False``).
     n_iter_ : int or list of int
+        Outer iterations run (one per target when ``y`` has several columns).
     dual_gap_ : float or ndarray of shape (n_targets,)
+        Duality gap of the returned solution, in the units of the objective above.
     sparse_coef_ : scipy.sparse.csr_matrix
+        ``coef_`` as a sparse CSR matrix.
     n_features_in_ : int
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during ``fit``; only when ``X`` has string column names.
 
     See Also
     --------
@@ -400,14 +411,19 @@ class RidgeGD(LinearRegressorBase):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients (one row per target when ``y`` has several columns).
     intercept_ : float or ndarray of shape (n_targets,)
+        Intercept (``0.0`` when ``fit_intercept=False``).
     n_iter_ : int or ndarray of shape (n_targets,)
+        Iterations run (per target when ``y`` has several columns).
     dual_gap_ : float or ndarray of shape (n_targets,)
         Duality gap of the returned solution in the units of the objective above.
     solver_ : str
         The solver used.
     n_features_in_ : int
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during ``fit``; only when ``X`` has string column names.
 
     See Also
     --------

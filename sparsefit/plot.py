@@ -101,7 +101,9 @@ class RegularizationPathDisplay:
     labelled_features_ : list of int
         The features named in the legend.
     ax_ : matplotlib.axes.Axes
+        The axes drawn on.
     figure_ : matplotlib.figure.Figure
+        The figure of ``ax_``.
 
     See Also
     --------
@@ -563,7 +565,9 @@ class CVCurveDisplay:
     threshold_line_ : matplotlib.lines.Line2D
         The horizontal line at the minimum plus one standard error.
     ax_ : matplotlib.axes.Axes
+        The axes drawn on.
     figure_ : matplotlib.figure.Figure
+        The figure of ``ax_``.
 
     See Also
     --------
