@@ -6,8 +6,9 @@ public method and property of those classes (inherited ones included, as ``help(
 them), goes through ``numpydoc.validate.validate``. Among its checks, the documented
 parameters must be exactly the signature's, in its order (PR01, PR02, PR03), each with a type
 and a description (PR04, PR07), and every documented return value needs a description
-(RT03). Only the checks in ``IGNORED`` and, for methods and properties, ``IGNORED_FOR_MEMBERS``
-are not applied; each says why.
+(RT03). On top of numpydoc's checks, every parameter and every attribute of a class needs a
+description (PR07, AT01). Only the checks in ``IGNORED`` and, for methods and properties,
+``IGNORED_FOR_MEMBERS`` are not applied; each says why.
 
 The API reference (``docs/api.rst``) must list every public name, and a deliberately wrong
 docstring must fail the validation (the test of the test).
@@ -92,6 +93,11 @@ def docstring_errors(name, is_member):
         missing = numpydoc_validate.error("PR07", param_name=param)
         if not "".join(desc).strip() and missing not in errors:
             errors.append(missing)
+    # numpydoc does not look at the Attributes section: each attribute needs a description
+    if inspect.isclass(doc.obj):
+        for attribute in doc.doc["Attributes"]:
+            if not "".join(attribute.desc).strip():
+                errors.append(("AT01", f'Attribute "{attribute.name}" has no description'))
     return [f"{code}: {message}" for code, message in errors if code not in ignored]
 
 
@@ -233,12 +239,33 @@ def _options_without_description(X, selection="cyclic"):
     """
 
 
+class _AttributeWithoutDescription:
+    """Fit something.
+
+    A fixture of the test of the test.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+
+    See Also
+    --------
+    sparsefit.LassoCD : An estimator.
+
+    Examples
+    --------
+    >>> _AttributeWithoutDescription()  # doctest: +ELLIPSIS
+    <...>
+    """
+
+
 @pytest.mark.parametrize(
     ("function", "expected"),
     [
         (_missing_parameter, "PR01"),
         (_wrong_order, "PR03"),
         (_options_without_description, "PR07"),
+        (_AttributeWithoutDescription, "AT01"),
         (_correct, None),
     ],
 )
@@ -248,8 +275,8 @@ def test_validation_catches_a_wrong_docstring(function, expected):
         assert errors == []
     else:
         assert [e[:4] for e in errors] == [expected]
-        if expected in ("PR01", "PR07"):
-            assert ("sample_weight" if expected == "PR01" else "selection") in errors[0]
+        name = {"PR01": "sample_weight", "PR03": "X", "PR07": "selection", "AT01": "coef_"}
+        assert name[expected] in errors[0]
 
 
 # -- the API reference ------------------------------------------------------------------------
