@@ -8,16 +8,16 @@ a large one and is expensive. So on raw features the Lasso selects by measuremen
 A synthetic customer table makes it visible (300 customers, the target is a monthly
 spending score):
 
-=============  ====================  ==========  =============================
-feature        unit                  spread (sd) true effect per sd
-=============  ====================  ==========  =============================
-age            years                 ~12         +1.0
-income         dollars               ~25 000     +1.0
-debt_ratio     fraction of income    ~0.15       -1.0
-n_children     count                 ~1.2        +0.5
-postcode       5-digit number        ~26 000     0 (pure noise)
-survey_score   fraction              ~0.3        0 (pure noise)
-=============  ====================  ==========  =============================
+=============  ====================  ===========  =============================
+feature        unit                  spread (sd)  true effect per sd
+=============  ====================  ===========  =============================
+age            years                 ~12          +1.0
+income         dollars               ~25 000      +1.0
+debt_ratio     fraction of income    ~0.15        -1.0
+n_children     count                 ~1.2         +0.5
+postcode       5-digit number        ~26 000      0 (pure noise)
+survey_score   fraction              ~0.3         0 (pure noise)
+=============  ====================  ===========  =============================
 
 The same ``LassoCDCV(alpha_rule="1se")`` (alpha chosen by 5-fold CV and the
 one-standard-error rule) is fitted on the raw columns and after

@@ -212,10 +212,12 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples (a dask array gives a lazy dask array).
 
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_targets)
+            ``X @ coef_.T + intercept_``.
         """
         check_is_fitted(self)
         if _is_dask(X):  # lazy: a dask array, computed block by block when asked
@@ -228,8 +230,24 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return np.asarray(X @ self.coef_.T) + self.intercept_
 
     def score(self, X, y, sample_weight=None):
-        """R^2 of the predictions (scikit-learn's ``RegressorMixin.score``); on dask input,
-        a lazy dask scalar."""
+        """Coefficient of determination R^2 of the predictions.
+
+        As scikit-learn's ``RegressorMixin.score``; on dask input, a lazy dask scalar.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            True values for ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R^2 of ``self.predict(X)`` against ``y``.
+        """
         if _is_dask(X):
             from ._dask import r2_score
 

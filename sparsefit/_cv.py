@@ -111,6 +111,7 @@ def enet_path(
     Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
     y : array-like of shape (n_samples,)
         One target (scikit-learn treats a 2-D ``y`` as a multi-task problem, a different
         penalty, which sparsefit does not provide).
@@ -137,7 +138,9 @@ def enet_path(
     verbose : bool or int, default=False
         Report progress (one line per ``alpha`` when ``verbose > 1``).
     return_n_iter : bool, default=False
+        Also return the number of iterations of every solve.
     positive : bool, default=False
+        Constrain the coefficients to be non-negative.
     check_input : bool, default=True
         Kept for compatibility: inputs are always validated.
     penalty_factor : array-like of shape (n_features,), default=None
@@ -153,11 +156,19 @@ def enet_path(
     Returns
     -------
     alphas : ndarray of shape (n_alphas,)
+        The grid, decreasing.
     coefs : ndarray of shape (n_features, n_alphas)
+        The coefficients at each ``alpha``.
     dual_gaps : ndarray of shape (n_alphas,)
         In the units of the objective above (as ``ElasticNetCD.dual_gap_``).
     n_iters : list of int
         Only when ``return_n_iter=True``.
+
+    See Also
+    --------
+    lasso_path : The path with ``l1_ratio=1``.
+    ElasticNetCDCV : Paths on cross-validation folds, to choose ``alpha``.
+    sparsefit.plot.RegularizationPathDisplay : Plot a path.
 
     Notes
     -----
@@ -289,6 +300,60 @@ def lasso_path(
 
     (no intercept, as in scikit-learn). Parameters and return values are those of
     :func:`enet_path`.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,)
+        One target.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    n_alphas : int, default='deprecated'
+        Deprecated in scikit-learn 1.9 (removed in 1.11): the number of values of the
+        automatic grid, now given by ``alphas``. Still honoured, with a ``FutureWarning``.
+    alphas : int or array-like, default=100
+        Number of values of the automatic grid (geometric, from ``alpha_max`` down), or the
+        values themselves (solved in decreasing order).
+    precompute : 'auto', bool or array-like of shape (n_features, n_features), default='auto'
+        Use the Gram matrix (computed once, or the one given); ``'auto'`` lets the solver
+        decide.
+    Xy : array-like of shape (n_features,), default=None
+        ``X^T y`` (weighted if ``sample_weight`` is given), used for the automatic grid.
+    copy_X : bool, default=True
+        Kept for compatibility: ``X`` is never modified.
+    coef_init : array-like of shape (n_features,), default=None
+        Starting point of the first solve.
+    verbose : bool or int, default=False
+        Report progress (one line per ``alpha`` when ``verbose > 1``).
+    return_n_iter : bool, default=False
+        Also return the number of iterations of every solve.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature factors of the penalty (glmnet's ``penalty.factor``).
+    bounds : tuple (lower, upper), default=None
+        Box constraints on the coefficients.
+    **params : dict
+        ``tol``, ``max_iter``, ``random_state``, ``selection``, ``check_input`` and
+        ``sample_weight``, as for :func:`enet_path`.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        The grid, decreasing.
+    coefs : ndarray of shape (n_features, n_alphas)
+        The coefficients at each ``alpha``.
+    dual_gaps : ndarray of shape (n_alphas,)
+        In the units of the objective above.
+    n_iters : list of int
+        Only when ``return_n_iter=True``.
+
+    See Also
+    --------
+    enet_path : The Elastic Net path.
+    LassoCDCV : Paths on cross-validation folds, to choose ``alpha``.
+    sparsefit.plot.RegularizationPathDisplay : Plot a path.
 
     Examples
     --------
@@ -615,6 +680,7 @@ class ElasticNetCDCV(LinearRegressorBase):
         Number of values of the automatic grid (computed per ``l1_ratio`` on all the data,
         as scikit-learn does), or the values themselves.
     fit_intercept : bool, default=True
+        Fit an unpenalized intercept (data are centred implicitly, per fold).
     precompute : 'auto', bool or array-like of shape (n_features, n_features), default='auto'
         ``True``: Gram matrices on every fold; ``'auto'``: shared fold Grams for dense data
         with ``n_samples >= n_features``, else the solver's own Gram-block cache; ``False``:
@@ -640,8 +706,11 @@ class ElasticNetCDCV(LinearRegressorBase):
         first parallel fit of a session starts the workers (about a second); later fits
         reuse them. Results do not depend on ``n_jobs``.
     positive : bool, default=False
+        Constrain the coefficients to be non-negative.
     random_state : int, RandomState instance or None, default=None
+        Seed for the coordinate order when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order, or in a random permutation every epoch.
     alpha_rule : {'min', '1se'}, default='min'
         Refit at the ``alpha`` of least mean CV error (scikit-learn's choice), or at the
         largest ``alpha`` whose mean error is within one standard error of that minimum
@@ -672,13 +741,24 @@ class ElasticNetCDCV(LinearRegressorBase):
         Standard deviation of the test error over folds (``ddof=1``); divided by
         ``sqrt(n_folds)`` it is the standard error used by the one-standard-error rule.
     coef_ : ndarray of shape (n_features,)
+        Coefficients of the refit at ``alpha_``.
     intercept_ : float
+        Intercept of the refit (``0.0`` when ``fit_intercept=False``).
     dual_gap_ : float
         Duality gap of the refitted solution.
     n_iter_ : int
         Outer iterations of the refit.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during ``fit``; only when ``X`` has string column names.
+
+    See Also
+    --------
+    ElasticNetCD : The estimator at a given ``alpha``.
+    enet_path : The path of one fit.
+    sparsefit.plot.CVCurveDisplay : Plot the cross-validation curve.
+    sklearn.linear_model.ElasticNetCV : The scikit-learn counterpart.
 
     Notes
     -----
@@ -772,7 +852,9 @@ class ElasticNetCDCV(LinearRegressorBase):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (kept sparse when sparse).
         y : array-like of shape (n_samples,)
+            Target values.
         sample_weight : float or array-like of shape (n_samples,), default=None
             Used in every fit and to weight each fold's test error.
         **params : dict
@@ -782,6 +864,7 @@ class ElasticNetCDCV(LinearRegressorBase):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         _raise_for_params(params, self, "fit")
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
@@ -1014,7 +1097,16 @@ class ElasticNetCDCV(LinearRegressorBase):
         return fold_grams(X, folds, sample_weight, center=self.fit_intercept)
 
     def get_metadata_routing(self):
-        """Metadata routing: ``fit`` parameters such as ``groups`` go to the CV splitter."""
+        """Get the metadata routing of this estimator.
+
+        ``fit`` parameters such as ``groups`` go to the CV splitter.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter` encapsulating the
+            routing information.
+        """
         return (
             MetadataRouter(owner=self)
             .add_self_request(self)
@@ -1048,18 +1140,32 @@ class LassoCDCV(ElasticNetCDCV):
     Parameters
     ----------
     eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
     alphas : int or array-like, default=100
+        Number of values of the automatic grid (geometric, from ``alpha_max`` down), or the
+        values themselves.
     fit_intercept : bool, default=True
+        Fit an unpenalized intercept (data are centred implicitly, per fold).
     precompute : 'auto', bool or array-like of shape (n_features, n_features), default='auto'
+        Gram matrices on the folds; see :class:`ElasticNetCDCV`.
     max_iter : int, default=1000
+        Maximum outer iterations per ``alpha``.
     tol : float, default=1e-4
+        Stopping tolerance of every solve (scikit-learn's duality-gap rule).
     copy_X : bool, default=True
+        Kept for compatibility: ``X`` is never modified.
     cv : int, cross-validation generator or iterable, default=None
+        As in scikit-learn: ``None`` is 5-fold ``KFold``.
     verbose : bool or int, default=False
+        Progress reports; see :class:`ElasticNetCDCV`.
     n_jobs : int, default=None
+        Number of folds solved at once (worker processes); see :class:`ElasticNetCDCV`.
     positive : bool, default=False
+        Constrain the coefficients to be non-negative.
     random_state : int, RandomState instance or None, default=None
+        Seed for the coordinate order when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order, or in a random permutation every epoch.
     alpha_rule : {'min', '1se'}, default='min'
         See :class:`ElasticNetCDCV`.
     penalty_factor : array-like of shape (n_features,), default=None
@@ -1070,17 +1176,36 @@ class LassoCDCV(ElasticNetCDCV):
     Attributes
     ----------
     alpha_ : float
+        The ``alpha`` refitted (chosen by ``alpha_rule``).
     alpha_min_ : float
+        The ``alpha`` of least mean CV error.
     alpha_1se_ : float
+        The largest ``alpha`` whose mean CV error is within one standard error of the minimum.
     alphas_ : ndarray of shape (n_alphas,)
+        The grid, decreasing.
     mse_path_ : ndarray of shape (n_alphas, n_folds)
+        Mean squared test error (weighted by ``sample_weight``) per fold.
     mse_std_path_ : ndarray of shape (n_alphas,)
+        Standard deviation of the test error over folds (``ddof=1``).
     coef_ : ndarray of shape (n_features,)
+        Coefficients of the refit at ``alpha_``.
     intercept_ : float
+        Intercept of the refit (``0.0`` when ``fit_intercept=False``).
     dual_gap_ : float
+        Duality gap of the refitted solution.
     n_iter_ : int
+        Outer iterations of the refit.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during ``fit``; only when ``X`` has string column names.
+
+    See Also
+    --------
+    LassoCD : The estimator at a given ``alpha``.
+    lasso_path : The path of one fit.
+    sparsefit.plot.CVCurveDisplay : Plot the cross-validation curve.
+    sklearn.linear_model.LassoCV : The scikit-learn counterpart.
 
     Examples
     --------
@@ -1146,14 +1271,18 @@ class LassoCDCV(ElasticNetCDCV):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (kept sparse when sparse).
         y : array-like of shape (n_samples,)
+            Target values.
         sample_weight : float or array-like of shape (n_samples,), default=None
+            Used in every fit and to weight each fold's test error.
         **params : dict
             Passed to the CV splitter when metadata routing is enabled.
 
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         super().fit(X, y, sample_weight, **params)
         del self.l1_ratio_  # as scikit-learn's LassoCV

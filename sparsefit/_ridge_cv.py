@@ -348,8 +348,14 @@ class RidgeGDCV(LinearRegressorBase):
         (``0`` when it was certified as computed), or the iterations of the :class:`RidgeGD`
         refit where one was run (``alpha_ == 0``, dask input: one per target there).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` has string column names.
+
+    See Also
+    --------
+    RidgeGD : The estimator at a given ``alpha``.
+    sklearn.linear_model.RidgeCV : The scikit-learn counterpart.
 
     Notes
     -----
@@ -433,7 +439,9 @@ class RidgeGDCV(LinearRegressorBase):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (kept sparse when sparse).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
         sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative weights (at least one positive). With ``cv=None`` they also weight
             the leave-one-out score (see Notes).
@@ -445,6 +453,7 @@ class RidgeGDCV(LinearRegressorBase):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         _raise_for_params(params, self, "fit")
         alphas = self._checked_alphas()
@@ -469,8 +478,17 @@ class RidgeGDCV(LinearRegressorBase):
         return self
 
     def get_metadata_routing(self):
-        """Metadata routing: ``fit`` parameters go to the CV splitter (e.g. ``groups``) and
-        to the scorer, as for scikit-learn's ``RidgeCV``."""
+        """Get the metadata routing of this estimator.
+
+        ``fit`` parameters go to the CV splitter (e.g. ``groups``) and to the scorer, as
+        for scikit-learn's ``RidgeCV``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter` encapsulating the
+            routing information.
+        """
         return (
             MetadataRouter(owner=self)
             .add_self_request(self)

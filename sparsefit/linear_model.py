@@ -83,15 +83,26 @@ class ElasticNetCD(LinearRegressorBase):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients (one row per target when ``y`` has several columns).
     intercept_ : float or ndarray of shape (n_targets,)
+        Intercept (``0.0`` when ``fit_intercept=False``).
     n_iter_ : int or list of int
         Outer iterations run (at least 1: the gap at the starting point is evaluated).
     dual_gap_ : float or ndarray of shape (n_targets,)
         Duality gap of the returned solution, in the units of the objective above.
     sparse_coef_ : scipy.sparse.csr_matrix of shape (1, n_features) or (n_targets, n_features)
+        ``coef_`` as a sparse CSR matrix.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Only when ``X`` has string column names.
+
+    See Also
+    --------
+    LassoCD : The Lasso, ``l1_ratio=1``.
+    ElasticNetCDCV : ``alpha`` and ``l1_ratio`` chosen by cross-validation.
+    enet_path : The solutions along a grid of ``alpha``.
+    sklearn.linear_model.ElasticNet : The scikit-learn estimator of the same objective.
 
     Notes
     -----
@@ -190,7 +201,9 @@ class ElasticNetCD(LinearRegressorBase):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (kept sparse when sparse).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
         sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative weights (at least one positive); scaling them changes nothing.
         check_input : bool, default=True
@@ -202,6 +215,7 @@ class ElasticNetCD(LinearRegressorBase):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, check_input)
         if self.alpha == 0:
@@ -260,7 +274,9 @@ class LassoCD(ElasticNetCD):
         Regularization strength, ``>= 0``. For ``alpha >= alpha_max =
         max_j |x_j^T y_c| / n_samples`` (centred data) every coefficient is zero.
     fit_intercept : bool, default=True
+        Fit an unpenalized intercept (data are centred implicitly).
     precompute : bool or array-like of shape (n_features, n_features), default=False
+        Use the Gram matrix ``X^T X`` (computed once, or given); see :class:`ElasticNetCD`.
     copy_X : bool, default=True
         Kept for compatibility: ``X`` is never modified.
     max_iter : int, default=1000
@@ -268,9 +284,13 @@ class LassoCD(ElasticNetCD):
     tol : float, default=1e-4
         Stop when ``dual_gap_ <= tol * ||y_c||^2 / n_samples`` (scikit-learn's rule).
     warm_start : bool, default=False
+        Start from the previous ``coef_`` when its shape still fits the data.
     positive : bool, default=False
+        Constrain the coefficients to be non-negative.
     random_state : int, RandomState instance or None, default=None
+        Seed for the coordinate order when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
+        Visit coordinates in order, or in a random permutation every epoch.
     penalty_factor : array-like of shape (n_features,), default=None
         Per-feature factors of the penalty (glmnet's ``penalty.factor``; see
         :class:`ElasticNetCD`).
@@ -280,12 +300,25 @@ class LassoCD(ElasticNetCD):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients (one row per target when ``y`` has several columns).
     intercept_ : float or ndarray of shape (n_targets,)
+        Intercept (``0.0`` when ``fit_intercept=False``).
     n_iter_ : int or list of int
+        Outer iterations run (one per target when ``y`` has several columns).
     dual_gap_ : float or ndarray of shape (n_targets,)
+        Duality gap of the returned solution, in the units of the objective above.
     sparse_coef_ : scipy.sparse.csr_matrix
+        ``coef_`` as a sparse CSR matrix.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during ``fit``; only when ``X`` has string column names.
+
+    See Also
+    --------
+    LassoCDCV : ``alpha`` chosen by cross-validation.
+    lasso_path : The solutions along a grid of ``alpha``.
+    sklearn.linear_model.Lasso : The scikit-learn estimator of the same objective.
 
     Notes
     -----
@@ -360,6 +393,7 @@ class RidgeGD(LinearRegressorBase):
     alpha : float or ndarray of shape (n_targets,), default=1.0
         Regularization strength ``>= 0``; an array gives one penalty per target.
     fit_intercept : bool, default=True
+        Fit an unpenalized intercept (data are centred implicitly).
     copy_X : bool, default=True
         Kept for compatibility: ``X`` is never modified.
     max_iter : int or None, default=None
@@ -376,23 +410,34 @@ class RidgeGD(LinearRegressorBase):
         Cholesky factorization, kept when its duality gap meets ``tol``.
     positive : bool, default=False
         Constrain the coefficients to be non-negative (projected gradient; not with 'cg').
+    random_state : int, RandomState instance or None, default=None
+        Unused; kept for compatibility with ``Ridge``. The solvers are deterministic.
     penalty_factor : array-like of shape (n_features,), default=None
         Per-feature factors ``pf_j >= 0`` of the penalty, ``alpha * sum_j pf_j w_j^2``
         (generalized ridge): ``0`` leaves a feature unpenalized, ``inf`` excludes it.
-    random_state : int, RandomState instance or None, default=None
-        Unused; kept for compatibility with ``Ridge``. The solvers are deterministic.
 
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients (one row per target when ``y`` has several columns).
     intercept_ : float or ndarray of shape (n_targets,)
+        Intercept (``0.0`` when ``fit_intercept=False``).
     n_iter_ : int or ndarray of shape (n_targets,)
+        Iterations run (per target when ``y`` has several columns).
     dual_gap_ : float or ndarray of shape (n_targets,)
         Duality gap of the returned solution in the units of the objective above.
     solver_ : str
         The solver used.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during ``fit``; only when ``X`` has string column names.
+
+    See Also
+    --------
+    RidgeGDCV : ``alpha`` chosen by leave-one-out or k-fold cross-validation.
+    ElasticNetCD : With ``l1_ratio=0``, the same estimator in other units of ``alpha``.
+    sklearn.linear_model.Ridge : The scikit-learn estimator of the same objective.
 
     Notes
     -----
@@ -453,13 +498,16 @@ class RidgeGD(LinearRegressorBase):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (kept sparse when sparse).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
         sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative weights (at least one positive).
 
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
         solver = self.solver

@@ -13,13 +13,13 @@ classes only differ by how they map their user-facing ``alpha`` (and ``l1_ratio`
 weights; a ``penalty_factor`` multiplies the whole penalty of each feature, as glmnet's
 ``penalty.factor`` does:
 
-=====================  ==========================================  =======================
-class                  value(w) (without factors and bounds)        matches
-=====================  ==========================================  =======================
-``L1(alpha)``          ``alpha * ||w||_1``                         ``Lasso``
-``L2(alpha)``          ``alpha * ||w||_2^2``                       ``Ridge``
-``L1L2(alpha, rho)``   ``alpha*rho*||w||_1 + alpha*(1-rho)/2*||w||_2^2``  ``ElasticNet``
-=====================  ==========================================  =======================
+=====================  ==================================================  ==============
+class                  value(w) (without factors and bounds)               matches
+=====================  ==================================================  ==============
+``L1(alpha)``          ``alpha * ||w||_1``                                 ``Lasso``
+``L2(alpha)``          ``alpha * ||w||_2^2``                               ``Ridge``
+``L1L2(alpha, rho)``   ``alpha*rho*||w||_1 + alpha*(1-rho)/2*||w||_2^2``   ``ElasticNet``
+=====================  ==================================================  ==============
 
 ``L2(alpha)`` is the textbook ridge term (no one half), as in scikit-learn's ``Ridge``, while
 the L2 part of ``L1L2`` carries the one half, as in ``ElasticNet``. A factor of 0 leaves a
@@ -48,7 +48,23 @@ __all__ = ["L1", "L2", "L1L2", "SeparablePenalty", "soft_threshold"]
 def soft_threshold(z, threshold):
     """Soft-thresholding ``sign(z) * max(|z| - threshold, 0)``.
 
-    Works on Python floats (returns a float) and on arrays (elementwise, returns an array).
+    The proximal operator of ``threshold * |z|``: the coordinate update of the Lasso.
+
+    Parameters
+    ----------
+    z : float or array-like
+        The point (a Python float, or an array of any shape, thresholded elementwise).
+    threshold : float or array-like
+        The threshold, ``>= 0`` (an array broadcasts against ``z``).
+
+    Returns
+    -------
+    float or ndarray
+        A float when ``z`` is a Python float, otherwise an array of the shape of ``z``.
+
+    See Also
+    --------
+    L1.prox : The same operation with per-feature weights and bounds.
 
     Examples
     --------
@@ -172,12 +188,12 @@ class _Penalty:
 
     @property
     def l1_weight(self):
-        """Weight of ``|w_j|`` (a vector with ``penalty_factor``)."""
+        """Weight of ``|w_j|``: a float, or a vector with ``penalty_factor``."""
         return self._weight(self._unit_weights[0])
 
     @property
     def l2_weight(self):
-        """Weight of ``w_j^2 / 2`` (a vector with ``penalty_factor``)."""
+        """Weight of ``w_j^2 / 2``: a float, or a vector with ``penalty_factor``."""
         return self._weight(self._unit_weights[1])
 
     def _box(self, n_features):
@@ -190,8 +206,23 @@ class _Penalty:
         return lower, upper
 
     def to_solver(self, scale, n_features):
-        """The :class:`SeparablePenalty` of ``scale`` times this penalty (the solvers' sum
-        form), over ``n_features`` features."""
+        """The :class:`SeparablePenalty` of ``scale`` times this penalty.
+
+        The solvers work with the penalty in their sum form (the least-squares term not
+        divided by ``n_samples``), so a datafit passes ``scale = n_samples``.
+
+        Parameters
+        ----------
+        scale : float
+            Factor applied to the weights (not to the bounds).
+        n_features : int
+            Number of features; ``penalty_factor`` and vector bounds must have this length.
+
+        Returns
+        -------
+        SeparablePenalty
+            The weights and bounds as vectors of length ``n_features``.
+        """
         pf = (
             np.ones(n_features)
             if self.penalty_factor is None
@@ -227,11 +258,22 @@ class _Penalty:
     def value(self, w):
         """Penalty value at ``w`` (any shape; summed over all entries).
 
-        A float for NumPy input; for an array of another namespace (an array-API array, a
-        PyTorch tensor with array-api-compat installed), a 0-d array of that namespace, so
-        that it can be part of a differentiable loss. A point outside the bounds
-        (``w < 0`` with ``positive=True``, a non-zero coefficient of an excluded feature)
-        has the value ``inf``.
+        Calling the penalty, ``pen(w)``, is the same as ``pen.value(w)``.
+
+        Parameters
+        ----------
+        w : array-like
+            Coefficients: a list or NumPy array, or an array of another array-API namespace
+            (an array-API array, a PyTorch tensor with array-api-compat installed). The last
+            axis is the feature axis when there are penalty factors or vector bounds.
+
+        Returns
+        -------
+        float or array
+            A float for NumPy input; for an array of another namespace, a 0-d array of that
+            namespace, so that it can be part of a differentiable loss. A point outside the
+            bounds (``w < 0`` with ``positive=True``, a non-zero coefficient of an excluded
+            feature) has the value ``inf``.
         """
         xp = _namespace(w)
         native = xp is not None
@@ -253,8 +295,20 @@ class _Penalty:
         """Proximal operator ``argmin_x 1/2 ||x - z||^2 + step * penalty(x)``, elementwise.
 
         With bounds (``lower <= 0 <= upper``) the prox of the separable penalty is the
-        clipped prox of its unconstrained part. ``z`` may be an array of any namespace (see
-        ``value``); the result is in its namespace and dtype.
+        clipped prox of its unconstrained part.
+
+        Parameters
+        ----------
+        z : array-like
+            The point, an array of any namespace (see :meth:`value`).
+        step : float, default=1.0
+            Step size multiplying the penalty.
+
+        Returns
+        -------
+        array
+            The proximal point, in the namespace and dtype of ``z`` (a float64 NumPy array
+            for lists).
         """
         xp = _namespace(z)
         if xp is None:
@@ -268,31 +322,77 @@ class _Penalty:
         return out
 
     def prox_1d(self, z, step=1.0, j=0):
-        """The proximal operator of coordinate ``j``; ``z`` and the result are Python floats."""
+        """The proximal operator of coordinate ``j`` on Python floats.
+
+        Parameters
+        ----------
+        z : float
+            The value of coordinate ``j``.
+        step : float, default=1.0
+            Step size multiplying the penalty.
+        j : int, default=0
+            The coordinate, whose penalty factor and bounds apply.
+
+        Returns
+        -------
+        float
+            The proximal point of coordinate ``j``.
+        """
         n = self.penalty_factor.size if self.penalty_factor is not None else j + 1
         return float(self.prox(np.full(n, float(z)), step)[j])
 
     def subdiff_distance(self, w, grad):
         """Distance of ``-grad`` to the subdifferential of the penalty at ``w``, per coordinate.
 
-        ``grad`` is the gradient of the smooth (data-fit) part. The result is zero exactly at
-        coordinates satisfying the optimality (KKT) conditions, bounds included.
+        Parameters
+        ----------
+        w : array-like of shape (n_features,)
+            Coefficients.
+        grad : array-like of shape (n_features,)
+            Gradient of the smooth (data-fit) part at ``w``.
+
+        Returns
+        -------
+        ndarray of shape (n_features,)
+            Zero exactly at the coordinates satisfying the optimality (KKT) conditions,
+            bounds included.
         """
         w = np.asarray(w, dtype=float)
         n = w.shape[-1] if w.ndim else 1
         return self.to_solver(1.0, n).subdiff_distance(w, np.asarray(grad, dtype=float))
 
     def with_alpha(self, alpha):
-        """The same penalty (factors, bounds) at another ``alpha``."""
+        """The same penalty (factors, bounds) at another ``alpha``.
+
+        Parameters
+        ----------
+        alpha : float
+            The new regularization strength, ``>= 0``.
+
+        Returns
+        -------
+        penalty : same type as self
+            A new penalty; this one is unchanged.
+        """
         return type(self)(alpha, **self._options())
 
     def alpha_max(self, grad0):
         """Smallest ``alpha`` for which ``w = 0`` is optimal.
 
-        ``grad0`` is the gradient of the data-fit at ``w = 0`` with the unpenalized features
-        fitted (for the least-squares fit of scikit-learn's ``Lasso``: ``-X^T y / n_samples``
-        on centred data). Only the directions the bounds allow count. Returns ``inf`` when
-        no finite ``alpha`` zeroes every penalized coefficient (pure L2).
+        Only the directions the bounds allow count.
+
+        Parameters
+        ----------
+        grad0 : array-like of shape (n_features,)
+            Gradient of the data-fit at ``w = 0`` with the unpenalized features fitted (for
+            the least-squares fit of scikit-learn's ``Lasso``: ``-X^T y / n_samples`` on
+            centred data).
+
+        Returns
+        -------
+        float
+            The smallest such ``alpha``; ``inf`` when no finite ``alpha`` zeroes every
+            penalized coefficient (pure L2).
         """
         grad0 = np.asarray(grad0, dtype=float)
         return self.with_alpha(1.0).to_solver(1.0, grad0.size).alpha_max_ratio(-grad0)
@@ -332,6 +432,33 @@ class _Penalty:
 class L1(_Penalty):
     """Lasso penalty ``alpha * sum_j pf_j |w_j|`` (glmnet's factors ``pf``, bounds optional).
 
+    The penalty of :class:`~sparsefit.LassoCD`, with its ``alpha``.
+
+    Parameters
+    ----------
+    alpha : float
+        Regularization strength, ``>= 0``.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature factors ``pf_j >= 0`` multiplying each feature's penalty (glmnet's
+        ``penalty.factor``): 0 leaves a feature unpenalized, ``inf`` excludes it.
+    bounds : tuple (lower, upper), default=None
+        Box constraints ``lower <= w <= upper`` (scalars or vectors, ``lower <= 0 <=
+        upper``).
+    positive : bool, default=False
+        Same as ``bounds=(0, inf)``.
+
+    Attributes
+    ----------
+    l1_weight : float or ndarray of shape (n_features,)
+        Weight of ``|w_j|``.
+    l2_weight : float or ndarray of shape (n_features,)
+        Weight of ``w_j^2 / 2``.
+
+    See Also
+    --------
+    L1L2 : The elastic-net penalty.
+    sparsefit.LassoCD : The estimator minimizing least squares plus this penalty.
+
     Examples
     --------
     >>> pen = L1(0.5)
@@ -349,6 +476,34 @@ class L1(_Penalty):
 class L2(_Penalty):
     """Ridge penalty ``alpha * sum_j pf_j w_j^2`` (scikit-learn ``Ridge`` scaling, no one half).
 
+    The penalty of :class:`~sparsefit.RidgeGD`, with its ``alpha``; ``l2_weight`` is
+    ``2 * alpha`` (times the factors).
+
+    Parameters
+    ----------
+    alpha : float
+        Regularization strength, ``>= 0``.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature factors ``pf_j >= 0`` multiplying each feature's penalty (glmnet's
+        ``penalty.factor``): 0 leaves a feature unpenalized, ``inf`` excludes it.
+    bounds : tuple (lower, upper), default=None
+        Box constraints ``lower <= w <= upper`` (scalars or vectors, ``lower <= 0 <=
+        upper``).
+    positive : bool, default=False
+        Same as ``bounds=(0, inf)``.
+
+    Attributes
+    ----------
+    l1_weight : float or ndarray of shape (n_features,)
+        Weight of ``|w_j|``.
+    l2_weight : float or ndarray of shape (n_features,)
+        Weight of ``w_j^2 / 2``.
+
+    See Also
+    --------
+    L1L2 : The elastic-net penalty, whose L2 part carries a one half.
+    sparsefit.RidgeGD : The estimator minimizing least squares plus this penalty.
+
     Examples
     --------
     >>> L2(0.5)([1.0, -2.0])
@@ -360,6 +515,35 @@ class L2(_Penalty):
 
 class L1L2(_Penalty):
     """Elastic-net penalty ``alpha * sum_j pf_j (l1_ratio |w_j| + (1 - l1_ratio) / 2 w_j^2)``.
+
+    The penalty of :class:`~sparsefit.ElasticNetCD`, with its ``alpha`` and ``l1_ratio``.
+
+    Parameters
+    ----------
+    alpha : float
+        Regularization strength, ``>= 0``.
+    l1_ratio : float, default=0.5
+        Share of the L1 term, in ``[0, 1]``.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature factors ``pf_j >= 0`` multiplying each feature's penalty (glmnet's
+        ``penalty.factor``): 0 leaves a feature unpenalized, ``inf`` excludes it.
+    bounds : tuple (lower, upper), default=None
+        Box constraints ``lower <= w <= upper`` (scalars or vectors, ``lower <= 0 <=
+        upper``).
+    positive : bool, default=False
+        Same as ``bounds=(0, inf)``.
+
+    Attributes
+    ----------
+    l1_weight : float or ndarray of shape (n_features,)
+        Weight of ``|w_j|``.
+    l2_weight : float or ndarray of shape (n_features,)
+        Weight of ``w_j^2 / 2``.
+
+    See Also
+    --------
+    L1 : The Lasso penalty (``l1_ratio=1``).
+    sparsefit.ElasticNetCD : The estimator minimizing least squares plus this penalty.
 
     Examples
     --------
@@ -386,8 +570,10 @@ class L1L2(_Penalty):
 
 
 class SeparablePenalty:
-    """``sum_j l1_j |w_j| + l2_j / 2 w_j^2`` subject to ``lower_j <= w_j <= upper_j``, in the
-    solvers' units: the vector form the solvers consume.
+    """A separable penalty in vector form, in the solvers' units.
+
+    The penalty ``sum_j l1_j |w_j| + l2_j / 2 w_j^2`` subject to ``lower_j <= w_j <=
+    upper_j``: what the solvers consume (:meth:`L1.to_solver` builds it from a penalty).
 
     It provides what coordinate descent and the duality gap need: the coordinate update
     constants, the projection onto the box, the distance to the subdifferential (optimality
@@ -395,6 +581,42 @@ class SeparablePenalty:
     ``lower <= 0 <= upper``; a feature whose box is ``{0}`` is excluded (held at 0).
     Unpenalized features (``l1_j = l2_j = 0``) have no dual norm constraint that a scaling
     can meet: the duality gap handles them by projecting the dual point (``fixed``).
+
+    Parameters
+    ----------
+    l1 : array-like of shape (n_features,)
+        Weights of ``|w_j|``, ``>= 0``.
+    l2 : array-like of shape (n_features,)
+        Weights of ``w_j^2 / 2``, ``>= 0``.
+    lower : array-like of shape (n_features,)
+        Lower bounds, ``<= 0`` (``-inf`` for none).
+    upper : array-like of shape (n_features,)
+        Upper bounds, ``>= 0`` (``inf`` for none).
+
+    Attributes
+    ----------
+    excluded : ndarray of bool, shape (n_features,)
+        Features whose box is ``{0}``.
+    unpenalized : ndarray of bool, shape (n_features,)
+        Features with neither weight that are not excluded.
+    bounded : bool
+        Whether some feature has a finite bound (excluded ones included).
+    constrained : bool
+        Whether some feature that is not excluded has a finite bound.
+    formulation : {'l1', 'l2', 'ols'}
+        The form of the duality gap: some ``l1_j > 0``, ridge only, or no penalty.
+
+    See Also
+    --------
+    L1.to_solver : A penalty's vector form.
+
+    Examples
+    --------
+    >>> pen = L1(0.5, penalty_factor=[0.0, 1.0]).to_solver(1.0, 2)
+    >>> pen.l1
+    array([0. , 0.5])
+    >>> pen.value(np.array([3.0, -2.0]))
+    1.0
     """
 
     def __init__(self, l1, l2, lower, upper):
@@ -421,27 +643,75 @@ class SeparablePenalty:
 
     @property
     def n_features(self):
+        """Number of features."""
         return self.l1.shape[0]
 
     def restrict(self, idx):
-        """The penalty of the features ``idx``."""
+        """The penalty of the features ``idx``.
+
+        Parameters
+        ----------
+        idx : array-like of int or bool
+            The features to keep.
+
+        Returns
+        -------
+        SeparablePenalty
+            The weights and bounds of those features.
+        """
         return SeparablePenalty(self.l1[idx], self.l2[idx], self.lower[idx], self.upper[idx])
 
     def with_l1(self, l1):
-        """The same penalty with other L1 weights (a path's next ``alpha``)."""
+        """The same penalty with other L1 weights (a path's next ``alpha``).
+
+        Parameters
+        ----------
+        l1 : array-like of shape (n_features,)
+            The new weights of ``|w_j|``.
+
+        Returns
+        -------
+        SeparablePenalty
+            A new penalty with the same L2 weights and bounds.
+        """
         return SeparablePenalty(l1, self.l2, self.lower, self.upper)
 
     # -- coordinate descent ------------------------------------------------------------------
     def project(self, w):
-        """``w`` clipped into the box (in place when it is a float64 array)."""
+        """``w`` clipped into the box.
+
+        Parameters
+        ----------
+        w : ndarray of shape (n_features,)
+            Coefficients, clipped in place when they are a float64 array.
+
+        Returns
+        -------
+        ndarray of shape (n_features,)
+            The clipped coefficients.
+        """
         if self.bounded:
             np.clip(w, self.lower, self.upper, out=w)
         return w
 
     def coordinate_constants(self, idx, diag):
-        """Per coordinate of ``idx`` with curvature ``diag``: the soft-threshold ``l1 / d``,
-        the shrinkage denominator ``1 + l2 / d`` and the bounds, as Python lists (one
-        coordinate update is then a few float operations)."""
+        """The constants of the coordinate updates of the features ``idx``.
+
+        One coordinate update is then a few operations on Python floats.
+
+        Parameters
+        ----------
+        idx : array-like of int
+            The coordinates.
+        diag : ndarray of shape (len(idx),)
+            Their curvatures ``d`` (the Gram matrix's diagonal entries).
+
+        Returns
+        -------
+        thresholds, denominators, lower, upper : list of float
+            The soft-threshold ``l1 / d``, the shrinkage denominator ``1 + l2 / d`` and the
+            bounds, per coordinate (threshold 0 where ``d = 0``).
+        """
         with np.errstate(divide="ignore"):
             inv = np.where(diag > 0, 1.0 / diag, 0.0)
         thr = (self.l1[idx] * inv).tolist()
@@ -449,8 +719,19 @@ class SeparablePenalty:
         return thr, den, self.lower[idx].tolist(), self.upper[idx].tolist()
 
     def value(self, w):
-        """``sum_j l1_j |w_j| + l2_j / 2 w_j^2`` (the box is not checked), a float; the terms
-        of zero coefficients are zero even for weights that overflowed to inf."""
+        """The penalty ``sum_j l1_j |w_j| + l2_j / 2 w_j^2`` at ``w`` (the box is not checked).
+
+        Parameters
+        ----------
+        w : ndarray of shape (n_features,)
+            Coefficients.
+
+        Returns
+        -------
+        float
+            The value; the terms of zero coefficients are zero even for weights that
+            overflowed to ``inf``.
+        """
         nz = np.flatnonzero(w)
         if nz.size == 0:
             return 0.0
@@ -458,8 +739,20 @@ class SeparablePenalty:
         return float(self.l1[nz] @ np.abs(wn)) + 0.5 * float(self.l2[nz] @ (wn * wn))
 
     def subdiff_distance(self, w, grad):
-        """Distance of ``-grad`` to the subdifferential at ``w`` (bounds included): zero at
-        the coordinates meeting their optimality conditions."""
+        """Distance of ``-grad`` to the subdifferential at ``w``, bounds included.
+
+        Parameters
+        ----------
+        w : ndarray of shape (n_features,)
+            Coefficients.
+        grad : ndarray of shape (n_features,)
+            Gradient of the data-fit at ``w``.
+
+        Returns
+        -------
+        ndarray of shape (n_features,)
+            Zero at the coordinates meeting their optimality conditions.
+        """
         g = grad + self.l2 * w
         sign = np.sign(w)
         at_upper = (w == self.upper) & (w != 0)
@@ -474,11 +767,22 @@ class SeparablePenalty:
         return np.where(zero, np.maximum(up, down), dist)
 
     def alpha_max_ratio(self, v):
-        """``max_j`` of the pull ``v_j`` (minus the gradient at 0) on penalized feature ``j``
-        over its L1 weight, in the directions its bounds allow: the smallest multiple of the
-        L1 weights for which every penalized coefficient is zero (``inf`` if a pulled
-        feature has only an L2 weight, 0 when nothing pulls; unpenalized features are
-        fitted, not zeroed)."""
+        """The smallest multiple of the L1 weights for which every penalized coefficient is zero.
+
+        It is ``max_j`` of the pull ``v_j`` on penalized feature ``j`` over its L1 weight, in
+        the directions its bounds allow (unpenalized features are fitted, not zeroed).
+
+        Parameters
+        ----------
+        v : ndarray of shape (n_features,)
+            The pull on each feature: minus the data-fit's gradient at 0.
+
+        Returns
+        -------
+        float
+            The ratio: ``inf`` if a pulled feature has only an L2 weight, 0 when nothing
+            pulls.
+        """
         up = np.where(self.upper > 0, np.maximum(v, 0.0), 0.0)
         down = np.where(self.lower < 0, np.maximum(-v, 0.0), 0.0)
         pull = np.maximum(up, down)
@@ -492,9 +796,21 @@ class SeparablePenalty:
 
     # -- duality gap ---------------------------------------------------------------------------
     def dual_scale(self, v, fixed=None):
-        """Formulation A's scaling: the largest ``s <= 1`` for which ``s v`` meets the
-        constraints ``v_j <= l1_j`` (no upper bound) and ``v_j >= -l1_j`` (no lower bound)
-        of the features not ``fixed`` (their constraint holds by construction)."""
+        """The dual scaling of the gap's formulation A (some L1 weight).
+
+        Parameters
+        ----------
+        v : ndarray of shape (n_features,)
+            The unscaled dual correlations ``X^T theta``.
+        fixed : ndarray of bool, shape (n_features,), default=None
+            Features whose constraint holds by construction (left out).
+
+        Returns
+        -------
+        float
+            The largest ``s <= 1`` for which ``s v`` meets the constraints ``v_j <= l1_j``
+            (no upper bound) and ``v_j >= -l1_j`` (no lower bound).
+        """
         over = np.where(np.isinf(self.upper), np.maximum(v, 0.0), 0.0)
         under = np.where(np.isinf(self.lower), np.maximum(-v, 0.0), 0.0)
         pull = np.maximum(over, under)
@@ -506,9 +822,22 @@ class SeparablePenalty:
         return float(np.min(self.l1[viol] / pull[viol]))
 
     def l1_conjugate(self, v, fixed=None):
-        """``sum_j`` of the conjugate of ``l1_j |w| + box_j`` at ``v_j``, finite sides only
-        (the infinite ones are met by the scaling): ``upper_j (v_j - l1_j)_+`` and
-        ``-lower_j (-v_j - l1_j)_+``."""
+        """Sum of the conjugates of ``l1_j |w| + box_j`` at ``v_j``, finite sides only.
+
+        The infinite sides are met by the scaling (:meth:`dual_scale`).
+
+        Parameters
+        ----------
+        v : ndarray of shape (n_features,)
+            The (scaled) dual correlations.
+        fixed : ndarray of bool, shape (n_features,), default=None
+            Features left out of the sum.
+
+        Returns
+        -------
+        float
+            The sum of ``upper_j (v_j - l1_j)_+`` and ``-lower_j (-v_j - l1_j)_+``.
+        """
         if not self.bounded:
             return 0.0
         terms = np.zeros_like(v)
@@ -521,8 +850,20 @@ class SeparablePenalty:
         return float(terms.sum())
 
     def l2_conjugate(self, v, fixed=None):
-        """``sum_j`` of the conjugate of ``l2_j / 2 w^2 + box_j`` at ``v_j`` (formulation B;
-        ``inf`` where an unpenalized feature's constraint fails)."""
+        """Sum of the conjugates of ``l2_j / 2 w^2 + box_j`` at ``v_j`` (formulation B).
+
+        Parameters
+        ----------
+        v : ndarray of shape (n_features,)
+            The dual correlations.
+        fixed : ndarray of bool, shape (n_features,), default=None
+            Features left out of the sum.
+
+        Returns
+        -------
+        float
+            The sum; ``inf`` where an unpenalized feature's constraint fails.
+        """
         # the maximizer of v c - l2/2 c^2 over the box (at a bound, or at infinity, where
         # l2 = 0 and the box is open on the side v pulls to)
         smooth = self.l2 > 0
@@ -540,8 +881,25 @@ class SeparablePenalty:
         return float(terms.sum())
 
     def kkt_violation(self, XtR, w, fixed=None):
-        """Squared norm of the violated first-order conditions of least squares in the box
-        (the gap of scikit-learn's unpenalized case is ``||Xt^T R||^2``)."""
+        """Squared norm of the violated first-order conditions of least squares in the box.
+
+        The gap of scikit-learn's unpenalized case is ``||X^T R||^2``; this is its
+        version with bounds.
+
+        Parameters
+        ----------
+        XtR : ndarray of shape (n_features,)
+            Correlations ``X^T R`` of the features with the residual.
+        w : ndarray of shape (n_features,)
+            Coefficients.
+        fixed : ndarray of bool, shape (n_features,), default=None
+            Features left out.
+
+        Returns
+        -------
+        float
+            The squared norm.
+        """
         v = np.where(w >= self.upper, np.minimum(XtR, 0.0), XtR)
         v = np.where(w <= self.lower, np.maximum(v, 0.0), v)
         v[self.excluded] = 0.0

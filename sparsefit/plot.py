@@ -101,7 +101,15 @@ class RegularizationPathDisplay:
     labelled_features_ : list of int
         The features named in the legend.
     ax_ : matplotlib.axes.Axes
+        The axes drawn on.
     figure_ : matplotlib.figure.Figure
+        The figure of ``ax_``.
+
+    See Also
+    --------
+    CVCurveDisplay : The cross-validation curve of a CV estimator.
+    sparsefit.enet_path : The path this display draws.
+    sklearn.linear_model.enet_path : The scikit-learn path, also accepted by :meth:`from_path`.
 
     Examples
     --------
@@ -157,6 +165,7 @@ class RegularizationPathDisplay:
         title : str, default=None
             Defaults to ``"Regularization path"`` plus the estimator's name.
         legend : bool, default=True
+            Whether to draw the legend (the named features and the marks).
         line_kwargs : dict, default=None
             Passed to ``ax.plot`` for every coefficient line.
         mark_kwargs : dict, default=None
@@ -165,6 +174,7 @@ class RegularizationPathDisplay:
         Returns
         -------
         display : RegularizationPathDisplay
+            This display, with the fitted attributes ``lines_``, ``ax_``, ... set.
         """
         plt = _pyplot("RegularizationPathDisplay.plot")
         alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
@@ -273,16 +283,24 @@ class RegularizationPathDisplay:
         Parameters
         ----------
         alphas : array-like of shape (n_alphas,)
+            The regularization strengths, any order.
         coefs : array-like of shape (n_features, n_alphas)
-        feature_names, alpha_marks, estimator_name
-            See the class.
+            ``coefs[j, i]`` is the coefficient of feature ``j`` at ``alphas[i]``.
+        feature_names : array-like of str of shape (n_features,), default=None
+            Used to label the lines; ``x0, x1, ...`` if None.
+        alpha_marks : dict of {str: float} or sequence of float, default=None
+            ``alpha`` values to mark with a vertical line (dict keys are the legend labels).
+        estimator_name : str, default=None
+            Shown in the title.
         ax : matplotlib Axes, default=None
+            Where to draw; a new figure if None.
         **kwargs
             Passed to :meth:`plot`.
 
         Returns
         -------
         display : RegularizationPathDisplay
+            The display, drawn.
         """
         _pyplot("RegularizationPathDisplay.from_path")
         display = cls(
@@ -327,22 +345,28 @@ class RegularizationPathDisplay:
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Sparse ``X`` stays sparse (centred implicitly, as the estimator does).
         y : array-like of shape (n_samples,)
+            Target values.
         alphas : array-like, default=None
             The grid; by default the estimator's CV grid, or ``n_alphas`` values from
             ``alpha_max`` down to ``eps * alpha_max``.
         eps : float, default=1e-3
+            Length of the default grid: ``alpha_min / alpha_max``.
         n_alphas : int, default=100
+            Number of points of the default grid.
         sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, as in the estimator's ``fit``.
         feature_names : array-like of str, default=None
             By default the estimator's ``feature_names_in_``, the pipeline's output names or
             the columns of a DataFrame ``X``.
         ax : matplotlib Axes, default=None
+            Where to draw; a new figure if None.
         **kwargs
             Passed to :meth:`plot`.
 
         Returns
         -------
         display : RegularizationPathDisplay
+            The display, drawn.
         """
         _pyplot("RegularizationPathDisplay.from_estimator")
         from sklearn.base import clone
@@ -516,6 +540,7 @@ class CVCurveDisplay:
     Parameters
     ----------
     alphas : array-like of shape (n_alphas,)
+        The regularization strengths, any order.
     mse_path : array-like of shape (n_alphas, n_folds)
         Test error of every fold at every ``alpha`` (``mse_path_`` of the CV estimators).
     mse_std_path : array-like of shape (n_alphas,), default=None
@@ -540,7 +565,14 @@ class CVCurveDisplay:
     threshold_line_ : matplotlib.lines.Line2D
         The horizontal line at the minimum plus one standard error.
     ax_ : matplotlib.axes.Axes
+        The axes drawn on.
     figure_ : matplotlib.figure.Figure
+        The figure of ``ax_``.
+
+    See Also
+    --------
+    RegularizationPathDisplay : The coefficients along the path.
+    sparsefit.LassoCDCV : A cross-validated estimator whose curve this draws.
 
     Examples
     --------
@@ -591,11 +623,14 @@ class CVCurveDisplay:
         show_folds : bool, default=False
             Also draw each fold's error as a thin line.
         title : str, default=None
+            Defaults to ``"Cross-validation curve"`` plus the estimator's name.
         legend : bool, default=True
+            Whether to draw the legend.
 
         Returns
         -------
         display : CVCurveDisplay
+            This display, with the fitted attributes ``line_``, ``ax_``, ... set.
         """
         plt = _pyplot("CVCurveDisplay.plot")
         alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
@@ -702,23 +737,27 @@ class CVCurveDisplay:
 
     @classmethod
     def from_estimator(cls, estimator, *, l1_ratio=None, ax=None, **kwargs):
-        """Plot the CV curve of a fitted :class:`~sparsefit.LassoCDCV` or
-        :class:`~sparsefit.ElasticNetCDCV` (or a fitted Pipeline ending in one).
+        """Plot the CV curve of a fitted cross-validated Lasso or Elastic Net.
 
         Parameters
         ----------
-        estimator : fitted LassoCDCV or ElasticNetCDCV
+        estimator : LassoCDCV or ElasticNetCDCV, or a Pipeline ending in one
+            The fitted estimator (:class:`~sparsefit.LassoCDCV`,
+            :class:`~sparsefit.ElasticNetCDCV`); its ``alphas_`` and ``mse_path_`` are
+            drawn.
         l1_ratio : float, default=None
             For an :class:`~sparsefit.ElasticNetCDCV` fitted with several ``l1_ratio``
             values, the one whose curve to draw; by default the chosen ``l1_ratio_``. The
             marks of another ratio are computed from its own curve.
         ax : matplotlib Axes, default=None
+            Where to draw; a new figure if None.
         **kwargs
             Passed to :meth:`plot`.
 
         Returns
         -------
         display : CVCurveDisplay
+            The display, drawn.
         """
         _pyplot("CVCurveDisplay.from_estimator")
         from sklearn.pipeline import Pipeline
