@@ -177,87 +177,25 @@ class RegularizationPathDisplay:
             This display, with the fitted attributes ``lines_``, ``ax_``, ... set.
         """
         plt = _pyplot("RegularizationPathDisplay.plot")
-        alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
-        coefs = np.asarray(self.coefs, dtype=np.float64)
-        if coefs.ndim == 1:
-            coefs = coefs.reshape(1, -1)
-        if coefs.ndim != 2 or coefs.shape[1] != alphas.size:
-            raise ValueError(
-                f"coefs must have shape (n_features, n_alphas) = (n_features, {alphas.size}), "
-                f"got {np.shape(self.coefs)}."
-            )
-        if alphas.size == 0 or np.any(alphas <= 0) or not np.all(np.isfinite(alphas)):
-            raise ValueError("alphas must be positive and finite (they go on a log axis).")
+        alphas, coefs = _checked_path(self.alphas, self.coefs)
         n_features = coefs.shape[0]
         names = _feature_names(self.feature_names, n_features)
         order = np.argsort(alphas)[::-1]  # draw from the largest alpha on
         alphas, coefs = alphas[order], coefs[:, order]
 
         labelled = _entry_order(alphas, coefs)[: max(int(n_labels), 0)]
-        labelled_set = set(labelled)
-        many = n_features > len(labelled)
         ax = _new_axes(plt, ax, figsize=(8, 5))
         ax.axhline(0.0, color="0.5", linewidth=0.8, zorder=1)
         colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
-        rank = {j: k for k, j in enumerate(labelled)}
-        lines = []
-        for j in range(n_features):
-            if j in labelled_set:
-                style = {"color": colors[rank[j] % len(colors)], "linewidth": 1.8, "zorder": 3}
-                label = names[j]
-            else:
-                style = {"color": "0.7", "linewidth": 0.8, "zorder": 2}
-                label = "_nolegend_"
-            if rank.get(j, 0) >= len(colors):
-                style["linestyle"] = "--"
-            style.update(line_kwargs or {})
-            (line,) = ax.plot(alphas, coefs[j], label=label, **style)
-            lines.append(line)
-
+        lines = _coefficient_lines(ax, alphas, coefs, names, labelled, colors, line_kwargs)
         marks = _marks_dict(self.alpha_marks)
-        mark_lines = {}
-        styles = ["--", ":", "-.", (0, (5, 1))]
-        for k, (label, alpha) in enumerate(marks.items()):
-            style = {"color": "black", "linestyle": styles[k % len(styles)], "linewidth": 1.2}
-            style.update(mark_kwargs or {})
-            mark_lines[label] = ax.axvline(
-                alpha, label=f"{label} = {_format_alpha(alpha)}", **style
-            )
+        mark_lines = _mark_lines(ax, marks, mark_kwargs)
 
         _set_alpha_axis(ax, np.concatenate([alphas, list(marks.values())]), decreasing)
         ax.set_ylabel("coefficient")
-        if title is None:
-            title = "Regularization path"
-            if self.estimator_name:
-                title += f" of {self.estimator_name}"
-        ax.set_title(title)
-        ax.grid(alpha=0.3)
+        _set_title(ax, title, "Regularization path", self.estimator_name)
         if legend and (labelled or mark_lines):
-            # features in order of entry, then the unnamed ones, then the marks
-            handles = [lines[j] for j in labelled]
-            if many and labelled:
-                from matplotlib.lines import Line2D
-
-                handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        color="0.7",
-                        linewidth=0.8,
-                        label=f"{n_features - len(labelled)} others",
-                    )
-                )
-            handles += list(mark_lines.values())
-            if len(handles) > 6:
-                ax.legend(
-                    handles=handles,
-                    loc="upper left",
-                    bbox_to_anchor=(1.01, 1.0),
-                    fontsize="small",
-                    frameon=False,
-                )
-            else:
-                ax.legend(handles=handles, loc="best", fontsize="small")
+            _path_legend(ax, lines, labelled, n_features, mark_lines)
 
         self.lines_ = lines
         self.alpha_mark_lines_ = mark_lines
@@ -407,6 +345,153 @@ class RegularizationPathDisplay:
             alphas, coefs, feature_names=feature_names, alpha_marks=marks, estimator_name=name
         )
         return display.plot(ax=ax, **kwargs)
+
+
+def _checked_alphas(alphas):
+    """``alphas`` as a float array: positive and finite (they go on a log axis)."""
+    alphas = np.asarray(alphas, dtype=np.float64).ravel()
+    if alphas.size == 0 or np.any(alphas <= 0) or not np.all(np.isfinite(alphas)):
+        raise ValueError("alphas must be positive and finite (they go on a log axis).")
+    return alphas
+
+
+def _checked_path(alphas, coefs):
+    """``(alphas, coefs)`` of a path display as float arrays, ``coefs`` of shape
+    (n_features, n_alphas), or a ValueError naming what is wrong."""
+    n_alphas = np.asarray(alphas).size
+    values = np.asarray(coefs, dtype=np.float64)
+    if values.ndim == 1:
+        values = values.reshape(1, -1)
+    if values.ndim != 2 or values.shape[1] != n_alphas:
+        raise ValueError(
+            f"coefs must have shape (n_features, n_alphas) = (n_features, {n_alphas}), "
+            f"got {np.shape(coefs)}."
+        )
+    return _checked_alphas(alphas), values
+
+
+def _checked_cv_curve(alphas, mse_path):
+    """``(alphas, mse)`` of a CV curve display as float arrays, ``mse`` of shape
+    (n_alphas, n_folds), or a ValueError naming what is wrong."""
+    n_alphas = np.asarray(alphas).size
+    mse = np.asarray(mse_path, dtype=np.float64)
+    if mse.ndim == 1:
+        mse = mse.reshape(-1, 1)
+    if mse.ndim != 2 or mse.shape[0] != n_alphas:
+        raise ValueError(
+            f"mse_path must have shape (n_alphas, n_folds) = ({n_alphas}, n_folds), "
+            f"got {np.shape(mse_path)}."
+        )
+    return _checked_alphas(alphas), mse
+
+
+def _standard_errors(mse, mse_std_path):
+    """The standard error of the mean CV error at each alpha: the given standard deviations
+    (or the folds' own) over ``sqrt(n_folds)``."""
+    n_folds = mse.shape[1]
+    if mse_std_path is not None:
+        std = np.asarray(mse_std_path, dtype=np.float64).ravel()
+    elif n_folds > 1:
+        std = mse.std(axis=1, ddof=1)
+    else:
+        std = np.zeros(mse.shape[0])
+    return std / np.sqrt(n_folds)
+
+
+def _set_title(ax, title, default, estimator_name):
+    """The given title, else ``default`` plus the estimator's name; and a light grid."""
+    if title is None:
+        title = default + (f" of {estimator_name}" if estimator_name else "")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+
+
+def _coefficient_lines(ax, alphas, coefs, names, labelled, colors, line_kwargs):
+    """One line per feature: the ``labelled`` ones in colour (dashed once the colours run
+    out), the others thin and grey. Returns the lines in feature order."""
+    rank = {j: k for k, j in enumerate(labelled)}
+    lines = []
+    for j in range(coefs.shape[0]):
+        if j in rank:
+            style = {"color": colors[rank[j] % len(colors)], "linewidth": 1.8, "zorder": 3}
+            label = names[j]
+        else:
+            style = {"color": "0.7", "linewidth": 0.8, "zorder": 2}
+            label = "_nolegend_"
+        if rank.get(j, 0) >= len(colors):
+            style["linestyle"] = "--"
+        style.update(line_kwargs or {})
+        (line,) = ax.plot(alphas, coefs[j], label=label, **style)
+        lines.append(line)
+    return lines
+
+
+def _mark_lines(ax, marks, mark_kwargs):
+    """A vertical line per mark (``{label: alpha}``), in black with distinct dashes."""
+    styles = ["--", ":", "-.", (0, (5, 1))]
+    mark_lines = {}
+    for k, (label, alpha) in enumerate(marks.items()):
+        style = {"color": "black", "linestyle": styles[k % len(styles)], "linewidth": 1.2}
+        style.update(mark_kwargs or {})
+        mark_lines[label] = ax.axvline(alpha, label=f"{label} = {_format_alpha(alpha)}", **style)
+    return mark_lines
+
+
+def _path_legend(ax, lines, labelled, n_features, mark_lines):
+    """The legend of a path: features in order of entry, then the unnamed ones as one
+    entry, then the marks; outside the axes when it is long."""
+    handles = [lines[j] for j in labelled]
+    if n_features > len(labelled) and labelled:
+        from matplotlib.lines import Line2D
+
+        others = f"{n_features - len(labelled)} others"
+        handles.append(Line2D([], [], color="0.7", linewidth=0.8, label=others))
+    handles += list(mark_lines.values())
+    if len(handles) > 6:
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize="small",
+            frameon=False,
+        )
+    else:
+        ax.legend(handles=handles, loc="best", fontsize="small")
+
+
+def _fold_lines(ax, alphas, mse):
+    """Each fold's error as a thin dotted line (one legend entry for all)."""
+    lines = []
+    for k in range(mse.shape[1]):
+        label = "each fold" if k == 0 else "_nolegend_"
+        (line,) = ax.plot(
+            alphas, mse[:, k], color="0.6", linewidth=0.7, linestyle=":", label=label
+        )
+        lines.append(line)
+    return lines
+
+
+def _cv_choice_lines(ax, alpha_min, alpha_1se, refitted):
+    """The vertical lines of ``alpha_min_`` and ``alpha_1se_``; the one the estimator
+    refitted at (``refitted``) says so."""
+    refit = "" if refitted is None else " (refitted)"
+    min_line = ax.axvline(
+        alpha_min,
+        color="tab:blue",
+        linestyle="--",
+        linewidth=1.3,
+        label=f"alpha_min_ = {_format_alpha(alpha_min)}"
+        + (refit if refitted == alpha_min else ""),
+    )
+    se_line = ax.axvline(
+        alpha_1se,
+        color="tab:green",
+        linestyle="-.",
+        linewidth=1.3,
+        label=f"alpha_1se_ = {_format_alpha(alpha_1se)}"
+        + (refit if refitted == alpha_1se and alpha_1se != alpha_min else ""),
+    )
+    return min_line, se_line
 
 
 def _unwrap_pipeline(estimator, X, feature_names):
@@ -633,26 +718,10 @@ class CVCurveDisplay:
             This display, with the fitted attributes ``line_``, ``ax_``, ... set.
         """
         plt = _pyplot("CVCurveDisplay.plot")
-        alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
-        mse = np.asarray(self.mse_path, dtype=np.float64)
-        if mse.ndim == 1:
-            mse = mse.reshape(-1, 1)
-        if mse.ndim != 2 or mse.shape[0] != alphas.size:
-            raise ValueError(
-                f"mse_path must have shape (n_alphas, n_folds) = ({alphas.size}, n_folds), "
-                f"got {np.shape(self.mse_path)}."
-            )
-        if alphas.size == 0 or np.any(alphas <= 0) or not np.all(np.isfinite(alphas)):
-            raise ValueError("alphas must be positive and finite (they go on a log axis).")
+        alphas, mse = _checked_cv_curve(self.alphas, self.mse_path)
         n_folds = mse.shape[1]
         mean = mse.mean(axis=1)
-        if self.mse_std_path is not None:
-            std = np.asarray(self.mse_std_path, dtype=np.float64).ravel()
-        elif n_folds > 1:
-            std = mse.std(axis=1, ddof=1)
-        else:
-            std = np.zeros_like(mean)
-        se = std / np.sqrt(n_folds)
+        se = _standard_errors(mse, self.mse_std_path)
         best = int(np.argmin(mean))
         alpha_min = alphas[best] if self.alpha_min is None else float(self.alpha_min)
         if self.alpha_1se is None:
@@ -664,18 +733,7 @@ class CVCurveDisplay:
         threshold = mean[i_min] + se[i_min]
 
         ax = _new_axes(plt, ax, figsize=(8, 5))
-        fold_lines = []
-        if show_folds:
-            for k in range(n_folds):
-                (line,) = ax.plot(
-                    alphas,
-                    mse[:, k],
-                    color="0.6",
-                    linewidth=0.7,
-                    linestyle=":",
-                    label="each fold" if k == 0 else "_nolegend_",
-                )
-                fold_lines.append(line)
+        fold_lines = _fold_lines(ax, alphas, mse) if show_folds else []
         fill = ax.fill_between(
             alphas,
             mean - se,
@@ -697,31 +755,10 @@ class CVCurveDisplay:
         threshold_line = ax.axhline(
             threshold, color="0.4", linestyle=":", linewidth=1.0, label="minimum + 1 SE"
         )
-        refit = "" if self.alpha is None else " (refitted)"
-        alpha_min_line = ax.axvline(
-            alpha_min,
-            color="tab:blue",
-            linestyle="--",
-            linewidth=1.3,
-            label=f"alpha_min_ = {_format_alpha(alpha_min)}"
-            + (refit if self.alpha == alpha_min else ""),
-        )
-        alpha_1se_line = ax.axvline(
-            alpha_1se,
-            color="tab:green",
-            linestyle="-.",
-            linewidth=1.3,
-            label=f"alpha_1se_ = {_format_alpha(alpha_1se)}"
-            + (refit if self.alpha == alpha_1se and alpha_1se != alpha_min else ""),
-        )
+        alpha_min_line, alpha_1se_line = _cv_choice_lines(ax, alpha_min, alpha_1se, self.alpha)
         _set_alpha_axis(ax, alphas, decreasing)
         ax.set_ylabel("mean squared error on held-out folds")
-        if title is None:
-            title = "Cross-validation curve"
-            if self.estimator_name:
-                title += f" of {self.estimator_name}"
-        ax.set_title(title)
-        ax.grid(alpha=0.3)
+        _set_title(ax, title, "Cross-validation curve", self.estimator_name)
         if legend:
             ax.legend(loc="best", fontsize="small")
 
