@@ -154,7 +154,11 @@ def enet_coordinate_descent(
             if gap <= tol_abs:
                 break
         if fit.stalled_out(gap):
-            break
+            merged = fit.merge_parallel(w)
+            if merged is None:
+                break
+            w = merged  # mass split over nearly parallel columns, moved onto one of them
+            continue
         ws, tol_in = fit.working_set(w, gap, state)
         if ws is None:
             break  # optimal up to rounding: nothing left to improve
@@ -191,6 +195,7 @@ class _Fit:
         self.ws_min, self.prev_ws_size, self.prev_gap = 0, tuning.P0, np.inf
         self.Gw = None  # G @ w from the last subproblem on the full Gram matrix
         self.final = False  # the last working set holds every violator
+        self.merged = False  # merge_parallel tried
 
     @property
     def w_best(self):
@@ -277,6 +282,46 @@ class _Fit:
             return False
         self.stalled += 1
         return self.stalled >= tuning.STALL_ITERATIONS
+
+    def merge_parallel(self, w):
+        """Once per fit, when it stalls: move the mass that ``w`` splits over nearly parallel
+        columns of the support onto one of each pair. There the optimum puts it on one column
+        (the data fit tells them apart only at the scale of their tiny difference), while
+        coordinate descent moves mass between them at a rate of that difference squared and
+        their support system is singular in floating point. Each move (``w_a += k w_b``,
+        ``w_b = 0`` with ``x_b ~ k x_a``, in either direction) is kept when it lowers the
+        objective. Returns the new point, or None (nothing lowered it, or already tried)."""
+        if self.merged:
+            return None
+        self.merged = True
+        w, pen = self.best[1].copy(), self.penalty
+        S = np.flatnonzero(w)
+        if S.size < 2 or S.size > tuning.MERGE_MAX_SUPPORT:
+            return None
+        G = self.design.cross_gram(S, S)
+        d = np.sqrt(np.maximum(np.diag(G), 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cos = np.abs(G) / np.outer(d, d)
+        a_idx, b_idx = np.nonzero(np.triu(cos > 1.0 - tuning.PARALLEL_COSINE, k=1))
+        value = self.best[0]
+        for a, b in zip(a_idx, b_idx, strict=True):
+            for keep, drop in ((a, b), (b, a)):
+                j, i = S[keep], S[drop]
+                if w[i] == 0.0 or w[j] == 0.0 or G[keep, keep] <= 0.0:
+                    continue
+                trial = w.copy()
+                trial[j] += G[keep, drop] / G[keep, keep] * w[i]
+                trial[i] = 0.0
+                if trial[j] < pen.lower[j] or trial[j] > pen.upper[j]:
+                    continue
+                trial_value = primal_objective(self.summaries(trial)[1], trial, pen)
+                if trial_value < value:
+                    w, value = trial, trial_value
+                    break
+        if value >= self.best[0]:
+            return None
+        self.best_gap, self.stalled, self.careful = np.inf, 0, False
+        return w
 
     # -- working sets and subproblems ----------------------------------------------------------
     def working_set(self, w, gap, state):

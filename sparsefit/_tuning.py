@@ -87,3 +87,10 @@ HOMOTOPY_MAX_FEATURES = 500
 #: the homotopy gives up (coordinate descent takes over) after this many breakpoints per
 #: feature: paths with many sign changes are cheaper by warm-started coordinate descent
 HOMOTOPY_STEPS_PER_FEATURE = 4
+#: columns whose centred cosine is within this of 1 count as nearly parallel for the merge of
+#: a stalled fit (``_Fit.merge_parallel``): the near-duplicates that stall coordinate
+#: descent differ by 1e-10 to 1e-4 of their norm, so 1 - cos is below 1e-8 for them
+PARALLEL_COSINE = 1e-6
+#: the merge looks at pairs of support columns only on supports up to this size (its Gram
+#: block costs support^2 entries; stalls on larger supports are rare and not of this kind)
+MERGE_MAX_SUPPORT = 2000

@@ -242,6 +242,17 @@ def test_never_worse_than_scikit_learn(start):
         check_problem(make_problem(index))
 
 
+#: problems that failed a large local run, kept in the suite once fixed: mass split over
+#: nearly duplicated columns, where coordinate descent stalled above a tight tolerance
+#: (escaped ConvergenceWarning, objective up to 1.6e-9 above scikit-learn's)
+FOUND_BY_LARGE_RUNS = [23172, 24447, 58772, 59002, 66422, 68487, 72387]
+
+
+@pytest.mark.parametrize("index", FOUND_BY_LARGE_RUNS)
+def test_problems_found_by_large_runs(index):
+    check_problem(make_problem(index))
+
+
 def main():  # pragma: no cover - the large local run
     """``python -m tests.test_differential START COUNT``: every failure listed, then a summary."""
     import sys
