@@ -190,7 +190,14 @@ class DaskData:
 
 # -- the moments pass -----------------------------------------------------------------------
 def _checked_block(a, name, dtype=np.float64):
+    """``a`` as an array of ``dtype``, or scikit-learn's ValueError for NaN or infinity.
+
+    A finite sum proves every entry finite (NaN and infinities propagate to it), in one pass
+    without the temporary of ``np.isfinite``; only a sum that is not finite (a bad value,
+    or an overflow of the sum alone) needs the entrywise check."""
     a = np.asarray(a, dtype=dtype)
+    if np.isfinite(np.sum(a)):
+        return a
     if not np.all(np.isfinite(a)):
         if np.any(np.isnan(a)):
             raise ValueError(f"Input {name} contains NaN.")

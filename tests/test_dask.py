@@ -278,3 +278,21 @@ def test_distributed_cluster(client):
     with joblib.parallel_backend("dask"):
         on_dask = GridSearchCV(LassoCD(), grid, cv=4).fit(X, y)
     assert on_dask.best_params_ == plain.best_params_
+
+
+def test_block_check_by_sum_is_exact():
+    """The block check accepts finite values whose sum overflows, and refuses NaN and
+    infinities wherever they are (also where they cancel in the sum: inf - inf)."""
+    from sparsefit._dask import _checked_block
+
+    huge = np.array([[1e308, 1e308], [1e308, -1.0]])
+    assert _checked_block(huge, "X") is not None
+    for bad, word in [(np.nan, "NaN"), (np.inf, "infinity")]:
+        a = np.ones((3, 2))
+        a[1, 1] = bad
+        with pytest.raises(ValueError, match=word):
+            _checked_block(a, "X")
+    a = np.ones((3, 2))
+    a[0, 0], a[2, 1] = np.inf, -np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        _checked_block(a, "X")
