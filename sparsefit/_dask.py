@@ -196,7 +196,9 @@ def _checked_block(a, name, dtype=np.float64):
     without the temporary of ``np.isfinite``; only a sum that is not finite (a bad value,
     or an overflow of the sum alone) needs the entrywise check."""
     a = np.asarray(a, dtype=dtype)
-    if np.isfinite(np.sum(a)):
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(a)
+    if np.isfinite(total):
         return a
     if not np.all(np.isfinite(a)):
         if np.any(np.isnan(a)):
