@@ -389,11 +389,13 @@ def _time_dask_ml(prob, args):
     then one timed fit each. Rows of the table."""
     import dask.array as da
 
+    solvers = [s for s in args.dask_ml_solvers.split(",") if s]
+    if not solvers:
+        return []
     try:
         import dask_ml
     except ImportError as exc:
         return [("dask-ml", float("nan"), 0, None, None, f"not installed: {exc}")]
-    solvers = args.dask_ml_solvers.split(",")
     small = da.from_array(prob.X[:2000, :5], chunks=(500, 5))
     for solver in solvers:
         _dask_ml_fit(solver, small, prob.yd[:2000].rechunk(500), prob.C)
@@ -552,7 +554,9 @@ def main(argv=None):
     parser.add_argument("--vs-block-rows", type=float, default=1e5)
     parser.add_argument("--vs-divisor", type=float, default=100.0, help="alpha_max / this")
     parser.add_argument("--vs-repeat", type=int, default=3)
-    parser.add_argument("--dask-ml-solvers", default="admm,proximal_grad")
+    parser.add_argument(
+        "--dask-ml-solvers", default="admm,proximal_grad", help="comma-separated; '' for none"
+    )
     parser.add_argument("--target", type=float, default=1e-6, help="sparsefit's tol")
     parser.add_argument("--output", default=None)
     args = parser.parse_args(argv)
