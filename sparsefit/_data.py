@@ -266,6 +266,7 @@ class DenseDesign(_DataDesign):
 
     def __init__(self, X, x_offset=None, sqrt_sw=None, parallel=None):
         super().__init__(np.asarray(X, dtype=np.float64), x_offset, sqrt_sw, parallel)
+        self._centred_copy = None  # Xt itself, formed on the first explicitly centred pass
 
     @property
     def centres_rows(self):
@@ -273,7 +274,19 @@ class DenseDesign(_DataDesign):
         return self.heavy_offsets
 
     def _row_blocks(self):
-        """Centred, weighted blocks of rows of ``Xt`` (bounded extra memory)."""
+        """Centred, weighted blocks of rows of ``Xt``: with heavy offsets (every product
+        centres), views of one centred copy when it fits ``CENTRED_COPY_BYTES``; else
+        centred block by block (bounded extra memory)."""
+        small = self.X.nbytes <= tuning.CENTRED_COPY_BYTES
+        if self._centred_copy is None and self.heavy_offsets and small:
+            Xt = self.X - self.x_offset if self.x_offset is not None else self.X.copy()
+            if self.sqrt_sw is not None:
+                Xt *= self.sqrt_sw[:, None]
+            self._centred_copy = Xt
+        if self._centred_copy is not None:
+            for start in range(0, self.n_samples, _CHUNK_ROWS):
+                yield self._centred_copy[start : start + _CHUNK_ROWS]
+            return
         for start in range(0, self.n_samples, _CHUNK_ROWS):
             block = self.X[start : start + _CHUNK_ROWS]
             if self.x_offset is not None:
@@ -385,7 +398,8 @@ class DenseDesign(_DataDesign):
             return raw
         norms2 = raw - self.weight_sum * self.x_offset**2
         # raw - total * mean^2 loses digits when a column's mean dwarfs its spread
-        bad = np.flatnonzero(norms2 <= 1e-6 * raw)
+        # (an empty column's zero is exact: raw == 0)
+        bad = np.flatnonzero((norms2 <= 1e-6 * raw) & (raw > 0))
         if bad.size:
             Xb = self.columns(bad)
             norms2[bad] = np.einsum("ij,ij->j", Xb, Xb)
@@ -502,7 +516,8 @@ class SparseDesign(_DataDesign):
         u = np.asarray(self.X.T @ sw).ravel()
         norms2 = np.maximum(raw - 2.0 * u * self.x_offset + float(sw.sum()) * self.x_offset**2, 0)
         # the correction loses digits when a column's mean dwarfs its spread: redo exactly
-        bad = np.flatnonzero(norms2 <= 1e-6 * raw)
+        # (an empty column's zero is exact: raw == 0)
+        bad = np.flatnonzero((norms2 <= 1e-6 * raw) & (raw > 0))
         for start, block in self._column_blocks(bad):
             C = self.centred_columns(block)
             norms2[bad[start : start + block.size]] = np.einsum("ij,ij->j", C, C)
@@ -670,17 +685,26 @@ def make_design(X, x_offset=None, sqrt_sw=None, parallel=None):
     return cls(X, x_offset, sqrt_sw, parallel)
 
 
-def _sparse_weighted_sq_col_sums(X, sw, block=8192):
-    """``sum_i sw_i X_ij^2`` for CSR/CSC ``X``, by blocks (bounded extra memory)."""
+def _stored_entries(X, block=2**22):
+    """The stored entries of CSR/CSC ``X`` by blocks of at most ``block`` (bounded extra
+    memory, no conversion of format): ``(rows, cols, values)`` per block."""
+    csr, indptr = X.format == "csr", X.indptr
+    for lo in range(0, X.nnz, block):
+        hi = min(lo + block, X.nnz)
+        first = int(np.searchsorted(indptr, lo, side="right")) - 1
+        last = int(np.searchsorted(indptr, hi - 1, side="right")) - 1
+        counts = np.diff(np.clip(indptr[first : last + 2], lo, hi))
+        major = np.repeat(np.arange(first, last + 1), counts)
+        minor = X.indices[lo:hi]
+        values = np.asarray(X.data[lo:hi], dtype=np.float64)
+        yield (major, minor, values) if csr else (minor, major, values)
+
+
+def _sparse_weighted_sq_col_sums(X, sw, block=2**22):
+    """``sum_i sw_i X_ij^2`` for CSR/CSC ``X``: one pass over the stored entries."""
     out = np.zeros(X.shape[1])
-    if X.format == "csr":
-        for start in range(0, X.shape[0], block):
-            chunk = X[start : start + block]
-            out += np.asarray(chunk.power(2).T @ sw[start : start + block]).ravel()
-    else:
-        for start in range(0, X.shape[1], block):
-            chunk = X[:, start : start + block]
-            out[start : start + block] = np.asarray(chunk.power(2).T @ sw).ravel()
+    for rows, cols, values in _stored_entries(X, block):
+        out += np.bincount(cols, weights=values * values * sw[rows], minlength=X.shape[1])
     return out
 
 
@@ -770,11 +794,13 @@ def _refined_means(X, sw, means):
     weights = np.ones(n_samples) if sw is None else sw
     total = float(weights.sum())
     if sp.issparse(X):
-        X = X.tocsr() if X.format != "csr" else X
-        rows = np.repeat(np.arange(n_samples), np.diff(X.indptr))
-        dev = weights[rows] * (X.data - means[X.indices])
-        stored = np.bincount(X.indices, weights=dev, minlength=X.shape[1])
-        stored_weight = np.bincount(X.indices, weights=weights[rows], minlength=X.shape[1])
+        X = X if X.format in ("csr", "csc") else X.tocsr()
+        p = X.shape[1]
+        stored, stored_weight = np.zeros(p), np.zeros(p)
+        for rows, cols, values in _stored_entries(X):
+            dev = weights[rows] * (values - means[cols])
+            stored += np.bincount(cols, weights=dev, minlength=p)
+            stored_weight += np.bincount(cols, weights=weights[rows], minlength=p)
         return means + (stored - means * (total - stored_weight)) / total
     # the deviations of a few rows from the mean: a lower estimate of the spread (a too
     # small one costs an unneeded pass, nothing else)
