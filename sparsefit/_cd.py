@@ -191,7 +191,7 @@ class _Fit:
         self.careful = False  # once a subproblem raised the objective: plain coordinate descent
         self.warm = False
         self.n_epochs = 0
-        self.best_gap, self.stalled = np.inf, 0
+        self.best_gap, self.stall_value, self.stalled = np.inf, np.inf, 0
         self.ws_min, self.prev_ws_size, self.prev_gap = 0, tuning.P0, np.inf
         self.Gw = None  # G @ w from the last subproblem on the full Gram matrix
         self.final = False  # the last working set holds every violator
@@ -276,9 +276,15 @@ class _Fit:
 
     def stalled_out(self, gap):
         """The second stopping rule: ``STALL_ITERATIONS`` outer iterations in a row without
-        halving the gap (rounding can keep it above tol under extreme conditioning)."""
-        if gap <= 0.5 * self.best_gap:
-            self.best_gap, self.stalled = gap, 0
+        halving the gap or lowering the objective by ``STALL_DESCENT`` of the gap (beyond its
+        rounding): rounding can keep the gap above tol under extreme conditioning; a slow but
+        real descent is not a stall (measured: a positive Lasso on 8 x 54 data at 2e-6
+        alpha_max needed 66 outer iterations and stopped at 12, 25% above the optimum, under
+        the gap rule alone)."""
+        value, noise = self.best[0], self.best[3]
+        descent = max(noise, tuning.STALL_DESCENT * gap)
+        if gap <= 0.5 * self.best_gap or value < self.stall_value - descent:
+            self.best_gap, self.stall_value, self.stalled = min(gap, self.best_gap), value, 0
             return False
         self.stalled += 1
         return self.stalled >= tuning.STALL_ITERATIONS
@@ -320,7 +326,7 @@ class _Fit:
                     break
         if value >= self.best[0]:
             return None
-        self.best_gap, self.stalled, self.careful = np.inf, 0, False
+        self.best_gap, self.stall_value, self.stalled, self.careful = np.inf, np.inf, 0, False
         return w
 
     # -- working sets and subproblems ----------------------------------------------------------

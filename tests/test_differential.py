@@ -244,8 +244,9 @@ def test_never_worse_than_scikit_learn(start):
 
 #: problems that failed a large local run, kept in the suite once fixed: mass split over
 #: nearly duplicated columns, where coordinate descent stalled above a tight tolerance
-#: (escaped ConvergenceWarning, objective up to 1.6e-9 above scikit-learn's)
-FOUND_BY_LARGE_RUNS = [23172, 24447, 58772, 59002, 66422, 68487, 72387]
+#: (escaped ConvergenceWarning, objective up to 1.6e-9 above scikit-learn's); a slow but
+#: real descent taken for a stall (96784: positive, 8 x 54, objective 25% above)
+FOUND_BY_LARGE_RUNS = [23172, 24447, 58772, 59002, 66422, 68487, 72387, 96784]
 
 
 @pytest.mark.parametrize("index", FOUND_BY_LARGE_RUNS)
