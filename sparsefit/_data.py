@@ -68,11 +68,10 @@ __all__ = [
 
 #: rows per block when a pass over dense X must centre explicitly
 _CHUNK_ROWS = 4096
-#: dense column means are refined by a second pass when one exceeds this many times the
-#: deviations from it of the first ``_MEAN_SAMPLE_ROWS`` rows (a one-pass mean loses
-#: about ``log10(mean / spread)`` digits of the centred column)
+#: column means are refined by a second pass when one exceeds this many times its
+#: column's standard deviation (a one-pass mean loses about ``log10(mean / spread)``
+#: digits of the centred column)
 _MEAN_SPREAD_RATIO = 1e3
-_MEAN_SAMPLE_ROWS = 8
 #: elements (32 MiB of float64) per block of columns centred explicitly
 _CHUNK_ELEMENTS = 4 * 1024 * 1024
 #: a given Gram matrix is checked on a random vector from this seed, each of its elements
@@ -134,7 +133,7 @@ class _DataDesign:
     has_samples = True
     gram_on_demand = False
 
-    def __init__(self, X, x_offset=None, sqrt_sw=None, parallel=None):
+    def __init__(self, X, x_offset=None, sqrt_sw=None, parallel=None, raw_moments=None):
         self.n_samples, self.n_features = X.shape
         self.X = X
         self.x_offset = None
@@ -145,6 +144,8 @@ class _DataDesign:
         self._norms2 = None
         self._scales = None
         self._heavy = None
+        # (sum_i s_i X_ij, sum_i s_i X_ij^2) when the caller has them (centring does)
+        self._raw_moments = raw_moments
 
     def _parallel_if(self, flops):
         """The ``parallel`` context for products of at least ``PARALLEL_FLOPS`` multiply-adds."""
@@ -264,8 +265,9 @@ class DenseDesign(_DataDesign):
 
     sparse = False
 
-    def __init__(self, X, x_offset=None, sqrt_sw=None, parallel=None):
-        super().__init__(np.asarray(X, dtype=np.float64), x_offset, sqrt_sw, parallel)
+    def __init__(self, X, x_offset=None, sqrt_sw=None, parallel=None, raw_moments=None):
+        X = np.asarray(X, dtype=np.float64)
+        super().__init__(X, x_offset, sqrt_sw, parallel, raw_moments)
         self._centred_copy = None  # Xt itself, formed on the first explicitly centred pass
 
     @property
@@ -393,7 +395,10 @@ class DenseDesign(_DataDesign):
         """Column norms in one pass without a copy; columns that cancel are redone exactly."""
         X = self.X
         sw = None if self.sqrt_sw is None else self.sqrt_sw**2
-        raw = np.einsum("ij,ij->j", X, X) if sw is None else np.einsum("ij,i,ij->j", X, sw, X)
+        if self._raw_moments is not None:
+            raw = self._raw_moments[1]
+        else:
+            raw = _dense_weighted_sq_col_sums(X, sw)
         if self.x_offset is None:
             return raw
         norms2 = raw - self.weight_sum * self.x_offset**2
@@ -412,12 +417,12 @@ class SparseDesign(_DataDesign):
 
     sparse = True
 
-    def __init__(self, X, x_offset=None, sqrt_sw=None, parallel=None):
+    def __init__(self, X, x_offset=None, sqrt_sw=None, parallel=None, raw_moments=None):
         if X.format not in ("csr", "csc"):
             X = X.tocsc()
         if X.dtype != np.float64:
             X = X.astype(np.float64)  # once, rather than an upcast in every product
-        super().__init__(X, x_offset, sqrt_sw, parallel)
+        super().__init__(X, x_offset, sqrt_sw, parallel, raw_moments)
 
     @property
     def nnz(self):
@@ -510,10 +515,14 @@ class SparseDesign(_DataDesign):
 
     def _compute_norms2(self):
         sw = self._sq() ** 2
-        raw = _sparse_weighted_sq_col_sums(self.X, sw)
+        if self._raw_moments is None:
+            u, raw = None, _sparse_weighted_sq_col_sums(self.X, sw)
+        else:
+            u, raw = self._raw_moments
         if self.x_offset is None:
             return raw
-        u = np.asarray(self.X.T @ sw).ravel()
+        if u is None:
+            u = np.asarray(self.X.T @ sw).ravel()
         norms2 = np.maximum(raw - 2.0 * u * self.x_offset + float(sw.sum()) * self.x_offset**2, 0)
         # the correction loses digits when a column's mean dwarfs its spread: redo exactly
         # (an empty column's zero is exact: raw == 0)
@@ -679,10 +688,18 @@ class Workspace:
         return self._columns[key]
 
 
-def make_design(X, x_offset=None, sqrt_sw=None, parallel=None):
-    """The design of ``X``: sparse or dense."""
+def make_design(X, x_offset=None, sqrt_sw=None, parallel=None, raw_moments=None):
+    """The design of ``X``: sparse or dense (``raw_moments``: the weighted column sums and
+    sums of squares of ``X``, when known)."""
     cls = SparseDesign if sp.issparse(X) else DenseDesign
-    return cls(X, x_offset, sqrt_sw, parallel)
+    return cls(X, x_offset, sqrt_sw, parallel, raw_moments)
+
+
+def _dense_weighted_sq_col_sums(X, sw):
+    """``sum_i sw_i X_ij^2`` for dense ``X`` (float64 accumulation, no copy of X)."""
+    if sw is None:
+        return np.einsum("ij,ij->j", X, X, dtype=np.float64)
+    return np.einsum("ij,i,ij->j", X, sw, X, dtype=np.float64)
 
 
 def _stored_entries(X, block=2**22):
@@ -701,10 +718,24 @@ def _stored_entries(X, block=2**22):
 
 
 def _sparse_weighted_sq_col_sums(X, sw, block=2**22):
-    """``sum_i sw_i X_ij^2`` for CSR/CSC ``X``: one pass over the stored entries."""
+    """``sum_i sw_i X_ij^2`` for CSR/CSC ``X``: squared entries by blocks of at most
+    ``block`` stored entries (rows of CSR, columns of CSC; bounded extra memory, no
+    conversion of format), each block's weighted sums by a sparse product."""
     out = np.zeros(X.shape[1])
-    for rows, cols, values in _stored_entries(X, block):
-        out += np.bincount(cols, weights=values * values * sw[rows], minlength=X.shape[1])
+    csr, indptr = X.format == "csr", X.indptr
+    n_major = indptr.size - 1
+    lo = 0
+    while lo < n_major:
+        hi = int(np.searchsorted(indptr, indptr[lo] + block, side="right")) - 1
+        hi = min(max(hi, lo + 1), n_major)
+        a, b = indptr[lo], indptr[hi]
+        squares = np.square(X.data[a:b], dtype=np.float64)
+        structure = (squares, X.indices[a:b], indptr[lo : hi + 1] - a)
+        if csr:
+            out += sp.csr_matrix(structure, shape=(hi - lo, X.shape[1])).T @ sw[lo:hi]
+        else:
+            out[lo:hi] = sp.csc_matrix(structure, shape=(X.shape[0], hi - lo)).T @ sw
+        lo = hi
     return out
 
 
@@ -749,20 +780,10 @@ def center_data(
                 total = sw.sum()
             sw = sw * (n_samples / total)
         sqrt_sw = np.sqrt(sw)
+    raw_moments = None
     if fit_intercept:
-        # accumulated in float64 also for float32 X: products that correct for the offsets
-        # instead of centring (Gram, kernel, sparse X) assume the exact means
-        if sw is None:
-            if sp.issparse(X):
-                x_offset = np.asarray(X.T @ np.ones(n_samples)).ravel() / n_samples
-            else:
-                x_offset = X.mean(axis=0, dtype=np.float64)
-            y_offset = y.mean(axis=0)
-        else:
-            total = sw.sum()
-            x_offset = np.asarray(X.T @ sw, dtype=np.float64).ravel() / total
-            y_offset = sw @ y / total
-        x_offset = _refined_means(X, sw, x_offset)
+        x_offset, raw_moments = _column_means(X, sw)
+        y_offset = y.mean(axis=0) if sw is None else sw @ y / sw.sum()
         y_offset = y_offset + _mean_correction(y - y_offset, sw)
     else:
         x_offset = np.zeros(n_features)
@@ -770,7 +791,8 @@ def center_data(
     yt = y - y_offset
     if sqrt_sw is not None:
         yt = yt * (sqrt_sw[:, None] if y.ndim > 1 else sqrt_sw)
-    design = make_design(X, x_offset if fit_intercept else None, sqrt_sw, parallel)
+    offset = x_offset if fit_intercept else None
+    design = make_design(X, offset, sqrt_sw, parallel, raw_moments)
     return design, yt, x_offset, y_offset
 
 
@@ -781,35 +803,43 @@ def _mean_correction(centred, sw):
     return sw @ centred / sw.sum()
 
 
-def _refined_means(X, sw, means):
-    """Column means corrected by a second pass over ``X - means`` (the corrected two-pass
-    algorithm): a column whose mean dwarfs its spread loses digits in a one-pass sum, and
-    a centred column shifted by that error is a different column.
+def _column_means(X, sw):
+    """Weighted column means of ``X`` and its raw moments ``(sum_i s_i X_ij, sum_i s_i
+    X_ij^2)``, accumulated in float64 whatever the dtype of X (products that correct for
+    the offsets instead of centring assume the exact means).
 
-    Sparse X: the deviations of the stored entries, summed per column, and those of the
-    implicit zeros, ``-mean`` times their weight (``O(nnz)``). Dense X: only when a sample
-    of rows suggests means far above the spread (one more pass, by blocks of rows).
+    A one-pass mean loses about ``log10(mean / spread)`` digits, and a centred column
+    shifted by that error is a different column: the means of the columns whose mean
+    dwarfs their spread (the second moment says which) are refined by a second pass over
+    those columns (the corrected two-pass algorithm).
     """
-    n_samples = X.shape[0]
-    weights = np.ones(n_samples) if sw is None else sw
+    weights = np.ones(X.shape[0]) if sw is None else sw
     total = float(weights.sum())
     if sp.issparse(X):
-        X = X if X.format in ("csr", "csc") else X.tocsr()
-        p = X.shape[1]
-        stored, stored_weight = np.zeros(p), np.zeros(p)
-        for rows, cols, values in _stored_entries(X):
-            dev = weights[rows] * (values - means[cols])
-            stored += np.bincount(cols, weights=dev, minlength=p)
-            stored_weight += np.bincount(cols, weights=weights[rows], minlength=p)
-        return means + (stored - means * (total - stored_weight)) / total
-    # the deviations of a few rows from the mean: a lower estimate of the spread (a too
-    # small one costs an unneeded pass, nothing else)
-    sample = np.ascontiguousarray(X[:_MEAN_SAMPLE_ROWS], dtype=np.float64)
-    spread = np.abs(sample - means).max(axis=0)
-    if not np.any(np.abs(means) > _MEAN_SPREAD_RATIO * spread):
-        return means
-    correction = np.zeros(X.shape[1])
-    for start in range(0, n_samples, _CHUNK_ROWS):
-        block = np.asarray(X[start : start + _CHUNK_ROWS], dtype=np.float64) - means
-        correction += weights[start : start + _CHUNK_ROWS] @ block
-    return means + correction / total
+        sums = np.asarray(X.T @ weights, dtype=np.float64).ravel()
+        raw = _sparse_weighted_sq_col_sums(X, weights)
+    else:
+        # pairwise summation without weights (error growing as log n, not n)
+        sums = X.sum(axis=0, dtype=np.float64) if sw is None else X.T @ sw
+        raw = _dense_weighted_sq_col_sums(X, sw)
+    means = sums / total
+    spread2 = raw / total - means**2
+    bad = np.flatnonzero((spread2 * _MEAN_SPREAD_RATIO**2 <= means**2) & (means != 0))
+    if bad.size:
+        means[bad] += _mean_correction_columns(X, weights, bad, means[bad]) / total
+    return means, (sums, raw)
+
+
+def _mean_correction_columns(X, weights, idx, means):
+    """``sum_i s_i (X_ij - mean_j)`` for the columns ``idx`` (deviations formed before
+    they are summed; for sparse X the implicit zeros deviate by ``-mean_j``)."""
+    Xb = X[:, idx]
+    if not sp.issparse(X):
+        return weights @ (np.asarray(Xb, dtype=np.float64) - means)
+    stored, stored_weight = np.zeros(idx.size), np.zeros(idx.size)
+    for rows, cols, values in _stored_entries(Xb):
+        stored += np.bincount(
+            cols, weights=weights[rows] * (values - means[cols]), minlength=idx.size
+        )
+        stored_weight += np.bincount(cols, weights=weights[rows], minlength=idx.size)
+    return stored - means * (float(weights.sum()) - stored_weight)
