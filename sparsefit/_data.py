@@ -269,18 +269,47 @@ class DenseDesign(_DataDesign):
         X = np.asarray(X, dtype=np.float64)
         super().__init__(X, x_offset, sqrt_sw, parallel, raw_moments)
         self._centred_copy = None  # Xt itself, formed on the first explicitly centred pass
+        self._split = None
+
+    @property
+    def heavy_columns(self):
+        """``(idx, Xt[:, idx])``: the columns with heavy offsets and their explicitly
+        centred copy, when they are few (``HEAVY_COLUMNS_FRACTION`` of the columns, a copy
+        within ``CENTRED_COPY_BYTES``): products correct the other columns by the offsets
+        and take these from the copy. ``None`` when there are none or too many."""
+        if self._split is None:
+            self._split = (None,)
+            if self.heavy_offsets:
+                norms2 = np.maximum(self.col_norms2, np.finfo(float).tiny)
+                idx = np.flatnonzero(
+                    self.n_samples * self.x_offset**2 > _HEAVY_OFFSET_RATIO * norms2
+                )
+                few = idx.size <= tuning.HEAVY_COLUMNS_FRACTION * self.n_features
+                if few and 8 * idx.size * self.n_samples <= tuning.CENTRED_COPY_BYTES:
+                    self._split = (idx, self.columns(idx))
+        return None if self._split[0] is None else self._split
 
     @property
     def centres_rows(self):
-        """Whether products centre X explicitly, by blocks of rows (heavy offsets)."""
-        return self.heavy_offsets
+        """Whether products centre all of X explicitly, by blocks of rows (heavy offsets on
+        more than a few columns)."""
+        return self.heavy_offsets and self.heavy_columns is None
+
+    def _error_scales(self):
+        products, gram = super()._error_scales()
+        split = self.heavy_columns
+        if split is not None:  # products corrected by the offsets except on the split
+            raw = np.sqrt(self.col_norms2 + self.weight_sum * self.x_offset**2)
+            products, gram = raw.copy(), raw.copy()
+            products[split[0]] = gram[split[0]] = np.sqrt(self.col_norms2[split[0]])
+        return products, gram
 
     def _row_blocks(self):
         """Centred, weighted blocks of rows of ``Xt``: with heavy offsets (every product
         centres), views of one centred copy when it fits ``CENTRED_COPY_BYTES``; else
         centred block by block (bounded extra memory)."""
         small = self.X.nbytes <= tuning.CENTRED_COPY_BYTES
-        if self._centred_copy is None and self.heavy_offsets and small:
+        if self._centred_copy is None and self.centres_rows and small:
             Xt = self.X - self.x_offset if self.x_offset is not None else self.X.copy()
             if self.sqrt_sw is not None:
                 Xt *= self.sqrt_sw[:, None]
@@ -302,7 +331,7 @@ class DenseDesign(_DataDesign):
         if idx is not None and 4 * len(idx) <= self.n_features:
             if len(idx) == 0:
                 return np.zeros(self.n_samples)
-            if self.centres_rows:
+            if self.heavy_offsets:
                 return self.columns(idx) @ w
             out = self.X[:, idx] @ w
             off = None if self.x_offset is None else self.x_offset[idx]
@@ -313,7 +342,18 @@ class DenseDesign(_DataDesign):
                 w = w_full
             if self.centres_rows:
                 return np.concatenate([block @ w for block in self._row_blocks()])
+            split = self.heavy_columns
+            if split is not None:  # the split columns from their centred copy
+                w = w.copy()
+                w_split = w[split[0]]
+                w[split[0]] = 0.0
+                return self._corrected_matvec(w, self.x_offset) + split[1] @ w_split
             out, off = self.X @ w, self.x_offset
+        return self._corrected_matvec(w, off, out)
+
+    def _corrected_matvec(self, w, off, out=None):
+        """``X w`` (or the given ``out``) corrected by the offsets ``off`` and weighted."""
+        out = self.X @ w if out is None else out
         if off is not None:
             out = out - float(off @ w)
         if self.sqrt_sw is not None:
@@ -328,11 +368,13 @@ class DenseDesign(_DataDesign):
             for start, block in zip(starts, self._row_blocks(), strict=True):
                 out = out + block.T @ v[start : start + _CHUNK_ROWS]
             return np.asarray(out)
-        if self.sqrt_sw is not None:
-            v = (self.sqrt_sw * v.T).T
-        out = np.asarray(self.X.T @ v)
+        vw = v if self.sqrt_sw is None else (self.sqrt_sw * v.T).T
+        out = np.asarray(self.X.T @ vw)
         if self.x_offset is not None:
-            out = out - np.multiply.outer(self.x_offset, v.sum(axis=0))
+            out = out - np.multiply.outer(self.x_offset, vw.sum(axis=0))
+        split = self.heavy_columns
+        if split is not None:  # the split columns from their centred copy
+            out[split[0]] = split[1].T @ v
         return out
 
     def matmat(self, W):
@@ -368,6 +410,12 @@ class DenseDesign(_DataDesign):
                 if self.x_offset is None:
                     return G
                 G -= self.n_samples * np.outer(self.x_offset, self.x_offset)
+                split = self.heavy_columns
+                if split is not None:  # rows and columns of the split from their copy
+                    cols = self.rmatvec(split[1])
+                    G[:, split[0]] = cols
+                    G[split[0], :] = cols.T
+                    return G
                 if self._offsets_mild(np.diag(G)):
                     return G
             upper = None
@@ -837,9 +885,13 @@ def _mean_correction_columns(X, weights, idx, means):
     if not sp.issparse(X):
         return weights @ (np.asarray(Xb, dtype=np.float64) - means)
     stored, stored_weight = np.zeros(idx.size), np.zeros(idx.size)
+    counts = np.zeros(idx.size, dtype=np.int64)
     for rows, cols, values in _stored_entries(Xb):
-        stored += np.bincount(
-            cols, weights=weights[rows] * (values - means[cols]), minlength=idx.size
-        )
+        deviations = weights[rows] * (values - means[cols])
+        stored += np.bincount(cols, weights=deviations, minlength=idx.size)
         stored_weight += np.bincount(cols, weights=weights[rows], minlength=idx.size)
-    return stored - means * (float(weights.sum()) - stored_weight)
+        counts += np.bincount(cols, minlength=idx.size)
+    # the weight of the implicit zeros: exactly none in a fully stored column (there the
+    # difference of two sums of the same weights is their rounding, times a large mean)
+    implicit = np.where(counts < X.shape[0], float(weights.sum()) - stored_weight, 0.0)
+    return stored - means * implicit

@@ -105,3 +105,53 @@ def test_float32_offsets_are_exact_float64_means(fmt):
     assert_allclose(design.x_offset, X64.mean(axis=0), rtol=1e-15)
     Xc = X64 - X64.mean(axis=0)
     assert_allclose(Workspace(design).precompute_gram(), Xc.T @ Xc, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("weights", [False, True])
+def test_means_far_above_the_spread_are_refined(fmt, weights):
+    """A column whose mean dwarfs its spread (1e8 + N(0, 1)) gets its mean to the rounding
+    of the mean itself (exact reference by math.fsum), not to the error of a one-pass sum;
+    ordinary columns in the same X to a small fraction of their spread."""
+    import math
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    X = rng.normal(size=(n, 3))
+    X[:, 0] += 1e8
+    X[::2, 2] = 0.0
+    sw = rng.uniform(0.5, 2.0, size=n) if weights else np.ones(n)
+    sw = sw * (n / sw.sum())
+    Xs = X if fmt == "dense" else getattr(sp, f"{fmt}_matrix")(X)
+    design = center_data(Xs, np.zeros(n), sample_weight=sw if weights else None)[0]
+    total = math.fsum(sw)
+    for j in range(3):
+        exact = math.fsum(sw * X[:, j]) / total
+        spread = np.sqrt(math.fsum(sw * (X[:, j] - exact) ** 2) / total)
+        assert abs(design.x_offset[j] - exact) <= 2 * np.spacing(abs(exact)) + 1e-14 * spread
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_few_heavy_offset_columns_are_centred_alone(weights):
+    """Dense X with two columns of heavy offsets among twenty (one constant, one 1e6 plus
+    small noise): only those are centred explicitly, and every product equals that of the
+    explicitly centred design."""
+    rng = np.random.default_rng(3)
+    n, p = 60, 20
+    X = rng.normal(size=(n, p))
+    X[:, 4] = 1e6
+    X[:, 9] = 1e6 + 1e-3 * rng.normal(size=n)
+    sw = rng.uniform(0.5, 2.0, size=n) if weights else None
+    design = center_data(X, np.zeros(n), sample_weight=sw)[0]
+    idx, _ = design.heavy_columns
+    assert set(idx) == {4, 9} and not design.centres_rows
+    s = np.ones(n) if sw is None else sw * (n / sw.sum())
+    Xt = np.sqrt(s)[:, None] * (X - design.x_offset)
+    scale = np.where(design.col_norms2 > 0, np.sqrt(design.col_norms2), 1.0)
+    v, w = rng.normal(size=n), rng.normal(size=p)
+    assert np.all(Xt[:, 4] == 0)
+    assert_allclose(design.rmatvec(v) / scale, Xt.T @ v / scale, atol=1e-9)
+    assert_allclose(design.matvec(w), Xt @ w, rtol=1e-9, atol=1e-9)
+    assert_allclose(design.matvec(w[:3], np.array([4, 9, 1])), Xt[:, [4, 9, 1]] @ w[:3])
+    G = Workspace(design).precompute_gram()
+    assert_allclose(G / np.outer(scale, scale), Xt.T @ Xt / np.outer(scale, scale), atol=1e-9)
