@@ -105,18 +105,16 @@ class _FeatureSign:
         """One round; False when the search is over."""
         S = self.S
         w_S = self.w[S]
-        u = self.system.solve(S, self._rhs()) if S.size else np.zeros(0)
-        if u is None:
-            return False
-        if not self.system.exact:
-            step = _null_step(self, w_S)
-            if step is not None:
-                self._move(*step)
-                return True
-        lower, upper = self.penalty.lower[S], self.penalty.upper[S]
-        # (an unpenalized coefficient has no breakpoint at zero: only its bounds stop it)
-        flips = (np.sign(u) != self.sign) & (self.penalty.l1[S] > 0)
-        events = np.flatnonzero(flips | (u > upper) | (u < lower))
+        u = self._solve(w_S, fresh=False)
+        if u is None or u is True:
+            return u is True
+        events = self._events(u)
+        if events.size == 0 and self.system.borrowed(S):
+            # a solution through the factor of a larger singular block: S's own decides
+            u = self._solve(w_S, fresh=True)
+            if u is None or u is True:
+                return u is True
+            events = self._events(u)
         if events.size == 0:
             if self._penalty(u[:, None])[0] > self.ceiling:
                 return False  # rounding: not the solution
@@ -126,6 +124,29 @@ class _FeatureSign:
             # done, unless other coordinates of the working set violate optimality
             return self.coords is not None and self._join()
         return self._line_search(w_S, u, events)
+
+    def _solve(self, w_S, fresh):
+        """The solution on ``S`` (None: none), or True when a step along a near-null
+        direction of a singular system was taken instead (``fresh``: see
+        ``SupportSystem.solve``)."""
+        S = self.S
+        u = self.system.solve(S, self._rhs(), fresh=fresh) if S.size else np.zeros(0)
+        if u is None:
+            return None
+        if not self.system.exact:
+            step = _null_step(self, w_S)
+            if step is not None:
+                self._move(*step)
+                return True
+        return u
+
+    def _events(self, u):
+        """The coordinates of ``u`` that changed sign or left their bounds."""
+        S = self.S
+        lower, upper = self.penalty.lower[S], self.penalty.upper[S]
+        # (an unpenalized coefficient has no breakpoint at zero: only its bounds stop it)
+        flips = (np.sign(u) != self.sign) & (self.penalty.l1[S] > 0)
+        return np.flatnonzero(flips | (u > upper) | (u < lower))
 
     def _penalty(self, P):
         """``sum l1 |P| + l2/2 P^2`` of each column of ``P`` (values of ``S``), plus ``B``'s."""

@@ -44,6 +44,8 @@ class SupportSystem:
         self.exact = False
         #: the last factorization needed a jitter: the block ``S`` is (numerically) singular
         self.jittered = False
+        self._version = 0  # changes with the factor
+        self._removed = None  # (version and removed positions, F^{-1} E_D)
 
     def _block(self, a, b):
         return self.G[np.ix_(a, b)]
@@ -52,6 +54,7 @@ class SupportSystem:
         """Make ``factor`` (upper, of ``S``) the one in use, in a buffer with spare room."""
         k = S.size
         cap = min(self.G.shape[0], max(k + k // 2, 32))
+        self._version += 1
         self.buf = np.eye(cap, order="F")
         self.buf[:k, :k] = np.triu(factor)
         self.pos[self.base] = -1
@@ -110,6 +113,7 @@ class SupportSystem:
             new_cap = min(self.G.shape[0], max(k + m + (k + m) // 2, 32))
             self.buf = np.eye(new_cap, order="F")
             self.buf[:k, :k] = old[:k, :k]
+        self._version += 1
         self.buf[:k, k : k + m] = Z
         self.buf[k : k + m, k : k + m] = factor
         self.pos[T] = np.arange(k, k + m)
@@ -127,6 +131,7 @@ class SupportSystem:
     def _truncate(self, first):
         """Keep the factor of ``base[:first]`` only (the rest of the buffer: identity)."""
         k = self.base.size
+        self._version += 1
         self.buf[:k, first:k] = 0.0
         self.buf[first:k, first:k] = np.eye(k - first)
         self.pos[self.base[first:]] = -1
@@ -135,10 +140,12 @@ class SupportSystem:
     def _plan(self, S):
         """``(new, n_removed)`` if ``S`` can be served by the factor after appending ``new``,
         else None (``S`` must be factorized afresh)."""
-        if self.base.size == 0 or not self.exact:
+        if self.base.size == 0:
             return None
         inside = self.pos[S] >= 0
         new = S[~inside]
+        if not self.exact and new.size:
+            return None  # (a jittered or ill-conditioned factor is not extended)
         n_removed = self.base.size - (S.size - new.size)
         if n_removed > max(16, (self.base.size + new.size) // 8) or 3 * new.size > S.size:
             return None
@@ -153,16 +160,23 @@ class SupportSystem:
         cap = max(self.buf.shape[0], self.base.size + new.size)
         return cap * cap * (2.0 + n_removed + new.size) + new.size**3 / 3.0
 
-    def solve(self, S, r):
-        """``u`` on ``S``, or None if the system cannot be solved."""
+    def borrowed(self, S):
+        """Whether solves on ``S`` go through the jittered or ill-conditioned factor of a
+        larger block (constrained to ``S``): cheap, but only approximately ``S``'s own
+        solution, and ``exact`` then says nothing about ``S``."""
+        return not self.exact and self.base.size != np.asarray(S).size
+
+    def solve(self, S, r, fresh=False):
+        """``u`` on ``S``, or None if the system cannot be solved (``fresh``: from a
+        factorization of ``S`` itself, not a borrowed one)."""
         S = np.asarray(S, dtype=np.intp)
-        plan = self._plan(S)
+        plan = None if fresh and self.borrowed(S) else self._plan(S)
         if plan is not None and plan[0].size and not self._append(plan[0]):
             plan = None
         if plan is None and not self._factorize(S):
             return None
         pos_S, pos_D = self._split(S)
-        if pos_D.size:
+        if pos_D.size and self.exact:
             first = int(pos_D.min())
             tail = np.setdiff1d(self.base[first:], self.base[pos_D], assume_unique=True)
             if tail.size <= tuning.TAIL_PER_REMOVED * pos_D.size:
@@ -172,34 +186,50 @@ class SupportSystem:
                 self._truncate(first)
                 if tail.size and not self._append(tail) and not self._factorize(S):
                     return None
-                pos_S, pos_D = self._split(S)
-        rhs = np.zeros((self.buf.shape[0], 1 + pos_D.size), order="F")
+        u = self._constrained(S, r)
+        if u is not None and not self.exact:  # ill-conditioned or singular block
+            u = self._refine(S, r, u)
+        return u if u is not None and np.all(np.isfinite(u)) else None
+
+    def _constrained(self, S, r):
+        """``F^{-1} r`` on ``S`` through the factor ``F`` of ``base``, a superset of ``S``: the
+        solution of the ``base`` system constrained to zero on the features not in ``S``
+        (None if it cannot be computed)."""
+        pos_S, pos_D = self._split(S)
+        rhs = np.zeros((self.buf.shape[0], 1), order="F")
         rhs[pos_S, 0] = r
-        rhs[pos_D, 1 + np.arange(pos_D.size)] = 1.0
         X = self._potrs(rhs)
         if X is None:
             return None
         x = X[:, 0]
-        if pos_D.size == 1:
-            Z = X[:, 1]
-            if not Z[pos_D[0]] > 0.0:  # a diagonal entry of a positive definite inverse
+        if pos_D.size:
+            Z = self._removed_columns(pos_D)
+            if Z is None:
                 return None
-            x = x - Z * (x[pos_D[0]] / Z[pos_D[0]])
-        elif pos_D.size:
-            Z = X[:, 1:]
             try:
                 lam = np.linalg.solve(Z[pos_D], x[pos_D])
             except np.linalg.LinAlgError:
                 return None
             x = x - Z @ lam
-        u = x[pos_S]
-        if not self.exact:  # ill-conditioned or singular block (then factorized afresh)
-            u = self._refine(S, r, u)
-        return u if np.all(np.isfinite(u)) else None
+        return x[pos_S]
+
+    def _removed_columns(self, pos_D):
+        """``F^{-1} E_D`` for the removed positions ``pos_D`` (the same for every solve until
+        the factor or ``D`` changes: kept), or None."""
+        key = (self._version, pos_D.tobytes())
+        if self._removed is None or self._removed[0] != key:
+            rhs = np.zeros((self.buf.shape[0], pos_D.size), order="F")
+            rhs[pos_D, np.arange(pos_D.size)] = 1.0
+            Z = self._potrs(rhs)
+            # (the diagonal of a positive definite inverse is positive)
+            if Z is None or not np.all(Z[pos_D, np.arange(pos_D.size)] > 0.0):
+                return None
+            self._removed = (key, Z)
+        return self._removed[1]
 
     def _refine(self, S, r, u):
         """Iterative refinement of a solution through the factor of an ill-conditioned or
-        singular block (``S`` factorized afresh): ``u += F^{-1} (r - A u)``.
+        singular block (of ``S`` or of a superset, constrained): ``u += F^{-1} (r - A u)``.
 
         For an ill-conditioned block it recovers the digits that the factorization lost. For
         a jittered one (``F = A + jitter I``) the error on the range of ``A`` shrinks by
@@ -207,13 +237,11 @@ class SupportSystem:
         stationarity residual ``jitter * u`` the jitter left is removed; a component of ``r``
         in the null space grows along it (the problem is unbounded there with these signs,
         and the feature-sign search's breakpoints take over)."""
-        rhs = np.zeros((self.buf.shape[0], 1), order="F")
         for _ in range(tuning.REFINE_STEPS):
-            rhs[: S.size, 0] = r - self.matvec(S, u)
-            delta = self._potrs(rhs)
+            delta = self._constrained(S, r - self.matvec(S, u))
             if delta is None:
                 break
-            u = u + delta[: S.size, 0]
+            u = u + delta
         return u
 
     def _trsm(self, rhs):
@@ -250,16 +278,14 @@ class SupportSystem:
 
     def null_direction(self, S, r):
         """``F^{-1} r`` on ``S`` (scaled to unit max norm) when ``F`` is the factor of an
-        ill-conditioned or singular block ``S`` (factorized afresh, with a jitter if need
-        be), else None: inverse iteration, dominated by the near-null directions."""
-        if self.exact or S.size == 0 or not np.array_equal(self.base, S):
+        ill-conditioned or singular block (of ``S``, or of a superset constrained to ``S``;
+        with a jitter if need be), else None: inverse iteration, dominated by the near-null
+        directions."""
+        if self.exact or S.size == 0 or np.any(self.pos[S] < 0):
             return None
-        rhs = np.zeros((self.buf.shape[0], 1), order="F")
-        rhs[: S.size, 0] = r
-        z = self._potrs(rhs)
+        z = self._constrained(S, r)
         if z is None:
             return None
-        z = z[: S.size, 0]
         top = float(np.abs(z).max()) if z.size else 0.0
         return z / top if top > 0 and np.isfinite(top) else None
 

@@ -624,12 +624,26 @@ class SeparablePenalty:
         self.l2 = np.asarray(l2, dtype=np.float64)
         self.lower = np.asarray(lower, dtype=np.float64)
         self.upper = np.asarray(upper, dtype=np.float64)
-        self.excluded = (self.lower == 0) & (self.upper == 0)
+        self._derive(None)
+
+    def _derive(self, bounded):
+        """The flags of the weights and bounds (``bounded``: False when known to have no
+        finite bound, None to find out)."""
+        finite = None
+        if bounded is None:
+            finite = np.isfinite(self.lower) | np.isfinite(self.upper)
+            bounded = bool(np.any(finite))
         #: finite bounds on some feature (excluded ones included: their box is {0})
-        self.bounded = bool(np.any(np.isfinite(self.lower) | np.isfinite(self.upper)))
-        #: finite bounds on some feature that is not excluded
-        finite = np.isfinite(self.lower) | np.isfinite(self.upper)
-        self.constrained = bool(np.any(finite & ~self.excluded))
+        self.bounded = bounded
+        if bounded:
+            if finite is None:
+                finite = np.isfinite(self.lower) | np.isfinite(self.upper)
+            self.excluded = (self.lower == 0) & (self.upper == 0)
+            #: finite bounds on some feature that is not excluded
+            self.constrained = bool(np.any(finite & ~self.excluded))
+        else:
+            self.excluded = np.zeros(self.l1.shape, dtype=bool)
+            self.constrained = False
         active = ~self.excluded
         #: formulation of the gap: 'l1' (A, some l1 > 0), 'l2' (B, ridge) or 'ols'
         if np.any(self.l1[active] > 0):
@@ -659,7 +673,11 @@ class SeparablePenalty:
         SeparablePenalty
             The weights and bounds of those features.
         """
-        return SeparablePenalty(self.l1[idx], self.l2[idx], self.lower[idx], self.upper[idx])
+        new = SeparablePenalty.__new__(SeparablePenalty)
+        new.l1, new.l2 = self.l1[idx], self.l2[idx]
+        new.lower, new.upper = self.lower[idx], self.upper[idx]
+        new._derive(None if self.bounded else False)
+        return new
 
     def with_l1(self, l1):
         """The same penalty with other L1 weights (a path's next ``alpha``).
@@ -755,6 +773,10 @@ class SeparablePenalty:
         """
         g = grad + self.l2 * w
         sign = np.sign(w)
+        if not self.bounded:  # no box: the same formulas without the normal cones
+            return np.where(
+                w == 0, np.maximum(np.abs(g) - self.l1, 0.0), np.abs(g + self.l1 * sign)
+            )
         at_upper = (w == self.upper) & (w != 0)
         at_lower = (w == self.lower) & (w != 0)
         dist = np.abs(g + self.l1 * sign)
@@ -811,9 +833,12 @@ class SeparablePenalty:
             The largest ``s <= 1`` for which ``s v`` meets the constraints ``v_j <= l1_j``
             (no upper bound) and ``v_j >= -l1_j`` (no lower bound).
         """
-        over = np.where(np.isinf(self.upper), np.maximum(v, 0.0), 0.0)
-        under = np.where(np.isinf(self.lower), np.maximum(-v, 0.0), 0.0)
-        pull = np.maximum(over, under)
+        if self.bounded:
+            over = np.where(np.isinf(self.upper), np.maximum(v, 0.0), 0.0)
+            under = np.where(np.isinf(self.lower), np.maximum(-v, 0.0), 0.0)
+            pull = np.maximum(over, under)
+        else:  # no box: both sides are met by the scaling
+            pull = np.abs(v)
         if fixed is not None:
             pull[fixed] = 0.0
         viol = pull > self.l1

@@ -100,15 +100,20 @@ def test_support_outside_the_factorized_one_is_refactorized():
 
 
 def test_nearly_singular_block_refactorizes_subsets():
-    """Duplicated columns: the base block is singular to working precision; removing one of
-    the copies must give the exact solution of the (regular) remaining block."""
+    """Duplicated columns: the base block is singular to working precision; a subset is
+    first served by that (jittered) factor, and says so (``borrowed``: the feature-sign
+    search takes such solutions as directions only); asked ``fresh``, removing one of the
+    copies gives the exact solution of the (regular) remaining block."""
     G, _, rng = _gram(2, collinear=True)
     system = _SupportSystem(G, 0.0)
     S0 = np.arange(12)
     system.solve(S0, rng.normal(size=12))
+    assert not system.exact
     S = np.delete(S0, 3)
     r = rng.normal(size=S.size)
-    assert_allclose(system.solve(S, r), np.linalg.solve(G[np.ix_(S, S)], r), rtol=1e-8)
+    assert system.solve(S, r) is not None and system.borrowed(S)
+    assert_allclose(system.solve(S, r, fresh=True), np.linalg.solve(G[np.ix_(S, S)], r), rtol=1e-8)
+    assert system.exact and not system.borrowed(S)
 
 
 @pytest.mark.parametrize("seed", range(20))
