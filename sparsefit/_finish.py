@@ -129,16 +129,27 @@ class _FeatureSign:
         """The solution on ``S`` (None: none), or True when a step along a near-null
         direction of a singular system was taken instead (``fresh``: see
         ``SupportSystem.solve``)."""
-        S = self.S
-        u = self.system.solve(S, self._rhs(), fresh=fresh) if S.size else np.zeros(0)
+        S, system = self.S, self.system
+        tried = None
+        if not fresh and S.size and system.borrowed(S):
+            # a near-null direction of the larger block's factor needs no solve on S
+            tried = system.version
+            if self._null_move(w_S):
+                return True
+        u = system.solve(S, self._rhs(), fresh=fresh) if S.size else np.zeros(0)
         if u is None:
             return None
-        if not self.system.exact:
-            step = _null_step(self, w_S)
-            if step is not None:
-                self._move(*step)
-                return True
+        if not system.exact and system.version != tried and self._null_move(w_S):
+            return True
         return u
+
+    def _null_move(self, w_S):
+        """Take the step along a near-null direction, if one lowers the objective."""
+        step = _null_step(self, w_S)
+        if step is None:
+            return False
+        self._move(*step)
+        return True
 
     def _events(self, u):
         """The coordinates of ``u`` that changed sign or left their bounds."""

@@ -160,6 +160,11 @@ class SupportSystem:
         cap = max(self.buf.shape[0], self.base.size + new.size)
         return cap * cap * (2.0 + n_removed + new.size) + new.size**3 / 3.0
 
+    @property
+    def version(self):
+        """A number that changes whenever the factor does."""
+        return self._version
+
     def borrowed(self, S):
         """Whether solves on ``S`` go through the jittered or ill-conditioned factor of a
         larger block (constrained to ``S``): cheap, but only approximately ``S``'s own
