@@ -52,10 +52,11 @@ CERTIFIED_FRACTION = 1e-10
 #: scikit-learn's tolerance and budget for the reference solution
 REFERENCE_TOL = 1e-13
 REFERENCE_MAX_ITER = 200_000
-#: tolerances tried by sparsefit are kept in this range: the gap is a difference of terms
-#: of the size of ||yt||^2, computed to a few eps of it, and fluctuates at that level from
-#: one iterate to the next; the lower end leaves two digits above that floor
-TOL_RANGE = (1e-13, 1e-4)
+#: tolerances asked of sparsefit are kept in this range. The lower end is double
+#: precision's: the gap is a difference of terms of the size of ||yt||^2, computed to a few
+#: eps of it; where the tolerance the check needs is below the rounding level of this
+#: problem's gap, a ConvergenceWarning is justified (see ``check_problem``)
+TOL_RANGE = (np.finfo(float).eps, 1e-4)
 #: points sampled to measure the gap's rounding level, and the multiple of their spread
 #: taken as that level (a few samples see only part of the range)
 NOISE_SAMPLES = 8
@@ -133,11 +134,13 @@ def _fit(est, X, y, sw):
 
 
 def check_problem(problem):
-    """Run one differential check; returns ``(relative excess, beyond_precision)``.
+    """Run one differential check; returns ``(relative excess, beyond_precision, excess
+    over scikit-learn's)``.
 
     The relative excess is ``(P_sf - P_sk) / P_sk`` for a certified fit; for a fit beyond
     double precision (sparsefit warns and scikit-learn, at the same tolerance on the same
-    input, does not reach a certified point either) it is ``(P_sf - P_sk) / P(0)``.
+    input, does not reach a certified point either) it is ``(P_sf - P_sk) / P(0)``. The last
+    is ``(P_sf - P_sk) / P_sk`` in both cases (reported by the large run).
     """
     X, y, sw = problem["X"], problem["y"], problem["sample_weight"]
     rho, fit_intercept = problem["l1_ratio"], problem["fit_intercept"]
@@ -172,7 +175,8 @@ def check_problem(problem):
         noise = max(noise, NOISE_FLOOR * _gap_noise(est, X, y, sw, est.coef_))
         assert_enet_certified(est, X, y, sw, slack=noise)
         assert p_sf <= p_sk + RELATIVE_EXCESS * p_sk + rounding, (problem["index"], p_sf, p_sk)
-        return (p_sf - p_sk) / max(p_sk, rounding, np.finfo(float).tiny), False
+        relative = (p_sf - p_sk) / max(p_sk, rounding, np.finfo(float).tiny)
+        return relative, False, relative
     # a ConvergenceWarning is justified only where the tolerance is beyond double precision
     # for this problem: below the gap's own rounding level, within that level of the gap
     # at the returned point (sparsefit's point meets it up to rounding, which its own
@@ -186,7 +190,8 @@ def check_problem(problem):
         _fit(twin, _as_format(X, problem["fmt"]), y, sw)
         assert not _certified(twin, X, y, sw, noise), (problem["index"], str(record[0].message))
     assert p_sf <= p_sk + RELATIVE_EXCESS * p_zero + rounding, (problem["index"], p_sf, p_sk)
-    return (p_sf - p_sk) / max(p_zero, np.finfo(float).tiny), True
+    relative = (p_sf - p_sk) / max(p_sk, rounding, np.finfo(float).tiny)
+    return (p_sf - p_sk) / max(p_zero, np.finfo(float).tiny), True, relative
 
 
 def _gap_noise(est, X, y, sw, w):
@@ -245,8 +250,11 @@ def test_never_worse_than_scikit_learn(start):
 #: problems that failed a large local run, kept in the suite once fixed: mass split over
 #: nearly duplicated columns, where coordinate descent stalled above a tight tolerance
 #: (escaped ConvergenceWarning, objective up to 1.6e-9 above scikit-learn's); a slow but
-#: real descent taken for a stall (96784: positive, 8 x 54, objective 25% above)
-FOUND_BY_LARGE_RUNS = [23172, 24447, 58772, 59002, 66422, 68487, 72387, 96784]
+#: real descent taken for a stall (96784: positive, 8 x 54, objective 25% above); tiny optima
+#: (P_sk about 3e-6 P(0)) where this test asked no tolerance below 1e-13 and sparsefit
+#: stopped, certified, 2e-9 above scikit-learn's objective (42512, 45807, 99247: asked the
+#: tolerance the check needs, it certifies below it)
+FOUND_BY_LARGE_RUNS = [23172, 24447, 42512, 45807, 58772, 59002, 66422, 68487, 72387, 96784, 99247]
 
 
 @pytest.mark.parametrize("index", FOUND_BY_LARGE_RUNS)
@@ -260,25 +268,27 @@ def main():  # pragma: no cover - the large local run
     import time
 
     start, count = int(sys.argv[1]), int(sys.argv[2])
-    worst = {False: (-np.inf, None), True: (-np.inf, None)}
+    worst = {False: (-np.inf, None), True: (-np.inf, None), "all": (-np.inf, None)}
     counts = {False: 0, True: 0}
     failures = []
     began = time.perf_counter()
     for index in range(start, start + count):
         try:
-            excess, beyond = check_problem(make_problem(index))
+            excess, beyond, relative = check_problem(make_problem(index))
         except AssertionError as exc:
             failures.append(index)
             print(f"FAIL {index}: {str(exc)[:300]}", flush=True)
             continue
         counts[beyond] += 1
         worst[beyond] = max(worst[beyond], (excess, index), key=lambda t: t[0])
+        worst["all"] = max(worst["all"], (relative, index), key=lambda t: t[0])
     print(
         f"problems {start}..{start + count - 1}: {count} tried, {len(failures)} failed; "
         f"{counts[False]} certified, worst (P_sf - P_sk) / P_sk = {worst[False][0]:.3e} "
         f"(problem {worst[False][1]}); {counts[True]} beyond double precision (justified "
         f"ConvergenceWarning), worst (P_sf - P_sk) / P(0) = {worst[True][0]:.3e} (problem "
-        f"{worst[True][1]}); {time.perf_counter() - began:.0f} s"
+        f"{worst[True][1]}); all fits: worst (P_sf - P_sk) / P_sk = {worst['all'][0]:.3e} "
+        f"(problem {worst['all'][1]}); {time.perf_counter() - began:.0f} s"
     )
 
 
