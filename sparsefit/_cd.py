@@ -396,7 +396,7 @@ class _Fit:
         the optimality conditions better.
         """
         support = sub.coords[np.flatnonzero(wc)]
-        if not (support.size or sub.U.size):
+        if not (support.size or sub.U.size) or sub.finished:
             return wc, q
         sweeps = epochs * _sweep_units(wc.size, sub.m)
         if _finish_units(sub.system.cost(support)) > sweeps + self._evaluation_units(support):
@@ -632,6 +632,7 @@ class _GramSubproblem:
         self.diag = diag
         unpen = np.flatnonzero(self.sub_penalty.unpenalized)
         self.U = unpen
+        self.state = None  # the coordinate-descent state of the last solve
 
     def prod(self, wc):
         """``G[:, coords] @ wc`` (length ``m``)."""
@@ -709,6 +710,7 @@ class _GramSubproblem:
         it was accumulated by coordinate updates rather than computed).
         """
         state = _EpochState(self)
+        self.state = state  # (``finished``: whether its point is the exact finish's)
         if finish_first and not careful and self._finish_first(state, tol_in):
             return state.w, 0, state.q
         epoch = 0
@@ -720,6 +722,12 @@ class _GramSubproblem:
             if not careful:
                 state.accelerate(gap, tol_in)
         return state.w, epoch, state.q if state.fresh else None
+
+    @property
+    def finished(self):
+        """Whether the last solve ended on the exact finish's point (support and signs kept
+        by the sweeps since): a finish from there would find it again."""
+        return self.state is not None and self.state.exact()
 
     def _finish_first(self, state, tol_in):
         q = state.q
@@ -737,7 +745,7 @@ class _GramSubproblem:
         q_new = self.prod(w_new)
         if not self.lower(self.primal_of(w_new, q_new), w_new, current):
             return False
-        state.take(w_new, q_new)
+        state.take(w_new, q_new, finished=True)
         # often already optimal for the whole working set: no epoch needed
         return self.gap_of(state.w, state.q) <= tol_in
 
@@ -753,7 +761,7 @@ class _EpochState:
         self.wl = self.w.tolist()
         self.fresh = True  # q is a product, not updates accumulated by daxpy
         self.history = []
-        self.last_tried = self.prev_signature = None
+        self.last_tried = self.prev_signature = self.finished = None
         self.prev_gap = np.inf
         k = self.w.size
         coords = sub.coords
@@ -778,8 +786,15 @@ class _EpochState:
         self.w = np.array(self.wl)
         return self.w
 
-    def take(self, w, q):
+    def take(self, w, q, finished=False):
         self.w, self.q, self.wl, self.fresh = w, q, w.tolist(), True
+        # the signature of a point taken from the exact finish (None: the last taken was not)
+        self.finished = self.signature(w) if finished else None
+
+    def exact(self):
+        """Whether the current point is the exact finish's last point, up to the sweeps since
+        (which kept its support and signs): a finish from it would find it again."""
+        return self.finished is not None and self.finished == self.signature(self.w_array())
 
     def sweep(self, rng):
         """One epoch of coordinate updates (cyclic, or in a random order)."""
@@ -818,10 +833,10 @@ class _EpochState:
             np.log(tol_in / gap) / np.log(rate) if 0 < rate < 1 and tol_in > 0 else np.inf
         )
         self.prev_gap = gap
-        candidates = []
+        candidates = []  # (point, from the exact finish)
         self.history.append(w)
         if len(self.history) == tuning.ANDERSON_K + 1:
-            candidates.append(_anderson(self.history, sub.sub_penalty))
+            candidates.append((_anderson(self.history, sub.sub_penalty), False))
             self.history = []
         signature = self.signature(w)
         stable = signature == self.prev_signature and signature != self.last_tried
@@ -833,19 +848,19 @@ class _EpochState:
             if _finish_pays(w.size, sub.m, cost, epochs_left):
                 self.last_tried = signature
                 best = sub.primal_of(w, self.q)
-                candidates.append(sub.finish(w, sum(best)))
-        candidates = [c for c in candidates if c is not None]
+                candidates.append((sub.finish(w, sum(best)), True))
+        candidates = [c for c in candidates if c[0] is not None]
         if not candidates:
             return
         best = sub.primal_of(w, self.q) if best is None else best
-        for w_new in candidates:
+        for w_new, finished in candidates:
             q_new = sub.prod(w_new)
             value = sub.primal_of(w_new, q_new)
             if sub.lower(value, w_new, best):
                 # no stop here: the next sweep re-thresholds (an extrapolated point is not
                 # sparse) and certifies
                 best = value
-                self.take(w_new, q_new)
+                self.take(w_new, q_new, finished)
 
 
 def _finish_pays(k, length, flops, epochs_left):
