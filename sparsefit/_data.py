@@ -33,7 +33,10 @@ member                    meaning                                               
 
 ``Xt`` is never formed: products apply the offset and the weights to vectors, so each costs
 one pass over ``X`` (``O(nnz)`` when sparse), unless the offsets are heavy (a column whose
-mean dwarfs its spread), in which case dense X is centred explicitly by blocks of rows.
+mean dwarfs its spread): dense X then has those columns centred explicitly (one copy of
+them) when they are few, else all of X centred explicitly by blocks of rows. The column
+means are refined by a second pass over the columns whose mean dwarfs its standard
+deviation (the raw second moments of the same pass say which).
 Designs are immutable but for caches of values they compute anyway (norms, error scales).
 Large products use every BLAS thread through the ``parallel`` context given at
 construction.
