@@ -96,7 +96,8 @@ PARALLEL_COSINE = 1e-6
 MERGE_MAX_SUPPORT = 2000
 #: dense X with heavy offsets on many columns is centred explicitly in its products; up to
 #: this size one centred copy is kept for the fit instead of centring every block of every
-#: product again (measured on gisette 1000 x 5000: 18 products re-centred cost 54 ms of a 117 ms fit)
+#: product again (measured on gisette 1000 x 5000: 18 products re-centred cost 54 ms of a
+#: 117 ms fit)
 CENTRED_COPY_BYTES = 256 * 2**20
 #: when at most this fraction of the columns of dense X have heavy offsets, only those
 #: columns are centred explicitly (one copy of them) and products of the others stay
