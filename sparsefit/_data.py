@@ -169,13 +169,13 @@ class _DataDesign:
         """Whether products of uncentred X corrected by the offsets lose at most about two
         digits to cancellation (about ``log10(n x_j^2 / ||Xt_j||^2) / 2`` for column ``j``;
         ``norms2``: the squared column norms if known)."""
-        off = self.x_offset
-        if off is None:
-            return True
+        return self.x_offset is None or not np.any(self._heavy_mask(norms2))
+
+    def _heavy_mask(self, norms2=None):
+        """The columns whose offset is not mild (see ``_offsets_mild``)."""
         norms2 = self.col_norms2 if norms2 is None else norms2
-        tiny = np.finfo(float).tiny
-        limit = _HEAVY_OFFSET_RATIO * np.maximum(norms2, tiny)
-        return bool(np.all(self.n_samples * off**2 <= limit))
+        limit = _HEAVY_OFFSET_RATIO * np.maximum(norms2, np.finfo(float).tiny)
+        return self.n_samples * self.x_offset**2 > limit
 
     @property
     def heavy_offsets(self):
@@ -283,10 +283,7 @@ class DenseDesign(_DataDesign):
         if self._split is None:
             self._split = (None,)
             if self.heavy_offsets:
-                norms2 = np.maximum(self.col_norms2, np.finfo(float).tiny)
-                idx = np.flatnonzero(
-                    self.n_samples * self.x_offset**2 > _HEAVY_OFFSET_RATIO * norms2
-                )
+                idx = np.flatnonzero(self._heavy_mask())
                 few = idx.size <= tuning.HEAVY_COLUMNS_FRACTION * self.n_features
                 if few and 8 * idx.size * self.n_samples <= tuning.CENTRED_COPY_BYTES:
                     self._split = (idx, self.columns(idx))
@@ -832,6 +829,8 @@ def center_data(
             sw = sw * (n_samples / total)
         sqrt_sw = np.sqrt(sw)
     raw_moments = None
+    if sp.issparse(X) and X.format not in ("csr", "csc"):
+        X = X.tocsc()  # (as the design would: its passes read the compressed structure)
     if fit_intercept:
         x_offset, raw_moments = _column_means(X, sw)
         y_offset = y.mean(axis=0) if sw is None else sw @ y / sw.sum()

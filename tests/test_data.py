@@ -155,3 +155,17 @@ def test_few_heavy_offset_columns_are_centred_alone(weights):
     assert_allclose(design.matvec(w[:3], np.array([4, 9, 1])), Xt[:, [4, 9, 1]] @ w[:3])
     G = Workspace(design).precompute_gram()
     assert_allclose(G / np.outer(scale, scale), Xt.T @ Xt / np.outer(scale, scale), atol=1e-9)
+
+
+@pytest.mark.parametrize("fmt", ["coo", "lil", "dok", "bsr"])
+def test_center_data_other_sparse_formats(fmt):
+    """Sparse formats other than CSR/CSC are centred as their CSC conversion is."""
+    rng = np.random.default_rng(2)
+    X = sp.random(30, 8, density=0.5, random_state=0)
+    y = rng.normal(size=30)
+    sw = rng.uniform(0.5, 2.0, size=30)
+    design, yt, x_offset, _ = center_data(X.asformat(fmt), y, sample_weight=sw)
+    ref, yt_ref, x_ref, _ = center_data(X.tocsc(), y, sample_weight=sw)
+    assert_allclose(x_offset, x_ref, rtol=1e-14)
+    assert_allclose(design.col_norms2, ref.col_norms2, rtol=1e-12)
+    assert_allclose(yt, yt_ref)
