@@ -207,7 +207,7 @@ class _Fit:
         and its rounding stays well below the tolerance, else from an explicit residual."""
         G, t = self.workspace.full_gram, self.target
         if G is not None and (not exact or t.yt is None):
-            S = np.flatnonzero(w)
+            S = np.flatnonzero(w != 0)
             wS = w[S]
             Gw = self.Gw
             if Gw is None:  # one product with the whole matrix beats gathering columns
@@ -218,7 +218,7 @@ class _Fit:
             error = 0.0 if t.yt is None else self.errors(w, bw, wGw, XtR, self.penalty)
             if error <= tuning.RELIABLE * self.tol_abs:
                 return XtR, t.yty - 2.0 * bw + wGw, t.yty - bw
-        S = np.flatnonzero(w)
+        S = np.flatnonzero(w != 0)
         if t.yt is None:  # Gram columns on demand: those of the support
             Gw = self.design.cross_gram(np.arange(w.size), S) @ w[S]
             bw, wGw = float(t.Xty[S] @ w[S]), float(w[S] @ Gw[S])
@@ -263,7 +263,7 @@ class _Fit:
         if error <= tuning.RELIABLE * self.tol_abs or gap > self.tol_abs + error:
             return evaluation  # accurate enough, or above the tolerance whatever the rounding
         design, yt, pen = self.design, self.target.yt, self.penalty
-        S = np.flatnonzero(w)
+        S = np.flatnonzero(w != 0)
         R = yt - design.centred_matvec(w[S], S)
         J = np.arange(design.n_features)
         if pen.formulation == "l1" and design.n_samples * J.size > tuning.VERIFY_ALL_ENTRIES:
@@ -301,7 +301,7 @@ class _Fit:
             return None
         self.merged = True
         w, pen = self.best[1].copy(), self.penalty
-        S = np.flatnonzero(w)
+        S = np.flatnonzero(w != 0)
         if S.size < 2 or S.size > tuning.MERGE_MAX_SUPPORT:
             return None
         G = self.design.cross_gram(S, S)
@@ -395,7 +395,7 @@ class _Fit:
         if it is not higher beyond rounding, its system was well-conditioned and it meets
         the optimality conditions better.
         """
-        support = sub.coords[np.flatnonzero(wc)]
+        support = sub.coords[np.flatnonzero(wc != 0)]
         if not (support.size or sub.U.size) or sub.finished:
             return wc, q
         sweeps = epochs * _sweep_units(wc.size, sub.m)
@@ -478,7 +478,7 @@ def _to_project(w, penalty):
     impose by projection: those strictly inside their bounds (at a finite bound, the
     conjugate of the box makes the constraint one-sided and finite); none for least
     squares, whose gap is the first-order condition."""
-    if penalty.formulation == "ols" or not np.any(penalty.unpenalized):
+    if penalty.formulation == "ols" or not penalty.any_unpenalized:
         return np.zeros(0, dtype=np.intp)  # (least squares: the gap is ||Xt^T R||^2)
     inside = (w > penalty.lower) & (w < penalty.upper)
     return np.flatnonzero(penalty.unpenalized & inside)
@@ -517,6 +517,7 @@ class Rounding:
         self.yty = yty
         self.yt_norm = float(np.sqrt(yty))
         self.n_features = design.n_features
+        self.max_scale = None  # max_j c_j (found on first use)
 
     def __call__(self, w, bw, wGw, XtR, penalty):
         """Probable error of the gap computed from Gram summaries (``b.w``, ``w.G w``; ``b``
@@ -532,19 +533,32 @@ class Rounding:
         """Probable errors of the entries of ``Xt^T R`` computed from products with the data
         at ``w`` (``R`` is accurate to about ``dR = 4 eps c.|w|``; the entry ``j`` to ``c_j``
         times ``dR + gamma |R|``), and ``dR``."""
-        dR = tuning.ROUNDING * float(self.scale @ np.abs(w))
-        return self.scale * (self.gamma * np.sqrt(max(RtR, 0.0)) + dR), dR
+        factor, dR = self._entry_factor(w, RtR)
+        return self.scale * factor, dR
+
+    def _entry_factor(self, w, RtR):
+        """``(f, dR)``: the entries' errors are ``c f`` (see ``entries``)."""
+        S = np.flatnonzero(w != 0)
+        dR = tuning.ROUNDING * float(self.scale[S] @ np.abs(w[S]))
+        return self.gamma * np.sqrt(max(RtR, 0.0)) + dR, dR
 
     def objective(self, w, RtR, value):
         """Probable error of the objective ``value`` at ``w`` computed from the data."""
-        _, dR = self.entries(w, RtR)
+        _, dR = self._entry_factor(w, RtR)
         return tuning.ROUNDING * (self.yty + abs(value)) + (np.sqrt(max(RtR, 0.0)) + dR) * dR
 
     def explicit(self, w, XtR, RtR, penalty):
         """Probable error of the gap computed from products with the data at ``w``."""
-        entries, dR = self.entries(w, RtR)
+        factor, dR = self._entry_factor(w, RtR)
         R_norm = np.sqrt(max(RtR, 0.0))
-        return 3.0 * (R_norm + self.yt_norm) * dR + _entry_effect(w, XtR, entries, penalty)
+        base = 3.0 * (R_norm + self.yt_norm) * dR
+        if penalty.uniform_l1 is not None and not penalty.bounded:
+            # one L1 weight: the effect through the dual scaling, from the largest entry error
+            if self.max_scale is None:
+                self.max_scale = float(np.max(self.scale)) if self.scale.size else 0.0
+            S = np.flatnonzero(w != 0)
+            return base + float(np.abs(w[S]).sum()) * self.max_scale * factor
+        return base + _entry_effect(w, XtR, self.scale * factor, penalty)
 
 
 def _entry_effect(w, XtR, entries, penalty):
@@ -624,7 +638,7 @@ class _GramSubproblem:
         self.G, self.b, self.yty, self.m = G, b, yty, m
         self.penalty = penalty
         self.sub_penalty = penalty if self.whole else penalty.restrict(self.coords)
-        self.system = SupportSystem(G, penalty.l2) if system is None else system
+        self._system = system  # (formed on first use: many subproblems need no finish)
         self.bc = b[self.coords]
         self.w = np.array(w, dtype=np.float64)[self.coords]
         diag = G[self.coords, self.coords].astype(np.float64)
@@ -633,6 +647,13 @@ class _GramSubproblem:
         unpen = np.flatnonzero(self.sub_penalty.unpenalized)
         self.U = unpen
         self.state = None  # the coordinate-descent state of the last solve
+
+    @property
+    def system(self):
+        """The support factorization of ``G`` (``SupportSystem``) that the finishes share."""
+        if self._system is None:
+            self._system = SupportSystem(self.G, self.penalty.l2)
+        return self._system
 
     def prod(self, wc):
         """``G[:, coords] @ wc`` (length ``m``)."""
@@ -685,7 +706,7 @@ class _GramSubproblem:
         """The feature-sign search from the support and signs of ``wc`` (None: no gain)."""
         full = np.zeros(self.m)
         full[self.coords] = wc
-        support = self.coords[np.flatnonzero(wc)]
+        support = self.coords[np.flatnonzero(wc != 0)]
         support = np.union1d(support, self.coords[self.U])  # unpenalized: always free
         out = solve_on_support(
             self.G,
@@ -731,7 +752,7 @@ class _GramSubproblem:
 
     def _finish_first(self, state, tol_in):
         q = state.q
-        support = np.flatnonzero(state.w)
+        support = np.flatnonzero(state.w != 0)
         if not support.size:
             return False
         cost = self.system.cost(self.coords[support])
@@ -779,7 +800,7 @@ class _EpochState:
 
     @staticmethod
     def signature(w):
-        support = np.flatnonzero(w)
+        support = np.flatnonzero(w != 0)
         return support.tobytes(), np.signbit(w[support]).tobytes()
 
     def w_array(self):
@@ -842,7 +863,7 @@ class _EpochState:
         stable = signature == self.prev_signature and signature != self.last_tried
         self.prev_signature = signature
         best = None
-        support = np.flatnonzero(w)
+        support = np.flatnonzero(w != 0)
         if stable and support.size:
             cost = sub.system.cost(sub.coords[support])
             if _finish_pays(w.size, sub.m, cost, epochs_left):

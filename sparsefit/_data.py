@@ -715,7 +715,12 @@ class Workspace:
         G_nn = design.cross_gram(new, new, Xn, Xn)
         if cached.size:
             G_cn = design.cross_gram(cached, new, None, Xn)
-            G = np.block([[self._cache_G, G_cn], [G_cn.T, G_nn]])
+            c = cached.size
+            G = np.empty((c + new.size, c + new.size))  # (np.block costs 5x this)
+            G[:c, :c] = self._cache_G
+            G[:c, c:] = G_cn
+            G[c:, :c] = G_cn.T
+            G[c:, c:] = G_nn
         else:
             G = G_nn
         self._cache_idx = np.concatenate([cached, new])

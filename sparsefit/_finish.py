@@ -82,6 +82,7 @@ class _FeatureSign:
         self.improved = False
         self.joined = 0  # features that joined in the last round (0: none)
         self.fallback = None  # (S, sign, the worst violator, its sign): a retry after a join
+        self._coords_penalty = None  # the penalty restricted to coords (formed once)
 
     def _at_bound(self, idx):
         wi = self.w[idx]
@@ -153,58 +154,73 @@ class _FeatureSign:
 
     def _events(self, u):
         """The coordinates of ``u`` that changed sign or left their bounds."""
-        S = self.S
-        lower, upper = self.penalty.lower[S], self.penalty.upper[S]
+        S, pen = self.S, self.penalty
         # (an unpenalized coefficient has no breakpoint at zero: only its bounds stop it)
-        flips = (np.sign(u) != self.sign) & (self.penalty.l1[S] > 0)
-        return np.flatnonzero(flips | (u > upper) | (u < lower))
+        flips = (np.sign(u) != self.sign) & (pen.l1[S] > 0)
+        if pen.bounded:
+            flips |= (u > pen.upper[S]) | (u < pen.lower[S])
+        return np.flatnonzero(flips)
 
-    def _penalty(self, P):
-        """``sum l1 |P| + l2/2 P^2`` of each column of ``P`` (values of ``S``), plus ``B``'s."""
-        S = self.S
-        pen = self.penalty.l1[S] @ np.abs(P) + 0.5 * (self.penalty.l2[S] @ (P * P))
-        return pen + self.penalty.value(self.w[self.B])
+    def _penalty(self, P, norm1=None):
+        """``sum l1 |P| + l2/2 P^2`` of each column of ``P`` (values of ``S``), plus ``B``'s
+        (``norm1``: ``l1 |P|`` when already known)."""
+        S, pen = self.S, self.penalty
+        value = pen.l1[S] @ np.abs(P) if norm1 is None else norm1
+        if pen.has_l2:
+            value = value + 0.5 * (pen.l2[S] @ (P * P))
+        return value + pen.value(self.w[self.B]) if self.B.size else value
 
     def _line_search(self, w_S, u, events):
         """Candidates: the breakpoints on ``[w_S, u]`` where a coefficient reaches zero or
         its bound (along ``w_S + t d`` the smooth part changes by ``c1 t + c2 t^2 / 2``), and
         ``u`` with every sign-changing coefficient set to zero and clipped to its bounds (all
         of them leave at once, where the breakpoints would let one leave per round)."""
-        S, pen = self.S, self.penalty
-        lower, upper = pen.lower[S], pen.upper[S]
+        S, pen, n = self.S, self.penalty, events.size
+        l1_S = pen.l1[S]
         d = u - w_S
         grad = self._grad(w_S)
         c1, c2 = float(grad @ d), float(d @ self.system.matvec(S, d))
         # where each event's coefficient stops: zero when it changes sign, else its bound
-        crossing = (np.sign(u[events]) != self.sign[events]) & (pen.l1[S][events] > 0)
-        target = np.where(crossing, 0.0, np.clip(u[events], lower[events], upper[events]))
+        target = np.zeros(n)
+        if pen.bounded:  # (without bounds every event is a sign change)
+            lower, upper = pen.lower[S], pen.upper[S]
+            crossing = (np.sign(u[events]) != self.sign[events]) & (l1_S[events] > 0)
+            target = np.where(crossing, 0.0, np.clip(u[events], lower[events], upper[events]))
         num, den = target - w_S[events], d[events]
         # (den is zero for a feature that just joined and whose solution is exactly zero:
         # it is zero at u itself)
-        t = np.append(np.divide(num, den, out=np.ones_like(num), where=den != 0.0), 1.0)
-        P = w_S[:, None] + d[:, None] * t
-        P[events, np.arange(events.size)] = target
-        keeps = (np.sign(u) == self.sign) | (pen.l1[S] == 0)
-        step = np.clip(np.where(keeps, u, 0.0), lower, upper) - w_S
-        P = np.column_stack([P, w_S + step])
+        t = np.ones(n + 1)
+        np.divide(num, den, out=t[:n], where=den != 0.0)
+        keeps = (np.sign(u) == self.sign) | (l1_S == 0)
+        step = np.where(keeps, u, 0.0)
+        if pen.bounded:
+            np.clip(step, lower, upper, out=step)
+        step -= w_S
+        P = np.empty((S.size, n + 2))
+        np.multiply(d[:, None], t, out=P[:, : n + 1])
+        P[:, : n + 1] += w_S[:, None]
+        P[events, np.arange(n)] = target
+        P[:, n + 1] = w_S + step
         c2_step = float(step @ self.system.matvec(S, step))
-        smooth = np.append(c1 * t + 0.5 * c2 * t * t, grad @ step + 0.5 * c2_step)
+        smooth = np.empty(n + 2)
+        smooth[: n + 1] = c1 * t + 0.5 * c2 * t * t
+        smooth[n + 1] = grad @ step + 0.5 * c2_step
         # (the smooth part includes the L2 term: the system's matrix carries diag(l2_S))
-        norm1 = pen.l1[S] @ np.abs(P)
-        change = smooth + (norm1 - pen.l1[S] @ np.abs(w_S))
-        outside = np.any((P < lower[:, None]) | (P > upper[:, None]), axis=0)
-        change[outside] = np.inf  # past its breakpoint a coefficient leaves its box
-        change[self._penalty(P) > self.ceiling] = np.inf  # cannot be better than w_S
+        norm1 = l1_S @ np.abs(P)
+        base1 = float(l1_S @ np.abs(w_S))
+        change = smooth + (norm1 - base1)
+        if pen.bounded:  # past its breakpoint a coefficient leaves its box
+            change[np.any((P < lower[:, None]) | (P > upper[:, None]), axis=0)] = np.inf
+        change[self._penalty(P, norm1) > self.ceiling] = np.inf  # cannot be better than w_S
         # a decrease at the level of its own rounding error would let the search cycle: the
         # error of c1 t + c2 t^2 / 2 (c2 a sum of |S|^2 terms that may cancel) and the norms
         root = np.sqrt(np.maximum(self.system.diag(S), 0.0))
-        spread = np.append(float(np.abs(d) @ root) ** 2 * t * t, float(np.abs(step) @ root) ** 2)
-        scale = np.append(abs(c1) * t + 0.5 * abs(c2) * t * t, abs(c1) + abs(c2_step))
-        noise = (
-            _NOISE_FACTOR
-            * _EPS
-            * (scale + np.sqrt(S.size) * spread + norm1 + pen.l1[S] @ np.abs(w_S))
-        )
+        noise = np.empty(n + 2)
+        noise[: n + 1] = (abs(c1) + np.sqrt(S.size) * float(np.abs(d) @ root) ** 2 * t) * t
+        noise[: n + 1] += 0.5 * abs(c2) * t * t
+        noise[n + 1] = abs(c1) + abs(c2_step) + np.sqrt(S.size) * float(np.abs(step) @ root) ** 2
+        noise += norm1 + base1
+        noise *= _NOISE_FACTOR * _EPS
         change[~(change < -noise)] = np.inf
         best = int(np.argmin(change))
         if np.isfinite(change[best]):
@@ -217,14 +233,16 @@ class _FeatureSign:
 
     def _move(self, P, change):
         """Take the point ``P`` (values of ``S``): zeros leave, bounds join ``B``."""
-        S = self.S
+        S, pen = self.S, self.penalty
         self.w[S] = P
         self.ceiling += change
         self.improved = True
         self.joined = 0
-        at_bound = self._at_bound(S)
-        self.B = np.concatenate([self.B, S[at_bound]])
-        keep = ((P != 0.0) | (self.penalty.l1[S] == 0)) & ~at_bound
+        keep = (P != 0.0) | (pen.l1[S] == 0)
+        if pen.bounded:
+            at_bound = self._at_bound(S)
+            self.B = np.concatenate([self.B, S[at_bound]])
+            keep &= ~at_bound
         self.S, self.sign = S[keep], np.sign(P[keep])
 
     def _retry_worst(self):
@@ -244,7 +262,9 @@ class _FeatureSign:
         pen = self.penalty
         w_c = self.w[coords]
         grad = (self.G @ self.w - self.b)[coords]  # of the data fit (the L2 term is the penalty's)
-        excess = pen.restrict(coords).subdiff_distance(w_c, grad)
+        if self._coords_penalty is None:
+            self._coords_penalty = pen.restrict(coords)
+        excess = self._coords_penalty.subdiff_distance(w_c, grad)
         free = np.zeros(self.w.shape[0], dtype=bool)
         free[self.S] = True
         excess[free[coords]] = 0.0
@@ -259,7 +279,8 @@ class _FeatureSign:
         self.fallback = (self.S, self.sign, coords[violators[worst]], signs[worst])
         self.S = np.concatenate([self.S, coords[violators]])
         self.sign = np.concatenate([self.sign, signs])
-        self.B = np.setdiff1d(self.B, coords[violators], assume_unique=True)
+        if self.B.size:
+            self.B = np.setdiff1d(self.B, coords[violators], assume_unique=True)
         self.joined = violators.size
         return True
 

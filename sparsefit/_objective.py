@@ -93,20 +93,23 @@ def duality_gap(XtR, RtR, Rty, w, penalty, fixed=None):
     """
     if penalty.formulation == "ols":
         return penalty.kkt_violation(XtR, w, fixed)
-    nz = np.flatnonzero(w)
+    nz = np.flatnonzero(w != 0)
+    w_nz = w[nz]
     # penalty terms of zero coefficients are zero even for a weight that overflowed to inf
-    l2_w = np.zeros_like(w)
-    l2_w[nz] = penalty.l2[nz] * w[nz]
-    l2_norm = float(l2_w[nz] @ w[nz]) if nz.size else 0.0
+    l2_w = penalty.l2[nz] * w_nz if penalty.has_l2 else np.zeros(nz.size)
+    l2_norm = float(l2_w @ w_nz)
     if penalty.formulation == "l2":
         primal = 0.5 * (RtR + l2_norm)
         return primal - (Rty - 0.5 * RtR - penalty.l2_conjugate(XtR, fixed))
-    XtA = XtR - l2_w
+    XtA = XtR
+    if penalty.has_l2:
+        XtA = XtR.copy()
+        XtA[nz] -= l2_w
     scale = penalty.dual_scale(XtA, fixed)
     aug = RtR + l2_norm
-    l1_norm = float(penalty.l1[nz] @ np.abs(w[nz])) if nz.size else 0.0
-    primal = 0.5 * aug + l1_norm
-    dual = -0.5 * scale * scale * aug + scale * Rty - penalty.l1_conjugate(scale * XtA, fixed)
+    primal = 0.5 * aug + float(penalty.l1[nz] @ np.abs(w_nz))
+    conj = penalty.l1_conjugate(scale * XtA, fixed) if penalty.bounded else 0.0
+    dual = -0.5 * scale * scale * aug + scale * Rty - conj
     return primal - dual
 
 

@@ -183,7 +183,9 @@ class SupportSystem:
         pos_S, pos_D = self._split(S)
         if pos_D.size and self.exact:
             first = int(pos_D.min())
-            tail = np.setdiff1d(self.base[first:], self.base[pos_D], assume_unique=True)
+            later = np.ones(self.base.size - first, dtype=bool)
+            later[pos_D - first] = False
+            tail = self.base[first:][later]  # (in factor order)
             if tail.size <= tuning.TAIL_PER_REMOVED * pos_D.size:
                 # the removed features are among the last factorized (features that joined
                 # and left again): drop them for good by refactorizing the short tail,

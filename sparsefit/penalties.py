@@ -654,6 +654,13 @@ class SeparablePenalty:
             self.formulation = "ols"
         #: features without any penalty (neither l1 nor l2), not excluded
         self.unpenalized = active & (self.l1 == 0) & (self.l2 == 0)
+        # flags of the short formulas (a plain Lasso or elastic net): some L2 weight, some
+        # unpenalized feature, and the L1 weight when it is one positive number for all
+        self.has_l2 = bool(np.any(self.l2))
+        self.any_unpenalized = bool(np.any(self.unpenalized))
+        first = float(self.l1[0]) if self.l1.size else 0.0
+        uniform = first > 0 and bool(np.all(self.l1 == first))
+        self.uniform_l1 = first if uniform else None
 
     @property
     def n_features(self):
@@ -730,10 +737,10 @@ class SeparablePenalty:
             The soft-threshold ``l1 / d``, the shrinkage denominator ``1 + l2 / d`` and the
             bounds, per coordinate (threshold 0 where ``d = 0``).
         """
-        with np.errstate(divide="ignore"):
-            inv = np.where(diag > 0, 1.0 / diag, 0.0)
+        inv = np.zeros(diag.shape)
+        np.divide(1.0, diag, out=inv, where=diag > 0)
         thr = (self.l1[idx] * inv).tolist()
-        den = (1.0 + self.l2[idx] * inv).tolist()
+        den = (1.0 + self.l2[idx] * inv).tolist() if self.has_l2 else [1.0] * inv.size
         return thr, den, self.lower[idx].tolist(), self.upper[idx].tolist()
 
     def value(self, w):
@@ -750,7 +757,7 @@ class SeparablePenalty:
             The value; the terms of zero coefficients are zero even for weights that
             overflowed to ``inf``.
         """
-        nz = np.flatnonzero(w)
+        nz = np.flatnonzero(w != 0)
         if nz.size == 0:
             return 0.0
         wn = w[nz]
@@ -771,12 +778,15 @@ class SeparablePenalty:
         ndarray of shape (n_features,)
             Zero at the coordinates meeting their optimality conditions.
         """
-        g = grad + self.l2 * w
-        sign = np.sign(w)
+        g = grad + self.l2 * w if self.has_l2 else grad
         if not self.bounded:  # no box: the same formulas without the normal cones
-            return np.where(
-                w == 0, np.maximum(np.abs(g) - self.l1, 0.0), np.abs(g + self.l1 * sign)
-            )
+            dist = np.abs(g)
+            dist -= self.l1
+            np.maximum(dist, 0.0, out=dist)
+            nz = np.flatnonzero(w != 0)  # (the support: usually few)
+            dist[nz] = np.abs(g[nz] + self.l1[nz] * np.sign(w[nz]))
+            return dist
+        sign = np.sign(w)
         at_upper = (w == self.upper) & (w != 0)
         at_lower = (w == self.lower) & (w != 0)
         dist = np.abs(g + self.l1 * sign)
@@ -833,6 +843,11 @@ class SeparablePenalty:
             The largest ``s <= 1`` for which ``s v`` meets the constraints ``v_j <= l1_j``
             (no upper bound) and ``v_j >= -l1_j`` (no lower bound).
         """
+        if fixed is None and not self.bounded and self.uniform_l1 is not None:
+            # one weight for all: the scaling of the largest correlation (the same number:
+            # division is monotone)
+            top = max(float(np.max(v)), -float(np.min(v))) if v.size else 0.0
+            return 1.0 if not top > self.uniform_l1 else self.uniform_l1 / top
         if self.bounded:
             over = np.where(np.isinf(self.upper), np.maximum(v, 0.0), 0.0)
             under = np.where(np.isinf(self.lower), np.maximum(-v, 0.0), 0.0)
