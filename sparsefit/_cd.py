@@ -410,8 +410,7 @@ class _Fit:
         new = sub.primal_of(w_new, q_new)
         if sub.lower(new, w_new, old):
             return w_new, q_new
-        higher = new[0] - new[1] > old[0] + old[1] or sub.sub_penalty.value(w_new) > sum(old)
-        if higher or not sub.system.exact:
+        if sub.higher(new, w_new, old) or not sub.system.exact:
             return wc, q
         if sub.violation(w_new, q_new) < sub.violation(wc, q):
             return w_new, q_new
@@ -702,6 +701,25 @@ class _GramSubproblem:
             return False
         return new[0] + new[1] + old[1] < old[0]
 
+    def higher(self, new, wc_new, old):
+        """Whether the objective ``new`` (at ``wc_new``) is higher than ``old`` beyond the
+        rounding error of both (or its penalty part alone is)."""
+        if self.sub_penalty.value(wc_new) > old[0] + old[1]:
+            return True
+        return new[0] - new[1] > old[0] + old[1]
+
+    def improves(self, new, wc_new, q_new, old, gap_old):
+        """Whether ``wc_new`` (objective ``new``, ``q_new = G[:, coords] @ wc_new``) is to
+        replace the current point (objective ``old``, duality gap ``gap_old``): it lowers
+        the objective beyond rounding or, where the objective cannot tell the two apart (an
+        optimum flat to the last digits, reached before the gap says so), it is not higher
+        beyond rounding and has the smaller duality gap."""
+        if self.lower(new, wc_new, old):
+            return True
+        if gap_old is None or self.higher(new, wc_new, old):
+            return False
+        return self.gap_of(wc_new, q_new) < gap_old
+
     def finish(self, wc, ceiling):
         """The feature-sign search from the support and signs of ``wc`` (None: no gain)."""
         full = np.zeros(self.m)
@@ -764,11 +782,16 @@ class _GramSubproblem:
         if w_new is None:
             return False
         q_new = self.prod(w_new)
-        if not self.lower(self.primal_of(w_new, q_new), w_new, current):
+        new = self.primal_of(w_new, q_new)
+        if self.lower(new, w_new, current):
+            state.take(w_new, q_new, finished=True)
+            # often already optimal for the whole working set: no epoch needed
+            return self.gap_of(state.w, state.q) <= tol_in
+        # a warm start already optimal to the last digits: certified as it is, or not taken
+        if self.higher(new, w_new, current) or not self.gap_of(w_new, q_new) <= tol_in:
             return False
         state.take(w_new, q_new, finished=True)
-        # often already optimal for the whole working set: no epoch needed
-        return self.gap_of(state.w, state.q) <= tol_in
+        return True
 
 
 class _EpochState:
@@ -874,13 +897,14 @@ class _EpochState:
         if not candidates:
             return
         best = sub.primal_of(w, self.q) if best is None else best
+        best_gap = gap  # (None once a candidate replaced the point it was measured at)
         for w_new, finished in candidates:
             q_new = sub.prod(w_new)
             value = sub.primal_of(w_new, q_new)
-            if sub.lower(value, w_new, best):
+            if sub.improves(value, w_new, q_new, best, best_gap):
                 # no stop here: the next sweep re-thresholds (an extrapolated point is not
                 # sparse) and certifies
-                best = value
+                best, best_gap = value, None
                 self.take(w_new, q_new, finished)
 
 

@@ -164,3 +164,41 @@ def test_summaries_of_a_changed_start_are_ignored():
     Xt, yt_ref, *_ = center(X, y)
     assert np.all(res.w >= 0)
     assert enet_gap_sum_form(Xt, yt_ref, res.w, n * 0.05, 0.0, True) <= 1e-10 * yt_ref @ yt_ref
+
+
+def test_flat_optimum_takes_the_exact_point_with_the_smaller_gap():
+    """Near an optimum the objective stops telling points apart (its differences are
+    second order, below its rounding) while the duality gap still does (first order): the
+    exact solution must then replace the current point because its gap is smaller, and a
+    point higher beyond rounding must never replace it."""
+    from sparsefit._cd import _GramSubproblem
+
+    X, y = problem(3, n=60, p=25)
+    Xt, yt, *_ = center(X, y)
+    n = X.shape[0]
+    G, b, yty = Xt.T @ Xt, Xt.T @ yt, float(yt @ yt)
+    penalty = LeastSquares(n).solver_penalty(L1(0.05), X.shape[1])
+    ref = ElasticNet(alpha=0.05, l1_ratio=1.0, tol=1e-14, max_iter=100_000).fit(X, y)
+    sub = _GramSubproblem(G, b, np.zeros(X.shape[1]), yty, penalty)
+    exact = sub.finish(ref.coef_, np.inf)  # the solution on the reference's support/signs
+    assert exact is not None
+    # the gap of the exact point certifies it (independent formula)
+    l1 = n * 0.05
+    assert enet_gap_sum_form(Xt, yt, exact, l1, 0.0, False) <= 1e-12 * yty
+    near = exact * (1.0 + 1e-8)  # same support and signs, first-order off in the gradient
+    q_exact, q_near = G @ exact, G @ near
+    at_exact, at_near = sub.primal_of(exact, q_exact), sub.primal_of(near, q_near)
+    gap_exact, gap_near = sub.gap_of(exact, q_exact), sub.gap_of(near, q_near)
+    assert gap_exact < gap_near
+    # the objective cannot tell them apart...
+    assert not sub.lower(at_exact, exact, at_near)
+    assert not sub.higher(at_exact, exact, at_near)
+    # ...the gap does
+    assert sub.improves(at_exact, exact, q_exact, at_near, gap_near)
+    # a point higher beyond rounding is never taken, whatever its gap
+    far = exact * 1.1
+    q_far = G @ far
+    assert sub.higher(sub.primal_of(far, q_far), far, at_exact)
+    assert not sub.improves(sub.primal_of(far, q_far), far, q_far, at_exact, np.inf)
+    # with no gap of the current point, only a lower objective counts
+    assert not sub.improves(at_exact, exact, q_exact, at_near, None)
