@@ -46,6 +46,7 @@ class SupportSystem:
         self.jittered = False
         self._version = 0  # changes with the factor
         self._removed = None  # (version and removed positions, F^{-1} E_D)
+        self._singular = None  # the last block that needed a jitter
 
     def _block(self, a, b):
         return self.G[np.ix_(a, b)]
@@ -56,7 +57,8 @@ class SupportSystem:
         cap = min(self.G.shape[0], max(k + k // 2, 32))
         self._version += 1
         self.buf = np.eye(cap, order="F")
-        self.buf[:k, :k] = np.triu(factor)
+        # (only the upper triangle is ever read: the solves are triangular)
+        self.buf[:k, :k] = factor
         self.pos[self.base] = -1
         self.base = S.copy()
         self.pos[S] = np.arange(k)
@@ -72,21 +74,32 @@ class SupportSystem:
             A[np.diag_indices_from(A)] += self.l2[S]
         # LAPACK directly (upper Cholesky factor): these systems are often small, and the
         # checking wrappers would cost more than the factorization
-        factor, info = lapack.dpotrf(A, lower=False, clean=False)
-        exact = info == 0
+        exact = False
+        if not self._contains_singular(S):
+            factor, info = lapack.dpotrf(A, lower=False, clean=False)
+            exact = info == 0
         self.jittered = not exact
         if not exact:
             # (numerically) singular block, e.g. collinear columns: a tiny ridge still gives a
             # descent direction, and the caller keeps the result only if the objective decreases
             jitter = tuning.JITTER * float(np.mean(np.diag(A))) + np.finfo(float).tiny
-            factor, info = lapack.dpotrf(A + jitter * np.eye(S.size), lower=False, clean=False)
+            A[np.diag_indices_from(A)] += jitter
+            factor, info = lapack.dpotrf(A, lower=False, clean=False, overwrite_a=True)
             if info != 0 or not np.all(np.isfinite(np.diag(factor))):
                 self.pos[self.base] = -1
                 self.base = np.zeros(0, dtype=np.intp)
                 self.exact = False
                 return False
+            self._singular = S.copy()
         self._reset(S, factor, exact and self._well_conditioned(np.diag(factor)))
         return True
+
+    def _contains_singular(self, S):
+        """Whether ``S`` contains the last block that needed a jitter: a matrix with a
+        singular principal block is singular, so its plain factorization would fail too
+        (after a partial factorization)."""
+        K = self._singular
+        return K is not None and K.size <= S.size and bool(np.isin(K, S).all())
 
     def _append(self, T):
         """Append the features ``T`` to the factor (False: they would make it ill-conditioned,

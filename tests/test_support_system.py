@@ -116,6 +116,36 @@ def test_nearly_singular_block_refactorizes_subsets():
     assert system.exact and not system.borrowed(S)
 
 
+def test_supersets_of_a_singular_block_go_straight_to_the_jitter(monkeypatch):
+    """A block containing a singular principal block is singular: once a block needed a
+    jitter, a superset is factorized with the jitter at once (one factorization, not a
+    failed one first); a block without it is tried plainly, and is exact."""
+    import sparsefit._support as support
+
+    G, _, rng = _gram(4, collinear=True)
+    calls = []
+    dpotrf = support.lapack.dpotrf
+
+    def counting(A, **kwargs):
+        calls.append(A.shape[0])
+        return dpotrf(A, **kwargs)
+
+    monkeypatch.setattr(support.lapack, "dpotrf", counting)
+    system = _SupportSystem(G, 0.0)
+    K = np.array([1, 2, 3, 5])  # columns 2 and 3 are copies
+    system.solve(K, rng.normal(size=K.size), fresh=True)
+    assert system.jittered and calls == [4, 4]  # the plain attempt failed first
+    calls.clear()
+    S = np.array([0, 1, 2, 3, 5, 8, 9])
+    system.solve(S, rng.normal(size=S.size), fresh=True)
+    assert system.jittered and not system.exact and calls == [7]
+    calls.clear()
+    T = np.array([0, 2, 5, 8, 9])  # one copy only: regular
+    r = rng.normal(size=T.size)
+    assert_allclose(system.solve(T, r, fresh=True), np.linalg.solve(G[np.ix_(T, T)], r), rtol=1e-8)
+    assert system.exact and calls == [5]
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_feature_sign_search_is_exact_on_its_support(seed):
     """When the search returns, the point lowers the objective; if its signs on the returned
