@@ -76,14 +76,23 @@ class CDResult:
         return bool(self.gap <= self.tol_abs)
 
 
-@dataclass(frozen=True)
 class Target:
     """One target as the solvers need it: ``yt`` itself when the design has samples (None
-    for a Gram-only design), ``Xt^T yt`` and ``||yt||^2``."""
+    for a Gram-only design), ``Xt^T yt`` and ``||yt||^2``.
 
-    yt: object
-    Xty: np.ndarray
-    yty: float
+    ``Xty`` may be given as a callable: it is then computed on first use (a pass over X
+    that the dual ridge solvers never need)."""
+
+    __slots__ = ("yt", "_Xty", "yty")
+
+    def __init__(self, yt, Xty, yty):
+        self.yt, self._Xty, self.yty = yt, Xty, yty
+
+    @property
+    def Xty(self):
+        if callable(self._Xty):
+            self._Xty = np.asarray(self._Xty(), dtype=np.float64)
+        return self._Xty
 
     @classmethod
     def of(cls, design, yt, Xty=None):

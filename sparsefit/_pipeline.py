@@ -105,7 +105,7 @@ class FitProblem:
 
     def target(self, k):
         yt = None if self.Yt is None else self.Yt[:, k]
-        return Target(yt, self.Xty[:, k], float(self._yty[k]))
+        return Target(yt, lambda: self.Xty[:, k], float(self._yty[k]))
 
     def intercepts(self, coefs):
         """The optimal intercepts of coefficients ``coefs`` (n_targets, n_features)."""

@@ -61,7 +61,7 @@ class _Residuals:
     def __init__(self, workspace, target, penalty, tol_abs):
         self.workspace, self.design = workspace, workspace.design
         self.target, self.penalty = target, penalty
-        self.yt, self.Xty, self.yty = target.yt, target.Xty, target.yty
+        self.yt, self.yty = target.yt, target.yty
         self.tol_abs = tol_abs
         self.G = workspace.full_gram
         self.errors = Rounding(self.design, self.yty)
@@ -69,6 +69,10 @@ class _Residuals:
         #: uniform L2 weight (None when they differ: the dual system needs a uniform one)
         l2 = penalty.l2
         self.uniform_l2 = float(l2[0]) if l2.size and np.all(l2 == l2[0]) else None
+
+    @property
+    def Xty(self):
+        return self.target.Xty  # (computed on first use: the dual route needs none)
 
     def summaries(self, w):
         """Return ``(XtR, RtR, Rty)`` at ``w``: from the Gram matrix when there is one and

@@ -49,6 +49,28 @@ def test_cg_modes_agree_with_sklearn(mode, fmt, weights, fit_intercept, monkeypa
     assert_allclose(est.predict(X), ref.predict(X), rtol=1e-6, atol=1e-6 * np.abs(y).max())
 
 
+@pytest.mark.parametrize("mode", ["dual-kernel", "dual-direct"])
+def test_dual_route_makes_no_pass_for_xty(mode, monkeypatch):
+    """The dual route solves for ``theta`` from ``yt`` alone: ``Xt^T yt`` (a pass over X)
+    is never formed there, and the fit is still certified and equal to scikit-learn's."""
+    import sparsefit._pipeline as pipeline
+
+    monkeypatch.setattr(ridge_module, "_KERNEL_N", MODES[mode][0])
+    monkeypatch.setattr(ridge_module, "_DIRECT_MAX", MODES[mode][1])
+
+    def refuse(self):
+        raise AssertionError("Xt^T yt formed on the dual route")
+
+    monkeypatch.setattr(pipeline.FitProblem, "Xty", property(refuse))
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30, 70)) + 3.0
+    y = X[:, :4] @ rng.normal(size=4) + rng.normal(size=30)
+    est = RidgeGD(alpha=2.0, tol=1e-12).fit(X, y)
+    assert_ridge_certified(est, X, y, None)
+    ref = Ridge(alpha=2.0, solver="cholesky").fit(X, y)
+    assert_allclose(est.predict(X), ref.predict(X), rtol=1e-6, atol=1e-6 * np.abs(y).max())
+
+
 def test_dual_mode_weights_equal_repetition(monkeypatch):
     """On the dual system (no preconditioner), integer weights act as repeated rows."""
     monkeypatch.setattr(ridge_module, "_KERNEL_N", (5, 1000))
