@@ -816,19 +816,19 @@ class _EpochState:
         self.history = []
         self.last_tried = self.prev_signature = self.finished = None
         self.prev_gap = np.inf
-        k = self.w.size
-        coords = sub.coords
-        G = sub.G
+        self.coordinates = None  # the sweeps' per-coordinate constants (on the first sweep:
+        # along a path the warm start's exact finish often ends the subproblem before one)
+
+    def _coordinates(self):
+        """``(cols, rows, inv, thr, den, bl, lo, hi)``: each coordinate's column of ``G``,
+        its row, ``1 / G_ii``, threshold, denominator, ``b_i`` and bounds, as Python lists."""
+        sub = self.sub
         diag = sub.diag.copy()
         diag[~(diag > 0)] = np.inf  # a zero column never moves from zero
-        self.cols = [G[:, j] for j in coords.tolist()]  # contiguous (G is Fortran-ordered)
-        self.rows = coords.tolist()
-        self.inv = (1.0 / diag).tolist()
-        self.thr, self.den, self.lo, self.hi = sub.sub_penalty.coordinate_constants(
-            np.arange(k), diag
-        )
-        self.bl = sub.bc.tolist()
-        self.bounded = sub.sub_penalty.bounded
+        G, coords = sub.G, sub.coords
+        thr, den, lo, hi = sub.sub_penalty.coordinate_constants(np.arange(coords.size), diag)
+        cols = [G[:, j] for j in coords.tolist()]  # contiguous (G is Fortran-ordered)
+        return cols, coords.tolist(), (1.0 / diag).tolist(), thr, den, sub.bc.tolist(), lo, hi
 
     @staticmethod
     def signature(w):
@@ -853,17 +853,10 @@ class _EpochState:
         """One epoch of coordinate updates (cyclic, or in a random order)."""
         k = len(self.wl)
         order = range(k) if rng is None else rng.permutation(k).tolist()
-        wl, q, cols, rows, inv, thr, den, bl = (
-            self.wl,
-            self.q,
-            self.cols,
-            self.rows,
-            self.inv,
-            self.thr,
-            self.den,
-            self.bl,
-        )
-        lo, hi, bounded = self.lo, self.hi, self.bounded
+        if self.coordinates is None:
+            self.coordinates = self._coordinates()
+        cols, rows, inv, thr, den, bl, lo, hi = self.coordinates
+        wl, q, bounded = self.wl, self.q, self.sub.sub_penalty.bounded
         daxpy = blas.daxpy
         for i in order:
             wi = wl[i]

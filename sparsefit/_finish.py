@@ -263,7 +263,9 @@ class _FeatureSign:
         w_c = self.w[coords]
         grad = (self.G @ self.w - self.b)[coords]  # of the data fit (the L2 term is the penalty's)
         if self._coords_penalty is None:
-            self._coords_penalty = pen.restrict(coords)
+            m = self.w.shape[0]
+            every = coords.size == m and np.array_equal(coords, np.arange(m))
+            self._coords_penalty = pen if every else pen.restrict(coords)
         excess = self._coords_penalty.subdiff_distance(w_c, grad)
         free = np.zeros(self.w.shape[0], dtype=bool)
         free[self.S] = True

@@ -226,7 +226,7 @@ def fit_problem(X, y, sample_weight, *, fit_intercept, mean=True):
 
 def _scaled(unit, alpha):
     """The solver penalty at ``alpha`` from its value at ``alpha = 1``."""
-    return SeparablePenalty(unit.l1 * alpha, unit.l2 * alpha, unit.lower, unit.upper)
+    return unit.scaled(alpha)
 
 
 def apply_precompute(workspace, precompute, x_offset, fit_intercept, dtype, auto):

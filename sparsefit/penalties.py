@@ -683,8 +683,50 @@ class SeparablePenalty:
         new = SeparablePenalty.__new__(SeparablePenalty)
         new.l1, new.l2 = self.l1[idx], self.l2[idx]
         new.lower, new.upper = self.lower[idx], self.upper[idx]
-        new._derive(None if self.bounded else False)
+        if self._plain():  # the features of a plain Lasso / elastic net share its flags
+            new._copy_flags(self, 1.0)
+            new.has_l2 = bool(np.any(new.l2))
+        else:
+            new._derive(None if self.bounded else False)
         return new
+
+    def scaled(self, factor):
+        """Scale the weights by ``factor`` (the bounds stay).
+
+        Parameters
+        ----------
+        factor : float
+            Non-negative.
+
+        Returns
+        -------
+        SeparablePenalty
+            The weights multiplied by ``factor``, the same bounds.
+        """
+        if not factor > 0:
+            return SeparablePenalty(self.l1 * factor, self.l2 * factor, self.lower, self.upper)
+        new = SeparablePenalty.__new__(SeparablePenalty)
+        new.l1, new.l2 = self.l1 * factor, self.l2 * factor
+        new.lower, new.upper = self.lower, self.upper
+        new._copy_flags(self, factor)  # (a positive factor changes none of them)
+        new.has_l2 = self.has_l2
+        return new
+
+    def _plain(self):
+        """One positive L1 weight for all, no bound and no unpenalized feature."""
+        return self.uniform_l1 is not None and not self.bounded and not self.any_unpenalized
+
+    def _copy_flags(self, other, factor):
+        """The flags of ``other`` (whose features these are, weights times ``factor > 0``),
+        but ``has_l2``; array flags taken at this penalty's length."""
+        self.bounded, self.constrained = other.bounded, other.constrained
+        self.formulation, self.any_unpenalized = other.formulation, other.any_unpenalized
+        self.uniform_l1 = None if other.uniform_l1 is None else other.uniform_l1 * factor
+        if self.l1.shape == other.l1.shape and self.lower is other.lower:
+            self.excluded, self.unpenalized = other.excluded, other.unpenalized
+        else:  # (a plain penalty: none of either)
+            self.excluded = np.zeros(self.l1.shape, dtype=bool)
+            self.unpenalized = self.excluded
 
     def with_l1(self, l1):
         """The same penalty with other L1 weights (a path's next ``alpha``).

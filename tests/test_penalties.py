@@ -318,3 +318,44 @@ def test_array_api_namespaces(make_penalty, step):
         prox = penalty.prox(zx, step)
         assert isinstance(prox, type(zx)) and prox.dtype == zx.dtype
         assert_allclose(np.asarray(prox), penalty.prox(z, step), rtol=1e-15, atol=0)
+
+
+_FLAGS = ("bounded", "constrained", "formulation", "any_unpenalized", "uniform_l1", "has_l2")
+
+
+def _flags(pen):
+    out = {name: getattr(pen, name) for name in _FLAGS}
+    out["excluded"] = pen.excluded.tolist()
+    out["unpenalized"] = pen.unpenalized.tolist()
+    return out
+
+
+@pytest.mark.parametrize(
+    "penalty",
+    [
+        L1(0.3),
+        L1L2(0.3, 0.4),
+        L1(0.3, positive=True),
+        L1L2(0.3, 0.5, penalty_factor=[0.0, 1.0, 2.0, 1.0, np.inf, 1.0]),
+        L1(0.3, penalty_factor=[1.0, 1.0, 0.0, 1.0, 1.0, 1.0]),
+        L1L2(0.3, 0.0),
+        L2(0.2),
+    ],
+    ids=["lasso", "enet", "positive", "factors", "unpenalized", "ridge-as-enet", "ridge"],
+)
+def test_restricted_and_scaled_penalties_have_the_flags_of_their_weights(penalty):
+    """``restrict`` and ``scaled`` take flags from their parent where they cannot differ;
+    they must equal the flags derived from the new weights and bounds from scratch."""
+    from sparsefit.penalties import SeparablePenalty
+
+    pen = penalty.to_solver(7.0, 6)
+    fresh = lambda l1, l2, lo, up: SeparablePenalty(l1, l2, lo, up)  # noqa: E731
+    for idx in (np.array([0, 2, 3]), np.array([1, 5]), np.arange(6), np.array([4])):
+        sub = pen.restrict(idx)
+        ref = fresh(pen.l1[idx], pen.l2[idx], pen.lower[idx], pen.upper[idx])
+        assert _flags(sub) == _flags(ref)
+    for factor in (0.0, 0.5, 3.0):
+        out = pen.scaled(factor)
+        ref = fresh(pen.l1 * factor, pen.l2 * factor, pen.lower, pen.upper)
+        assert _flags(out) == _flags(ref)
+        assert_allclose(out.l1, ref.l1) and assert_allclose(out.l2, ref.l2)
