@@ -734,7 +734,8 @@ class _GramSubproblem:
         full = np.zeros(self.m)
         full[self.coords] = wc
         support = self.coords[np.flatnonzero(wc != 0)]
-        support = np.union1d(support, self.coords[self.U])  # unpenalized: always free
+        if self.U.size:
+            support = np.union1d(support, self.coords[self.U])  # unpenalized: always free
         out = solve_on_support(
             self.G,
             self.b,
