@@ -480,6 +480,20 @@ class SparseDesign(_DataDesign):
     def _sq(self):
         return np.ones(self.n_samples) if self.sqrt_sw is None else self.sqrt_sw
 
+    def kernel_passes(self):
+        """The cost of forming ``Xt Xt^T`` and factorizing it, in passes over the stored
+        entries (matrix-vector products): a sparse product's fixed cost, its multiply-adds
+        ``sum_j nnz_j^2``, its ``n^2`` dense output, then ``n^3 / 3`` factorization flops."""
+        X, n = self.X, self.n_samples
+        if X.format == "csc":
+            counts = np.diff(X.indptr)
+        else:
+            counts = np.bincount(X.indices, minlength=self.n_features)
+        counts = counts.astype(np.float64)
+        nnz = max(X.nnz, 1)
+        flops = float(counts @ counts) + n * n + n**3 / 3 / tuning.FLOPS_PER_PASS_ENTRY
+        return tuning.KERNEL_FIXED_PASSES + flops / nnz
+
     def matvec(self, w, idx=None):
         """``Xt[:, idx] @ w`` (all columns when ``idx`` is None; ``O(nnz)`` either way)."""
         if idx is not None:

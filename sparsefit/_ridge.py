@@ -44,10 +44,14 @@ _GAP_EVERY = 10
 _CG_REFRESH = 50
 #: wide problems (p > n) with at least _KERNEL_N[0] samples solve the dual system; its
 #: kernel matrix is formed when n <= _KERNEL_N[1], else applied through X (forming a small
-#: kernel costs about as much as a few primal iterations and then every iteration is tiny)
+#: kernel costs about as much as a few primal iterations and then every iteration is tiny;
+#: sparse X first iterates through X up to the price of its sparse product, see ridge_solve)
 _KERNEL_N = (1, 4000)
 #: formed Gram or kernel systems up to this size are first solved by a Cholesky factorization
 _DIRECT_MAX = 1000
+#: passes over a sparse X per dual conjugate-gradient iteration through X (two products and,
+#: as the residual shrinks tenfold each iteration on well-conditioned data, one for the gap)
+_PASSES_PER_DUAL_ITERATION = 3
 #: conjugate gradient counts as stalled after this many times the system's size iterations
 _CG_STALL_FACTOR = 10
 #: a stalled conjugate gradient on dense data is finished by an SVD up to this many entries
@@ -159,11 +163,19 @@ def ridge_solve(workspace, target, penalty, *, solver="cg", tol_abs, max_iter=15
         and p > n >= _KERNEL_N[0]
     )
     budget = min(max_iter, _CG_STALL_FACTOR * min(n if dual else p, p) + 100)
+    if dual and design.sparse and n <= _KERNEL_N[1]:
+        # a sparse kernel costs many passes over X (scipy's sparse product) where well-
+        # conditioned data need a handful: iterate through X until the passes made reach
+        # the kernel's price, then form it (at most twice the cost of the better choice)
+        rent = min(budget, max(1, int(design.kernel_passes() / _PASSES_PER_DUAL_ITERATION)))
+        result = _cg_dual(res, uniform, tol_abs, rent, formed=False)
+        if result.converged:
+            return result
     result = _direct_start(res, l2, tol_abs, dual) if w0 is None else None
     if result is not None and result.converged:
         return result
     if dual:
-        result = _cg_dual(res, uniform, tol_abs, budget)
+        result = _cg_dual(res, uniform, tol_abs, budget, formed=n <= _KERNEL_N[1])
     else:
         w = result.w if result is not None else w
         result = _cg(res, w, l2, design.col_norms2, tol_abs, budget)
@@ -398,22 +410,25 @@ def _cg(res, w, l2, norms2, tol_abs, max_iter):
     return _result(w, gap, tol_abs, max(n_iter, 1))
 
 
-def _cg_dual(res, l2, tol_abs, max_iter):
+def _cg_dual(res, l2, tol_abs, max_iter, formed):
     """Conjugate gradient on the dual system ``(K + l2 I) theta = yt``, ``K = Xt Xt^T``.
 
     For wide data (``p > n``) the dual system is the smaller one. ``K`` is formed once when
-    ``n`` is moderate (an iteration then costs ``n^2``), else applied as ``Xt (Xt^T v)`` (two
+    ``formed`` (an iteration then costs ``n^2``), else applied as ``Xt (Xt^T v)`` (two
     passes over X). No preconditioner: the row-norm (Jacobi) one was measured to slow it down,
     and without one, weights are equivalent to repeated rows at every iteration. The primal
-    point is ``w = Xt^T theta``, whose residual is ``R = yt - K theta``; its ridge gap costs one
-    product with ``K``, so it is evaluated each time the dual residual has shrunk tenfold.
-    The returned gap is recomputed from the data.
+    point is ``w = Xt^T theta``, whose residual is ``R = yt - K theta``; its ridge gap needs
+    ``R^T K R = ||Xt^T R||^2`` (one product with ``K``, or one pass over X), so it is
+    evaluated each time the dual residual has shrunk tenfold. The returned gap is recomputed
+    from the data.
     """
     design, yt = res.design, res.yt
-    if design.n_samples <= _KERNEL_N[1]:
-        K_dot = res.kernel().__matmul__
+    if formed:
+        K = res.kernel()
+        K_dot, KR = K.__matmul__, lambda R: float(R @ (K @ R))
     else:
         K_dot = lambda v: design.matvec(design.rmatvec(v))  # noqa: E731
+        KR = lambda R: float(np.sum(design.rmatvec(R) ** 2))  # noqa: E731
     theta = np.zeros_like(yt)
     rho = yt.copy()  # residual of the dual system
     d = rho.copy()
@@ -435,9 +450,7 @@ def _cg_dual(res, l2, tol_abs, max_iter):
         if rr_new <= 0.1 * rr_checked or n_iter % _CG_REFRESH == 0:
             rr_checked = rr_new
             R = rho + l2 * theta  # = yt - K theta
-            gap = ridge_gap(
-                float(R @ R), float(R @ yt), float(theta @ (yt - R)), float(R @ K_dot(R)), l2
-            )
+            gap = ridge_gap(float(R @ R), float(R @ yt), float(theta @ (yt - R)), KR(R), l2)
             if gap <= tol_abs:
                 break
         d = rho + (rr_new / rr) * d

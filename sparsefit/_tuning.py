@@ -80,6 +80,16 @@ MAX_CACHE = 4000
 #: products of at least this many multiply-adds may use every BLAS thread
 PARALLEL_FLOPS = 5e7
 
+# -- ridge: forming a sparse kernel or iterating through X -----------------------------------
+#: scipy's sparse product ``X X^T`` costs about this many matrix-vector passes over the stored
+#: entries beyond one per ``sum_j nnz_j^2 + n^2`` (its conversions and index work); fitted
+#: on binary designs of 800-3000 rows, 0.1-5% dense, uniform and power-law columns (it
+#: underestimates the largest ones: the switch to the kernel comes early, never late)
+KERNEL_FIXED_PASSES = 45.0
+#: a dense factorization's flop costs this many times less than one stored entry of a
+#: sparse matrix-vector pass (0.05 ns per flop against 1.2 ns per entry, one thread)
+FLOPS_PER_PASS_ENTRY = 25.0
+
 # -- exact Lasso paths by homotopy -------------------------------------------------------------
 #: Lasso paths on a formed Gram matrix of at most this many features follow the homotopy
 #: (one support solve per breakpoint; measured ... )

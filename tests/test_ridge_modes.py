@@ -100,3 +100,67 @@ def test_kernel_matches_explicit_centring(shift, weighted):
     Xt = np.sqrt(s)[:, None] * (X - np.average(X, axis=0, weights=s))
     K = Xt @ Xt.T
     assert_allclose(design.kernel(), K, rtol=1e-9, atol=1e-9 * np.abs(K).max())
+
+
+def _count_kernels(monkeypatch):
+    from sparsefit._data import SparseDesign
+
+    formed = []
+    kernel = SparseDesign.kernel
+
+    def counted(self):
+        formed.append(self.n_samples)
+        return kernel(self)
+
+    monkeypatch.setattr(SparseDesign, "kernel", counted)
+    return formed
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_wide_ridge_iterates_through_x_when_well_conditioned(fmt, monkeypatch):
+    """Sparse binary wide data have a well-conditioned kernel: conjugate gradient through X
+    certifies in a few passes, and the kernel (a sparse product costing dozens of passes)
+    is never formed."""
+    formed = _count_kernels(monkeypatch)
+    rng = np.random.default_rng(11)
+    X = sp.random(120, 3000, density=0.02, format=fmt, random_state=rng, data_rvs=np.ones)
+    y = X[:, :10] @ rng.normal(size=10) + 0.1 * rng.normal(size=120)
+    est = RidgeGD(alpha=1.0, tol=1e-14).fit(X, y)
+    assert formed == []
+    assert_ridge_certified(est, X, y)
+    ref = Ridge(alpha=1.0, solver="cholesky").fit(X.toarray(), y)
+    assert_allclose(est.predict(X), ref.predict(X.toarray()), rtol=1e-6, atol=1e-6)
+
+
+def test_sparse_wide_ridge_forms_the_kernel_when_iterating_costs_more(monkeypatch):
+    """Nearly repeated rows and a small alpha: the dual system is ill-conditioned, conjugate
+    gradient through X spends the kernel's price (made small here) without certifying, and
+    the fit goes on with the formed kernel, still certified and equal to scikit-learn's."""
+    from sparsefit._data import SparseDesign
+
+    formed = _count_kernels(monkeypatch)
+    monkeypatch.setattr(SparseDesign, "kernel_passes", lambda self: 6.0)
+    rng = np.random.default_rng(12)
+    base = sp.random(20, 400, density=0.05, random_state=rng, data_rvs=np.ones).toarray()
+    X = np.repeat(base, 3, axis=0) + 1e-3 * rng.normal(size=(60, 400)) * (base.repeat(3, 0) > 0)
+    y = X[:, :5] @ rng.normal(size=5) + 0.1 * rng.normal(size=60)
+    Xs = sp.csr_matrix(X)
+    est = RidgeGD(alpha=1e-6, tol=1e-12).fit(Xs, y)
+    assert formed == [60]
+    assert_ridge_certified(est, X, y)
+    ref = Ridge(alpha=1e-6, solver="cholesky").fit(X, y)
+    assert_allclose(est.predict(X), ref.predict(X), rtol=1e-5, atol=1e-5 * np.abs(y).max())
+
+
+def test_kernel_price_counts_the_same_on_both_formats():
+    """The kernel's price reads column counts from CSC's pointers or CSR's indices alike."""
+    from sparsefit._data import center_data
+
+    rng = np.random.default_rng(13)
+    X = sp.random(50, 300, density=0.05, format="csr", random_state=rng)
+    prices = [
+        center_data(M, np.zeros(50), None, fit_intercept=True)[0].kernel_passes()
+        for M in (X, X.tocsc())
+    ]
+    counts = np.diff(X.tocsc().indptr).astype(float)
+    assert prices[0] == prices[1] > (counts @ counts) / X.nnz
