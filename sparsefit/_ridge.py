@@ -106,6 +106,50 @@ class _Residuals:
             self._kernel = self.design.kernel()
         return self._kernel
 
+    def kernel_gap(self, theta, w):
+        """The ridge gap of ``w = Xt^T theta`` from the formed kernel alone, or None when
+        its probable rounding error is not well below ``tol_abs`` (or ``w`` is worse than
+        zero, or there is no L2 weight: the caller then computes it from the data).
+
+        ``R = yt - K theta``, ``||w||^2 = theta^T K theta`` and ``||Xt^T R||^2 = R^T K R``:
+        ``n^2`` work where the residual and ``Xt^T R`` cost two passes over X. The errors
+        (``kernel_error``) cover the kernel's rounding and ``w``'s own (the gap is that of
+        the exact ``Xt^T theta``)."""
+        l2, K = self.uniform_l2, self._kernel
+        if not l2 or K is None or not np.isfinite(l2):
+            return None
+        Kt = K @ theta
+        R = self.yt - Kt
+        KR = K @ R
+        RtR, Rty, wn2, XKX = float(R @ R), float(R @ self.yt), float(theta @ Kt), float(R @ KR)
+        if not 0.5 * RtR + 0.5 * l2 * wn2 < 0.5 * self.yty:  # worse than w = 0: the data say
+            return None
+        gap = ridge_gap(RtR, Rty, wn2, XKX, l2)
+        grad = l2 * theta - R  # Xt^T (l2 theta - R) is the gradient at Xt^T theta
+        grad_norm = float(np.sqrt(max(float(grad @ (K @ grad)), 0.0)))
+        sizes = (float(np.sqrt(RtR)), float(np.linalg.norm(theta)), grad_norm)
+        error = self.kernel_error(sizes, float(np.linalg.norm(KR)), float(np.trace(K)), l2)
+        error += tuning.ROUNDING * R.size * (RtR + l2 * wn2 + abs(Rty) + XKX / l2)
+        return gap if error <= tuning.RELIABLE * self.tol_abs and np.isfinite(gap) else None
+
+    def kernel_error(self, sizes, KR_norm, trace, l2):
+        """Probable error of the kernel gap: entries of ``K`` accurate to ``gamma r_i r_k``
+        (``r``: the rows' error scales, ``||r||^2 = sum_j c_j^2`` over the columns'
+        ``gram_error_scale``, ``gamma = 4 eps sqrt(n_features)``), so ``K v`` to ``gamma
+        ||r||^2 ||v||``; ``w`` from ``Xt^T theta`` to ``4 eps sqrt(n) ||c|| ||theta||``
+        (``error_scale``), which moves the objective by its gradient's norm times that."""
+        R_norm, theta_norm, grad_norm = sizes
+        design = self.design
+        F2 = float(np.sum(design.gram_error_scale**2))
+        gamma = tuning.ROUNDING * np.sqrt(design.n_features)
+        dR = gamma * F2 * theta_norm  # in R = yt - K theta
+        error = 2.0 * R_norm * dR + dR * dR + np.sqrt(self.yty) * dR  # R^T R and R^T yt
+        error += 0.5 * l2 * gamma * F2 * theta_norm**2  # theta^T K theta
+        error += (gamma * F2 * R_norm**2 + 2.0 * KR_norm * dR) / (2.0 * l2)  # R^T K R
+        dw = tuning.ROUNDING * np.sqrt(design.n_samples) * theta_norm
+        dw *= float(np.sqrt(np.sum(design.error_scale**2)))
+        return error + grad_norm * dw + 0.5 * (trace + l2) * dw * dw
+
     def normal_matvec(self, d, l2):
         """``(Xt^T Xt + diag(l2)) d``."""
         if self.G is not None:
@@ -219,6 +263,10 @@ def _direct_start(res, l2, tol_abs, dual):
         w[keep] = sol
     if not np.all(np.isfinite(w)):
         return None
+    if dual:
+        gap = res.kernel_gap(sol, w)
+        if gap is not None:  # certified from the kernel: no pass over X
+            return _result(w, gap, tol_abs, 1)
     state = res.summaries(w)
     if not 0.5 * state[1] + res.penalty.value(w) < 0.5 * res.yty:  # worse than w = 0
         return None
@@ -420,7 +468,7 @@ def _cg_dual(res, l2, tol_abs, max_iter, formed):
     point is ``w = Xt^T theta``, whose residual is ``R = yt - K theta``; its ridge gap needs
     ``R^T K R = ||Xt^T R||^2`` (one product with ``K``, or one pass over X), so it is
     evaluated each time the dual residual has shrunk tenfold. The returned gap is recomputed
-    from the data.
+    from the data (or from the formed kernel, when its rounding allows).
     """
     design, yt = res.design, res.yt
     if formed:
@@ -456,7 +504,8 @@ def _cg_dual(res, l2, tol_abs, max_iter, formed):
         d = rho + (rr_new / rr) * d
         rr = rr_new
     w = design.rmatvec(theta)
-    return _result(w, res.gap(w)[0], tol_abs, max(n_iter, 1))
+    gap = res.kernel_gap(theta, w) if formed else None
+    return _result(w, res.gap(w)[0] if gap is None else gap, tol_abs, max(n_iter, 1))
 
 
 def _ridge_gap_from_normal_residual(res, w, r, l2):

@@ -164,3 +164,47 @@ def test_kernel_price_counts_the_same_on_both_formats():
     ]
     counts = np.diff(X.tocsc().indptr).astype(float)
     assert prices[0] == prices[1] > (counts @ counts) / X.nnz
+
+
+@pytest.mark.parametrize("shift", [0.0, 1e4])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_dual_direct_certifies_from_the_kernel(shift, weighted, monkeypatch):
+    """A formed kernel certifies the Cholesky point by itself (``R = yt - K theta``,
+    ``||Xt^T R||^2 = R^T K R``): no product with X after ``w = Xt^T theta``; the independent
+    certificate agrees, offsets that cancel digits included."""
+    from sparsefit._data import DenseDesign
+
+    def refuse(self, w, idx=None):
+        raise AssertionError("a pass over X for the certificate")
+
+    monkeypatch.setattr(DenseDesign, "matvec", refuse)
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(40, 300)) + shift
+    y = X[:, :5] @ rng.normal(size=5) + rng.normal(size=40)
+    sw = rng.uniform(0.5, 2.0, size=40) if weighted else None
+    for alpha in (1e-2, 1.0, 100.0):
+        est = RidgeGD(alpha=alpha, tol=1e-6).fit(X, y, sample_weight=sw)
+        assert_ridge_certified(est, X, y, sw)
+        ref = Ridge(alpha=alpha, solver="cholesky").fit(X, y, sw)
+        assert_allclose(est.predict(X), ref.predict(X), rtol=1e-6, atol=1e-6 * np.abs(y).max())
+
+
+def test_kernel_certificate_defers_to_the_data_below_its_rounding(monkeypatch):
+    """At a tolerance below the kernel's rounding the gap comes from the data (two passes),
+    and the fit is still certified."""
+    import sparsefit._ridge as ridge
+
+    used = []
+    kernel_gap = ridge._Residuals.kernel_gap
+
+    def spy(self, theta, w):
+        used.append(kernel_gap(self, theta, w))
+        return used[-1]
+
+    monkeypatch.setattr(ridge._Residuals, "kernel_gap", spy)
+    rng = np.random.default_rng(15)
+    X = rng.normal(size=(30, 200)) + 50.0
+    y = X[:, :3] @ rng.normal(size=3) + rng.normal(size=30)
+    est = RidgeGD(alpha=1.0, tol=1e-15).fit(X, y)
+    assert used == [None]
+    assert_ridge_certified(est, X, y)
