@@ -134,13 +134,16 @@ class _Residuals:
 
     def kernel_error(self, sizes, KR_norm, trace, l2):
         """Probable error of the kernel gap: entries of ``K`` accurate to ``gamma r_i r_k``
-        (``r``: the rows' error scales, ``||r||^2 = sum_j c_j^2`` over the columns'
-        ``gram_error_scale``, ``gamma = 4 eps sqrt(n_features)``), so ``K v`` to ``gamma
+        (``r``: the rows' error scales, ``||r||^2 = sum_j c_j^2`` over the columns' scales
+        as the kernel was formed, ``gamma = 4 eps sqrt(n_features)``), so ``K v`` to ``gamma
         ||r||^2 ||v||``; ``w`` from ``Xt^T theta`` to ``4 eps sqrt(n) ||c|| ||theta||``
         (``error_scale``), which moves the objective by its gradient's norm times that."""
         R_norm, theta_norm, grad_norm = sizes
         design = self.design
-        F2 = float(np.sum(design.gram_error_scale**2))
+        F2 = float(np.sum(design.col_norms2))  # (centred columns: dense, heavy offsets)
+        if design.x_offset is not None and (design.sparse or not design.heavy_offsets):
+            # formed from uncentred X corrected by the offsets: the raw columns' scale
+            F2 += design.weight_sum * float(design.x_offset @ design.x_offset)
         gamma = tuning.ROUNDING * np.sqrt(design.n_features)
         dR = gamma * F2 * theta_norm  # in R = yt - K theta
         error = 2.0 * R_norm * dR + dR * dR + np.sqrt(self.yty) * dR  # R^T R and R^T yt
@@ -211,9 +214,12 @@ def ridge_solve(workspace, target, penalty, *, solver="cg", tol_abs, max_iter=15
         # a sparse kernel costs many passes over X (scipy's sparse product) where well-
         # conditioned data need a handful: iterate through X until the passes made reach
         # the kernel's price, then form it (at most twice the cost of the better choice)
-        rent = min(budget, max(1, int(design.kernel_passes() / _PASSES_PER_DUAL_ITERATION)))
-        result = _cg_dual(res, uniform, tol_abs, rent, formed=False)
-        if result.converged:
+        # (heavy offsets: a kernel corrected by them loses the digits that products through
+        # X keep, and it is never formed)
+        heavy = design.heavy_offsets
+        rent = budget if heavy else design.kernel_passes() / _PASSES_PER_DUAL_ITERATION
+        result = _cg_dual(res, uniform, tol_abs, min(budget, max(1, int(rent))), formed=False)
+        if result.converged or heavy:
             return result
     result = _direct_start(res, l2, tol_abs, dual) if w0 is None else None
     if result is not None and result.converged:

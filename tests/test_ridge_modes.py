@@ -208,3 +208,27 @@ def test_kernel_certificate_defers_to_the_data_below_its_rounding(monkeypatch):
     est = RidgeGD(alpha=1.0, tol=1e-15).fit(X, y)
     assert used == [None]
     assert_ridge_certified(est, X, y)
+
+
+@pytest.mark.parametrize("shift", [0.0, 1e3, 1e6])
+def test_sparse_kernel_with_offsets_certified(shift, monkeypatch):
+    """A sparse kernel is formed from uncentred X corrected by the offsets: its rounding is
+    that of the raw columns, which its certificate accounts for; columns whose offsets
+    dwarf their spread (fully stored, mean 1e6) never get a kernel (the correction would
+    cancel the digits that products through X keep). Every tolerance is met, by the
+    independent certificate."""
+    from sparsefit._data import SparseDesign
+
+    formed = _count_kernels(monkeypatch)
+    monkeypatch.setattr(SparseDesign, "kernel_passes", lambda self: 3.0)  # kernel at once
+    rng = np.random.default_rng(16)
+    X = sp.random(40, 300, density=0.3, random_state=rng, format="csr")
+    X.data += shift
+    heavy = sp.csr_matrix(1e6 + rng.normal(size=(40, 300)))
+    y = rng.normal(size=40)
+    for tol in (1e-4, 1e-8, 1e-12):
+        assert_ridge_certified(RidgeGD(alpha=1.0, tol=tol).fit(X, y), X, y)
+    kernels = len(formed)
+    for tol in (1e-2, 1e-4, 1e-8):
+        assert_ridge_certified(RidgeGD(alpha=1.0, tol=tol).fit(heavy, y), heavy, y)
+    assert len(formed) == kernels
