@@ -651,6 +651,9 @@ class Workspace:
         #: the coordinate-descent solver's factorization of ``full_gram``, kept from one
         #: subproblem (and one alpha of a path) to the next
         self.support_system = None
+        #: the ridge solver's formed kernel ``Xt Xt^T`` and last factorization, shared by
+        #: the targets (and penalties) fitted on this design
+        self.ridge_cache = {}
         self._cache_idx = np.zeros(0, dtype=np.intp)
         self._cache_pos = np.full(design.n_features, -1, dtype=np.intp)
         self._cache_G = np.zeros((0, 0))

@@ -16,7 +16,7 @@ from ._cd import Target, enet_coordinate_descent
 from ._data import GramDesign, Workspace, center_data
 from ._objective import LeastSquares
 from ._path import alpha_grid, solve_lasso_path, solve_path
-from ._ridge import ridge_solve
+from ._ridge import ridge_solve_targets
 from .penalties import SeparablePenalty
 
 __all__ = ["FitProblem", "apply_precompute", "fit_problem"]
@@ -201,19 +201,27 @@ class FitProblem:
 
     # -- ridge -----------------------------------------------------------------------------------
     def fit_ridge(self, penalties, *, solver, tol, max_iter):
-        """Solve target ``k`` at ``penalties[k]`` with the ridge solvers."""
+        """Solve target ``k`` at ``penalties[k]`` with the ridge solvers (targets at equal
+        penalties together: ``ridge_solve_targets``)."""
+        solver_penalties = [self.datafit.solver_penalty(pen, self.n_features) for pen in penalties]
+        groups = {}
+        for k, pen in enumerate(solver_penalties):
+            key = (pen.l2.tobytes(), pen.lower.tobytes(), pen.upper.tobytes())
+            groups.setdefault(key, []).append(k)
+        results = [None] * self.n_targets
         with single_threaded_blas():
-            return [
-                ridge_solve(
+            for ks in groups.values():
+                solved = ridge_solve_targets(
                     self.workspace,
-                    self.target(k),
-                    self.datafit.solver_penalty(penalties[k], self.n_features),
+                    [self.target(k) for k in ks],
+                    solver_penalties[ks[0]],
                     solver=solver,
-                    tol_abs=self.datafit.tol_abs(tol, self._yty[k]),
+                    tol_abs=[self.datafit.tol_abs(tol, self._yty[k]) for k in ks],
                     max_iter=max_iter,
                 )
-                for k in range(self.n_targets)
-            ]
+                for k, result in zip(ks, solved, strict=True):
+                    results[k] = result
+        return results
 
 
 def fit_problem(X, y, sample_weight, *, fit_intercept, mean=True):

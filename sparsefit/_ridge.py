@@ -35,7 +35,7 @@ from ._cd import CDResult, Rounding, certified_gap
 from ._finish import solve_on_support
 from ._objective import ridge_gap
 
-__all__ = ["ridge_solve", "RIDGE_SOLVERS"]
+__all__ = ["ridge_solve", "ridge_solve_targets", "RIDGE_SOLVERS"]
 
 RIDGE_SOLVERS = ("cg", "gd", "agd")
 #: gap evaluations of the gradient methods happen every this many iterations
@@ -69,7 +69,7 @@ class _Residuals:
         self.tol_abs = tol_abs
         self.G = workspace.full_gram
         self.errors = Rounding(self.design, self.yty)
-        self._kernel = None
+        self.cache = workspace.ridge_cache  # (the kernel and a factorization, per design)
         #: uniform L2 weight (None when they differ: the dual system needs a uniform one)
         l2 = penalty.l2
         self.uniform_l2 = float(l2[0]) if l2.size and np.all(l2 == l2[0]) else None
@@ -102,9 +102,9 @@ class _Residuals:
 
     def kernel(self):
         """``Xt Xt^T``, formed once (the Cholesky start and the dual iterations share it)."""
-        if self._kernel is None:
-            self._kernel = self.design.kernel()
-        return self._kernel
+        if "kernel" not in self.cache:
+            self.cache["kernel"] = self.design.kernel()
+        return self.cache["kernel"]
 
     def kernel_gap(self, theta, w):
         """The ridge gap of ``w = Xt^T theta`` from the formed kernel alone, or None when
@@ -115,7 +115,7 @@ class _Residuals:
         ``n^2`` work where the residual and ``Xt^T R`` cost two passes over X. The errors
         (``kernel_error``) cover the kernel's rounding and ``w``'s own (the gap is that of
         the exact ``Xt^T theta``)."""
-        l2, K = self.uniform_l2, self._kernel
+        l2, K = self.uniform_l2, self.cache.get("kernel")
         if not l2 or K is None or not np.isfinite(l2):
             return None
         Kt = K @ theta
@@ -199,16 +199,7 @@ def ridge_solve(workspace, target, penalty, *, solver="cg", tol_abs, max_iter=15
     # in exact arithmetic conjugate gradient ends within dim iterations; far beyond that,
     # rounding rules (extreme conditioning) and the exact finish takes over
     uniform = res.uniform_l2
-    # (the dual system has no room for excluded features: w = Xt^T theta)
-    # (also without penalty: w = Xt^T theta lies in the row space of Xt, so the dual route
-    # gives the minimum-norm least-squares solution, as scikit-learn's Ridge(alpha=0) does)
-    dual = (
-        w0 is None
-        and design.has_samples
-        and uniform is not None
-        and not np.any(penalty.excluded)
-        and p > n >= _KERNEL_N[0]
-    )
+    dual = w0 is None and _dual_route(design, penalty, uniform)
     budget = min(max_iter, _CG_STALL_FACTOR * min(n if dual else p, p) + 100)
     if dual and design.sparse and n <= _KERNEL_N[1]:
         # a sparse kernel costs many passes over X (scipy's sparse product) where well-
@@ -232,6 +223,58 @@ def ridge_solve(workspace, target, penalty, *, solver="cg", tol_abs, max_iter=15
     if not result.converged and result.n_iter < max_iter:  # stalled, not out of budget
         result = _direct_finish(design, res, l2, result)
     return result
+
+
+def _dual_route(design, penalty, uniform):
+    """Whether the dual system serves: wide data with one L2 weight (the dual system has no
+    room for excluded features: ``w = Xt^T theta``; without penalty, ``w = Xt^T theta`` lies
+    in the row space of Xt, so the dual route gives the minimum-norm least-squares solution,
+    as scikit-learn's ``Ridge(alpha=0)`` does)."""
+    n, p = design.n_samples, design.n_features
+    return (
+        design.has_samples
+        and uniform is not None
+        and not np.any(penalty.excluded)
+        and p > n >= _KERNEL_N[0]
+    )
+
+
+def ridge_solve_targets(workspace, targets, penalty, *, solver, tol_abs, max_iter):
+    """``ridge_solve`` for several targets at one penalty (``tol_abs``: one per target).
+
+    Dense wide data whose kernel system is small (the dual route's Cholesky start) solve
+    every target at once: one kernel, one factorization, one product ``Xt^T Theta``; each
+    target is certified by its own gap from the kernel, and any that is not goes through
+    ``ridge_solve`` alone, as every target does otherwise.
+    """
+    results = [None] * len(targets)
+    res = _Residuals(workspace, targets[0], penalty, tol_abs[0])
+    design, uniform = workspace.design, res.uniform_l2
+    batched = (
+        solver == "cg"
+        and len(targets) > 1
+        and not design.sparse
+        and bool(uniform)
+        and _dual_route(design, penalty, uniform)
+        and design.n_samples <= min(_DIRECT_MAX, _KERNEL_N[1])
+    )
+    if batched:
+        Yt = np.column_stack([t.yt for t in targets])
+        key = (True, penalty.l2.tobytes(), None)
+        Theta = _cholesky_solve(res.kernel(), Yt, uniform, design, res.cache, key)
+        W = None if Theta is None else design.rmatvec(Theta)
+        for j in range(len(targets) if W is not None and np.all(np.isfinite(W)) else 0):
+            one = _Residuals(workspace, targets[j], penalty, tol_abs[j])
+            w = np.ascontiguousarray(W[:, j])
+            gap = one.kernel_gap(Theta[:, j], w)
+            if gap is not None:
+                results[j] = _result(w, gap, tol_abs[j], 1)
+    for j, target in enumerate(targets):
+        if results[j] is None:
+            results[j] = ridge_solve(
+                workspace, target, penalty, solver=solver, tol_abs=tol_abs[j], max_iter=max_iter
+            )
+    return results
 
 
 def _direct_start(res, l2, tol_abs, dual):
@@ -259,7 +302,12 @@ def _direct_start(res, l2, tol_abs, dual):
     if not np.any(l2):
         sol = _minimum_norm_solve(A, rhs, design)
     else:
-        sol = _cholesky_solve(A, rhs, l2, design)
+        key = (
+            dual,
+            np.asarray(l2, dtype=np.float64).tobytes(),
+            None if keep is None else keep.tobytes(),
+        )
+        sol = _cholesky_solve(A, rhs, l2, design, res.cache, key)
     if sol is None:
         return None
     if dual:
@@ -279,9 +327,22 @@ def _direct_start(res, l2, tol_abs, dual):
     return _result(w, res.gap(w, state)[0], tol_abs, 1)
 
 
-def _cholesky_solve(A, rhs, l2, design):
+def _cholesky_solve(A, rhs, l2, design, cache, key):
     """``(A + diag(l2))^{-1} rhs`` by a Cholesky factorization after a symmetric diagonal
-    scaling (the factorization then ignores the columns' scales); None if it fails."""
+    scaling (the factorization then ignores the columns' scales); None if it fails. The last
+    factorization is kept in ``cache`` under ``key``: the other targets of a fit with the
+    same penalty solve with it."""
+    if cache.get("factor_key") != key:
+        cache["factor_key"], cache["factor"] = key, _cholesky_factor(A, l2, design)
+    if cache["factor"] is None:
+        return None
+    s, factor = cache["factor"]
+    scale = s if rhs.ndim == 1 else s[:, None]  # (several right-hand sides: columns)
+    return scale * cho_solve(factor, scale * rhs, check_finite=False)
+
+
+def _cholesky_factor(A, l2, design):
+    """``(s, factor)``: the scaling and Cholesky factor of ``A + diag(l2)`` (None: fails)."""
     d = np.diag(A) + l2
     if not np.all((d > 0) & np.isfinite(d)):
         return None
@@ -289,8 +350,7 @@ def _cholesky_solve(A, rhs, l2, design):
     try:
         A = s[:, None] * A * s + np.diag(l2 * s * s)
         with design.parallel() if A.shape[0] ** 3 / 3 >= tuning.PARALLEL_FLOPS else _noop():
-            factor = cho_factor(A, check_finite=False)
-        return s * cho_solve(factor, s * rhs, check_finite=False)
+            return s, cho_factor(A, check_finite=False)
     except (LinAlgError, ValueError):
         return None
 

@@ -232,3 +232,34 @@ def test_sparse_kernel_with_offsets_certified(shift, monkeypatch):
     for tol in (1e-2, 1e-4, 1e-8):
         assert_ridge_certified(RidgeGD(alpha=1.0, tol=tol).fit(heavy, y), heavy, y)
     assert len(formed) == kernels
+
+
+def test_many_targets_share_one_kernel_and_factorization(monkeypatch):
+    """Targets at the same alpha are solved together on dense wide data: one kernel, one
+    Cholesky factorization per distinct alpha, every target certified by its own gap and
+    equal to scikit-learn's."""
+    import sparsefit._ridge as ridge
+    from sparsefit._data import DenseDesign
+
+    calls = {"kernel": 0, "factor": 0}
+    kernel, factor = DenseDesign.kernel, ridge._cholesky_factor
+
+    def counted_kernel(self):
+        calls["kernel"] += 1
+        return kernel(self)
+
+    def counted_factor(*args):
+        calls["factor"] += 1
+        return factor(*args)
+
+    monkeypatch.setattr(DenseDesign, "kernel", counted_kernel)
+    monkeypatch.setattr(ridge, "_cholesky_factor", counted_factor)
+    rng = np.random.default_rng(17)
+    X = rng.normal(size=(30, 120)) + 2.0
+    Y = X[:, :4] @ rng.normal(size=(4, 6)) + rng.normal(size=(30, 6))
+    alphas = np.array([1.0, 5.0, 1.0, 1.0, 5.0, 1.0])
+    est = RidgeGD(alpha=alphas, tol=1e-8).fit(X, Y)
+    assert calls == {"kernel": 1, "factor": 2}
+    assert_ridge_certified(est, X, Y)
+    ref = Ridge(alpha=alphas, solver="cholesky").fit(X, Y)
+    assert_allclose(est.predict(X), ref.predict(X), rtol=1e-6, atol=1e-6 * np.abs(Y).max())
