@@ -708,9 +708,9 @@ class Workspace:
             if new.size:
                 cached = self._cache_idx
                 if self.may_form_full_gram and 3 * (cached.size + new.size) > 2 * p:
-                    # two thirds of the features: one symmetric product for all of them
-                    # costs less than the blocks still to come
-                    self.precompute_gram()
+                    # two thirds of the features: one product for all of them costs less
+                    # than the blocks still to come
+                    self._complete_gram(cached)
                     self._cache_G = None
                 else:
                     self._extend_cache(cached, new)
@@ -721,6 +721,27 @@ class Workspace:
             return self.full_gram[np.ix_(idx, idx)].T
         pos = self._cache_pos[idx]
         return self._cache_G[np.ix_(pos, pos)].T
+
+    def _complete_gram(self, cached):
+        """Form the full Gram matrix: from the cached block and one product ``Xt^T
+        Xt[:, missing]`` for the other columns when more than half are cached (it costs
+        ``n p |missing|`` multiply-adds against ``n p^2 / 2`` for a symmetric product of
+        all of X), else by that symmetric product."""
+        design = self.design
+        p = design.n_features
+        if 2 * cached.size <= p or not design.has_samples:
+            self.precompute_gram()
+            return
+        missing = np.flatnonzero(self._cache_pos < 0)
+        with design._parallel_if(design.n_samples * p * missing.size):
+            cols = np.asarray(design.rmatvec(design.columns(missing)))
+        G = np.empty((p, p), order="F")
+        G[np.ix_(cached, cached)] = self._cache_G
+        G[:, missing] = cols
+        G[missing, :] = cols.T
+        block = cols[missing]
+        G[np.ix_(missing, missing)] = 0.5 * (block + block.T)  # (exactly symmetric)
+        self.full_gram = G
 
     def _extend_cache(self, cached, new):
         if cached.size + new.size > tuning.MAX_CACHE:  # afresh rather than grow without bound

@@ -169,3 +169,38 @@ def test_center_data_other_sparse_formats(fmt):
     assert_allclose(x_offset, x_ref, rtol=1e-14)
     assert_allclose(design.col_norms2, ref.col_norms2, rtol=1e-12)
     assert_allclose(yt, yt_ref)
+
+
+@pytest.mark.parametrize("offsets", ["mild", "heavy_few", "heavy_many"])
+@pytest.mark.parametrize("weights", [False, True])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_full_gram_completed_from_the_cached_block(offsets, weights, order):
+    """When the cached Gram blocks span most features, the full Gram matrix is completed
+    from them and one product for the other columns (not formed again whole): it equals
+    the explicitly centred product and is exactly symmetric."""
+    import sparsefit._data as data_module
+
+    rng = np.random.default_rng(21)
+    n, p = 60, 30
+    X = rng.normal(size=(n, p)) + rng.uniform(-3, 3, size=p)
+    if offsets == "heavy_few":
+        X[:, :3] += 1e7
+    elif offsets == "heavy_many":
+        X += 1e7
+    X = np.asarray(X, order=order)
+    sw = rng.uniform(0.2, 2.0, size=n) if weights else None
+    design = center_data(X, rng.normal(size=n), sw, fit_intercept=True)[0]
+    Xt_ref = center(X, np.zeros(n), sw, True)[0]
+    workspace = Workspace(design)
+    workspace.gram(np.arange(18))  # 18 of 30 cached: more than half
+    calls = []
+    symmetric = data_module.gram_product
+    data_module.gram_product = lambda A: calls.append(A.shape) or symmetric(A)
+    try:
+        G = workspace.gram(np.arange(p))  # past two thirds: the full matrix
+    finally:
+        data_module.gram_product = symmetric
+    assert calls == [] and workspace.full_gram is G
+    ref = Xt_ref.T @ Xt_ref
+    assert_allclose(G, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
+    assert np.array_equal(G, G.T)
