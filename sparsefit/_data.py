@@ -395,10 +395,11 @@ class DenseDesign(_DataDesign):
 
     def cross_gram(self, a, b, Xa=None, Xb=None):
         """``Xt[:, a]^T Xt[:, b]`` from centred columns (``Xa``/``Xb``: ``columns(a)``/``(b)``)."""
+        same = Xa is not None and Xa is Xb  # one block with itself: a symmetric product
         Xa = self.columns(a) if Xa is None else Xa
-        Xb = self.columns(b) if Xb is None else Xb
+        Xb = Xa if same else self.columns(b) if Xb is None else Xb
         with self._parallel_if(len(a) * len(b) * self.n_samples):
-            return Xa.T @ Xb
+            return gram_product(Xa) if same else Xa.T @ Xb
 
     def full_gram(self):
         """``Xt^T Xt``: one symmetric product of X itself (no copy), corrected by the offsets
