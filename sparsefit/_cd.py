@@ -304,12 +304,15 @@ class _Fit:
         (the data fit tells them apart only at the scale of their tiny difference), while
         coordinate descent moves mass between them at a rate of that difference squared and
         their support system is singular in floating point. Each move (``w_a += k w_b``,
-        ``w_b = 0`` with ``x_b ~ k x_a``, in either direction) is kept when it lowers the
-        objective. Returns the new point, or None (nothing lowered it, or already tried)."""
+        ``w_b = 0`` with ``x_b ~ k x_a``, in either direction) is kept when it does not
+        raise the objective beyond rounding: exact twins with equal signs tie (the merge
+        costs nothing and leaves a support whose system is no longer singular, where the
+        exact finish then works). Returns the new point, or None (no move kept, or already
+        tried)."""
         if self.merged:
             return None
         self.merged = True
-        w, pen = self.best[1].copy(), self.penalty
+        w, pen, noise = self.best[1].copy(), self.penalty, self.best[3]
         S = np.flatnonzero(w != 0)
         if S.size < 2 or S.size > tuning.MERGE_MAX_SUPPORT:
             return None
@@ -318,7 +321,7 @@ class _Fit:
         with np.errstate(divide="ignore", invalid="ignore"):
             cos = np.abs(G) / np.outer(d, d)
         a_idx, b_idx = np.nonzero(np.triu(cos > 1.0 - tuning.PARALLEL_COSINE, k=1))
-        value = self.best[0]
+        value, moved = self.best[0], False
         for a, b in zip(a_idx, b_idx, strict=True):
             for keep, drop in ((a, b), (b, a)):
                 j, i = S[keep], S[drop]
@@ -330,10 +333,10 @@ class _Fit:
                 if trial[j] < pen.lower[j] or trial[j] > pen.upper[j]:
                     continue
                 trial_value = primal_objective(self.summaries(trial)[1], trial, pen)
-                if trial_value < value:
-                    w, value = trial, trial_value
+                if trial_value <= min(value, self.best[0]) + noise:
+                    w, value, moved = trial, min(value, trial_value), True
                     break
-        if value >= self.best[0]:
+        if not moved:
             return None
         self.best_gap, self.stall_value, self.stalled, self.careful = np.inf, np.inf, 0, False
         return w

@@ -262,6 +262,28 @@ def test_problems_found_by_large_runs(index):
     check_problem(make_problem(index))
 
 
+def test_exact_twins_in_the_support_certify():
+    """Problem 50561 (24 x 50, exact twin columns in the support with equal signs, alpha
+    3e-5 alpha_max, weights): the stall's merge of twins tied with the objective and was
+    refused, the exact finish kept failing on the singular support, and the fit stopped
+    with a ConvergenceWarning 2.3e-6 above scikit-learn's objective (1.8e-10 of P(0),
+    inside the check for warned fits). Merging twins at a tie, it certifies below it."""
+    problem = make_problem(50561)
+    X, y, sw = problem["X"], problem["y"], problem["sample_weight"]
+    rho = problem["l1_ratio"]
+    amax = enet_alpha_max(X, y, sw, problem["fit_intercept"], rho, problem["positive"])
+    params = dict(alpha=problem["frac"] * amax, l1_ratio=rho, fit_intercept=True)
+    reference = ElasticNet(**params, tol=REFERENCE_TOL, max_iter=REFERENCE_MAX_ITER)
+    _fit(reference, X, y, sw)
+    est = ElasticNetCD(**params, tol=1e-12, max_iter=10_000)
+    assert _fit(est, X, y, sw) == []
+    assert_enet_certified(est, X, y, sw)
+    objective = dict(alpha=params["alpha"], l1_ratio=rho, sample_weight=sw)
+    p_sk = enet_objective(X, y, reference.coef_, reference.intercept_, **objective)
+    p_sf = enet_objective(X, y, est.coef_, est.intercept_, **objective)
+    assert p_sf <= p_sk * (1.0 + RELATIVE_EXCESS)
+
+
 def main():  # pragma: no cover - the large local run
     """``python -m tests.test_differential START COUNT``: every failure listed, then a summary."""
     import sys
