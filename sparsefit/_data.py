@@ -86,6 +86,11 @@ _GRAM_ATOL = 1e-5
 _HEAVY_OFFSET_RATIO = 1e4
 
 
+#: multiply-adds from which a block of the Gram matrix with itself is formed by the
+#: symmetric product (below, the general one and no symmetrizing copies)
+_SYRK_MIN = 1e6
+
+
 def gram_product(A):
     """``A^T A`` for a dense 2-D array, by SciPy's symmetric rank-k update (``dsyrk``).
 
@@ -395,7 +400,9 @@ class DenseDesign(_DataDesign):
 
     def cross_gram(self, a, b, Xa=None, Xb=None):
         """``Xt[:, a]^T Xt[:, b]`` from centred columns (``Xa``/``Xb``: ``columns(a)``/``(b)``)."""
-        same = Xa is not None and Xa is Xb  # one block with itself: a symmetric product
+        # one large block with itself: a symmetric product (half the multiply-adds; small
+        # ones lose more to the symmetrizing copies)
+        same = Xa is not None and Xa is Xb and len(a) ** 2 * self.n_samples >= _SYRK_MIN
         Xa = self.columns(a) if Xa is None else Xa
         Xb = Xa if same else self.columns(b) if Xb is None else Xb
         with self._parallel_if(len(a) * len(b) * self.n_samples):
