@@ -442,7 +442,7 @@ def main(argv=None):
         report += ["", "## Small data: latency", ""] + latency_report(latency_rows, args.target)
     if "multitarget" in tasks:
         log("multi-target")
-        report += ["", "## Many targets at once (Lasso)", ""] + bench_multitarget(args)
+        report += ["", "## Many targets at once", ""] + bench_multitarget(args)
     if args.memory:
         report += ["", "## Peak memory, news20 Lasso", ""] + memory_report(args.data_dir)
     report += [
