@@ -323,6 +323,7 @@ class _Fit:
         a_idx, b_idx = np.nonzero(np.triu(cos > 1.0 - tuning.PARALLEL_COSINE, k=1))
         value, moved = self.best[0], False
         for a, b in zip(a_idx, b_idx, strict=True):
+            trials = []  # both directions: the lower one is kept
             for keep, drop in ((a, b), (b, a)):
                 j, i = S[keep], S[drop]
                 if w[i] == 0.0 or w[j] == 0.0 or G[keep, keep] <= 0.0:
@@ -332,10 +333,11 @@ class _Fit:
                 trial[i] = 0.0
                 if trial[j] < pen.lower[j] or trial[j] > pen.upper[j]:
                     continue
-                trial_value = primal_objective(self.summaries(trial)[1], trial, pen)
+                trials.append((primal_objective(self.summaries(trial)[1], trial, pen), trial))
+            if trials:
+                trial_value, trial = min(trials, key=lambda t: t[0])
                 if trial_value <= min(value, self.best[0]) + noise:
                     w, value, moved = trial, min(value, trial_value), True
-                    break
         if not moved:
             return None
         self.best_gap, self.stall_value, self.stalled, self.careful = np.inf, np.inf, 0, False

@@ -262,20 +262,28 @@ def test_problems_found_by_large_runs(index):
     check_problem(make_problem(index))
 
 
-def test_exact_twins_in_the_support_certify():
+@pytest.mark.parametrize(("index", "tol"), [(50561, 1e-12), (42512, 2.2e-16)])
+def test_exact_twins_in_the_support_certify(index, tol):
     """Problem 50561 (24 x 50, exact twin columns in the support with equal signs, alpha
     3e-5 alpha_max, weights): the stall's merge of twins tied with the objective and was
     refused, the exact finish kept failing on the singular support, and the fit stopped
     with a ConvergenceWarning 2.3e-6 above scikit-learn's objective (1.8e-10 of P(0),
-    inside the check for warned fits). Merging twins at a tie, it certifies below it."""
-    problem = make_problem(50561)
+    inside the check for warned fits). Merging twins at a tie, it certifies below it.
+    Problem 42512 (a nearly parallel pair): a merge that took the first direction within
+    rounding rather than the lower of the two stalled 2.6e-9 above scikit-learn."""
+    problem = make_problem(index)
     X, y, sw = problem["X"], problem["y"], problem["sample_weight"]
     rho = problem["l1_ratio"]
     amax = enet_alpha_max(X, y, sw, problem["fit_intercept"], rho, problem["positive"])
-    params = dict(alpha=problem["frac"] * amax, l1_ratio=rho, fit_intercept=True)
+    params = dict(
+        alpha=problem["frac"] * amax,
+        l1_ratio=rho,
+        fit_intercept=problem["fit_intercept"],
+        positive=problem["positive"],
+    )
     reference = ElasticNet(**params, tol=REFERENCE_TOL, max_iter=REFERENCE_MAX_ITER)
     _fit(reference, X, y, sw)
-    est = ElasticNetCD(**params, tol=1e-12, max_iter=10_000)
+    est = ElasticNetCD(**params, tol=tol, max_iter=10_000)
     assert _fit(est, X, y, sw) == []
     assert_enet_certified(est, X, y, sw)
     objective = dict(alpha=params["alpha"], l1_ratio=rho, sample_weight=sw)
