@@ -946,9 +946,15 @@ class SeparablePenalty:
         float
             The sum; ``inf`` where an unpenalized feature's constraint fails.
         """
+        smooth = self.l2 > 0
+        if not self.bounded and smooth.all():  # (ridge: the maximizer is v / l2)
+            terms = v / self.l2
+            terms *= 0.5 * v  # (v c - l2 c^2 / 2 at c = v / l2, without overflow for huge l2)
+            if fixed is not None:
+                terms[fixed] = 0.0
+            return float(terms.sum())
         # the maximizer of v c - l2/2 c^2 over the box (at a bound, or at infinity, where
         # l2 = 0 and the box is open on the side v pulls to)
-        smooth = self.l2 > 0
         c = np.where(v > 0, np.inf, np.where(v < 0, -np.inf, 0.0))
         c[smooth] = v[smooth] / self.l2[smooth]
         c = np.clip(c, self.lower, self.upper)
