@@ -208,8 +208,8 @@ def ridge_solve(workspace, target, penalty, *, solver="cg", tol_abs, max_iter=15
         # (heavy offsets: a kernel corrected by them loses the digits that products through
         # X keep, and it is never formed)
         heavy = design.heavy_offsets
-        rent = budget if heavy else design.kernel_passes() / _PASSES_PER_DUAL_ITERATION
-        result = _cg_dual(res, uniform, tol_abs, min(budget, max(1, int(rent))), formed=False)
+        rent = None if heavy else _KernelRent(design)
+        result = _cg_dual(res, uniform, tol_abs, budget, formed=False, rent=rent)
         if result.converged or heavy:
             return result
     result = _direct_start(res, l2, tol_abs, dual) if w0 is None else None
@@ -524,7 +524,25 @@ def _cg(res, w, l2, norms2, tol_abs, max_iter):
     return _result(w, gap, tol_abs, max(n_iter, 1))
 
 
-def _cg_dual(res, l2, tol_abs, max_iter, formed):
+class _KernelRent:
+    """Whether the iterations through X have cost the sparse kernel's price (its exact
+    price counted only once they reach a lower bound of it: most fits end before)."""
+
+    def __init__(self, design):
+        self.design = design
+        self.price = design.kernel_passes(floor=True) / _PASSES_PER_DUAL_ITERATION
+        self.exact = False
+
+    def paid(self, n_iter):
+        if n_iter < int(self.price):
+            return False
+        if not self.exact:
+            self.exact = True
+            self.price = self.design.kernel_passes() / _PASSES_PER_DUAL_ITERATION
+        return n_iter >= int(self.price)
+
+
+def _cg_dual(res, l2, tol_abs, max_iter, formed, rent=None):
     """Conjugate gradient on the dual system ``(K + l2 I) theta = yt``, ``K = Xt Xt^T``.
 
     For wide data (``p > n``) the dual system is the smaller one. ``K`` is formed once when
@@ -536,7 +554,8 @@ def _cg_dual(res, l2, tol_abs, max_iter, formed):
     evaluated when the dual residual has shrunk tenfold and the ratio of gap to squared
     residual at the last evaluation says it may meet the tolerance (iterations converging
     at 0.1 per step would otherwise check at every one). The returned gap is recomputed from
-    the data (or from the formed kernel, when its rounding allows).
+    the data (or from the formed kernel, when its rounding allows). With ``rent`` (a
+    ``_KernelRent``), the iterations stop once they have cost the kernel's price.
     """
     design, yt = res.design, res.yt
     if formed:
@@ -575,6 +594,8 @@ def _cg_dual(res, l2, tol_abs, max_iter, formed):
             per_rr = gap / rr_new if rr_new > 0 else None
         d = rho + (rr_new / rr) * d
         rr = rr_new
+        if rent is not None and rent.paid(n_iter):
+            break
     w = design.rmatvec(theta)
     gap = res.kernel_gap(theta, w) if formed else None
     return _result(w, res.gap(w)[0] if gap is None else gap, tol_abs, max(n_iter, 1))

@@ -139,7 +139,7 @@ def test_sparse_wide_ridge_forms_the_kernel_when_iterating_costs_more(monkeypatc
     from sparsefit._data import SparseDesign
 
     formed = _count_kernels(monkeypatch)
-    monkeypatch.setattr(SparseDesign, "kernel_passes", lambda self: 6.0)
+    monkeypatch.setattr(SparseDesign, "kernel_passes", lambda self, floor=False: 6.0)
     rng = np.random.default_rng(12)
     base = sp.random(20, 400, density=0.05, random_state=rng, data_rvs=np.ones).toarray()
     X = np.repeat(base, 3, axis=0) + 1e-3 * rng.normal(size=(60, 400)) * (base.repeat(3, 0) > 0)
@@ -164,6 +164,30 @@ def test_kernel_price_counts_the_same_on_both_formats():
     ]
     counts = np.diff(X.tocsc().indptr).astype(float)
     assert prices[0] == prices[1] > (counts @ counts) / X.nnz
+    floor = center_data(X, np.zeros(50), None, fit_intercept=True)[0].kernel_passes(floor=True)
+    assert_allclose(prices[0] - floor, (counts @ counts) / X.nnz)
+
+
+def test_exact_kernel_price_counted_only_past_its_floor(monkeypatch):
+    """The column counts of the kernel's price (a pass over CSR's indices) are taken only
+    once the iterations through X reach the price's lower bound: well-conditioned data
+    certify before."""
+    from sparsefit._data import SparseDesign
+
+    calls = []
+    original = SparseDesign.kernel_passes
+
+    def counted(self, floor=False):
+        calls.append(floor)
+        return original(self, floor=floor)
+
+    monkeypatch.setattr(SparseDesign, "kernel_passes", counted)
+    rng = np.random.default_rng(14)
+    X = sp.random(60, 3000, density=0.02, format="csr", random_state=rng, data_rvs=np.ones)
+    y = rng.normal(size=60)
+    est = RidgeGD(alpha=1.0, tol=1e-8).fit(X, y)
+    assert_ridge_certified(est, X.toarray(), y)
+    assert calls == [True]
 
 
 @pytest.mark.parametrize("shift", [0.0, 1e4])
@@ -220,7 +244,7 @@ def test_sparse_kernel_with_offsets_certified(shift, monkeypatch):
     from sparsefit._data import SparseDesign
 
     formed = _count_kernels(monkeypatch)
-    monkeypatch.setattr(SparseDesign, "kernel_passes", lambda self: 3.0)  # kernel at once
+    monkeypatch.setattr(SparseDesign, "kernel_passes", lambda self, floor=False: 3.0)  # kernel at once
     rng = np.random.default_rng(16)
     X = sp.random(40, 300, density=0.3, random_state=rng, format="csr")
     X.data += shift
