@@ -10,7 +10,7 @@ problems; each fit is certified and compared with scikit-learn's exact ``Ridge``
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import Ridge
 
 import sparsefit._ridge as ridge_module
@@ -86,20 +86,35 @@ def test_dual_mode_weights_equal_repetition(monkeypatch):
 
 @pytest.mark.parametrize("shift", [0.0, 3.0, 1e6])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_kernel_matches_explicit_centring(shift, weighted):
+@pytest.mark.parametrize("threaded", [False, True])
+def test_kernel_matches_explicit_centring(shift, weighted, threaded, monkeypatch):
     """The kernel matrix equals the product of the explicitly centred, weighted design, both
     when it is formed from uncentred X with a correction (mild offsets) and when the columns
-    are centred first (offsets that would cancel digits)."""
+    are centred first (offsets that would cancel digits); exactly symmetric, by NumPy's
+    product on one BLAS thread and SciPy's on several."""
+    import contextlib
+
+    from sparsefit import _data, _tuning
     from sparsefit._data import center_data
+
+    scipy_products = []
+    original = _data.gram_product
+    monkeypatch.setattr(_data, "gram_product", lambda A: scipy_products.append(1) or original(A))
 
     rng = np.random.default_rng(5)
     X = rng.normal(size=(15, 40)) + shift
     sw = rng.uniform(0.5, 2.0, size=15) if weighted else None
     design = center_data(X, np.zeros(15), sw, fit_intercept=True, normalize_weights=False)[0]
+    if threaded:  # as if the product ran on several threads
+        monkeypatch.setattr(_tuning, "PARALLEL_FLOPS", 0)
+        design.parallel = lambda: contextlib.nullcontext("limiter")
     s = np.ones(15) if sw is None else sw
     Xt = np.sqrt(s)[:, None] * (X - np.average(X, axis=0, weights=s))
     K = Xt @ Xt.T
-    assert_allclose(design.kernel(), K, rtol=1e-9, atol=1e-9 * np.abs(K).max())
+    formed = design.kernel()
+    assert_allclose(formed, K, rtol=1e-9, atol=1e-9 * np.abs(K).max())
+    assert_array_equal(formed, formed.T)
+    assert bool(scipy_products) == threaded
 
 
 def _count_kernels(monkeypatch):
@@ -244,7 +259,8 @@ def test_sparse_kernel_with_offsets_certified(shift, monkeypatch):
     from sparsefit._data import SparseDesign
 
     formed = _count_kernels(monkeypatch)
-    monkeypatch.setattr(SparseDesign, "kernel_passes", lambda self, floor=False: 3.0)  # kernel at once
+    # the kernel at once
+    monkeypatch.setattr(SparseDesign, "kernel_passes", lambda self, floor=False: 3.0)
     rng = np.random.default_rng(16)
     X = sp.random(40, 300, density=0.3, random_state=rng, format="csr")
     X.data += shift
