@@ -91,18 +91,23 @@ _HEAVY_OFFSET_RATIO = 1e4
 _SYRK_MIN = 1e6
 
 
-def gram_product(A):
-    """``A^T A`` for a dense 2-D array, by SciPy's symmetric rank-k update (``dsyrk``).
+def gram_product(A, threaded=True):
+    """``A^T A`` for a dense 2-D array, exactly symmetric.
 
-    SciPy's BLAS rather than NumPy's: the solvers' own small calls (and their Cholesky
-    factorizations, and scikit-learn's coordinate descent) run in SciPy's, so a large product
-    finds that library's threads awake instead of competing with them for the cores
+    On several BLAS threads (``threaded``), by SciPy's symmetric rank-k update (``dsyrk``)
+    rather than NumPy's product: the solvers' own small calls (and their Cholesky
+    factorizations, and scikit-learn's coordinate descent) run in SciPy's BLAS, so a large
+    product finds that library's threads awake instead of competing with them for the cores
     (measured: NumPy's product of the 20640 x 164 California design took 18-24 ms right
-    after a scikit-learn fit, 8 ms alone; ``dsyrk`` took 9 ms in both cases).
+    after a scikit-learn fit, 8 ms alone; ``dsyrk`` took 9 ms in both cases; two threads,
+    1000 x 2500: 43-54 ms against 27 ms). On one thread, by NumPy's product (its own
+    ``dsyrk``, symmetrized), which was measured 10-15% faster than SciPy's plus
+    ``symmetrize`` (one thread: 10000 x 1000, 185 against 207 ms; 2500 x 1000, 48 against
+    55 ms) and has no threads to contend.
 
     Over blocks, accumulate ``gram_upper`` and ``symmetrize`` once.
     """
-    return symmetrize(gram_upper(A))
+    return symmetrize(gram_upper(A)) if threaded else A.T @ A
 
 
 def gram_upper(A, upper=None):
@@ -114,15 +119,6 @@ def gram_upper(A, upper=None):
     if upper is None:
         return blas.dsyrk(1.0, a, trans=trans)
     return blas.dsyrk(1.0, a, beta=1.0, c=upper, trans=trans, overwrite_c=1)
-
-
-def _kernel_product(A, threaded):
-    """``A A^T`` for a dense 2-D array. On one BLAS thread by NumPy's product (its own
-    symmetric rank-k update, symmetrized): measured 10-15% faster than SciPy's ``dsyrk``
-    plus ``symmetrize`` on 1000 x 2500-5000 blocks. On several threads (``threaded``) by
-    SciPy's, for the reason ``gram_product`` gives (measured on two threads after a
-    scikit-learn Lasso fit: NumPy's 43-54 ms against SciPy's 27 ms, 1000 x 2500)."""
-    return gram_product(A.T) if threaded else A @ A.T
 
 
 def symmetrize(upper):
@@ -414,16 +410,17 @@ class DenseDesign(_DataDesign):
         same = Xa is not None and Xa is Xb and len(a) ** 2 * self.n_samples >= _SYRK_MIN
         Xa = self.columns(a) if Xa is None else Xa
         Xb = Xa if same else self.columns(b) if Xb is None else Xb
-        with self._parallel_if(len(a) * len(b) * self.n_samples):
-            return gram_product(Xa) if same else Xa.T @ Xb
+        with self._parallel_if(len(a) * len(b) * self.n_samples) as threads:
+            # (``threads``: None when the product runs on one BLAS thread)
+            return gram_product(Xa, threads is not None) if same else Xa.T @ Xb
 
     def full_gram(self):
         """``Xt^T Xt``: one symmetric product of X itself (no copy), corrected by the offsets
         when that keeps the digits (judged from its own diagonal); else of centred blocks of
         rows."""
-        with self._parallel_if(self.n_samples * self.n_features**2):
+        with self._parallel_if(self.n_samples * self.n_features**2) as threads:
             if self.sqrt_sw is None:
-                G = gram_product(self.X)
+                G = gram_product(self.X, threads is not None)
                 if self.x_offset is None:
                     return G
                 G -= self.n_samples * np.outer(self.x_offset, self.x_offset)
@@ -446,17 +443,20 @@ class DenseDesign(_DataDesign):
             # (``threads``: None when the product runs on one BLAS thread)
             if self.sqrt_sw is None and self._offsets_mild():
                 # X X^T with a rank-two centring correction: no copy of X
-                K = _kernel_product(self.X, threads is not None)
+                K = gram_product(self.X.T, threads is not None)
                 if self.x_offset is not None:
                     u = self.X @ self.x_offset
                     K -= np.add.outer(u, u)
                     K += float(self.x_offset @ self.x_offset)
                 return K
-            K = None
+            K = None  # (on several threads: the upper triangle, symmetrized once)
             for _, block in self._column_blocks(np.arange(self.n_features)):
-                part = _kernel_product(self.columns(block), threads is not None)
-                K = part if K is None else np.add(K, part, out=K)
-            return K
+                C = self.columns(block)
+                if threads is not None:
+                    K = gram_upper(C.T, K)
+                else:
+                    K = C @ C.T if K is None else np.add(K, C @ C.T, out=K)
+            return K if threads is None else symmetrize(K)
 
     def _compute_norms2(self):
         """Column norms in one pass without a copy; columns that cancel are redone exactly."""

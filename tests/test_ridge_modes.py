@@ -97,9 +97,15 @@ def test_kernel_matches_explicit_centring(shift, weighted, threaded, monkeypatch
     from sparsefit import _data, _tuning
     from sparsefit._data import center_data
 
-    scipy_products = []
-    original = _data.gram_product
-    monkeypatch.setattr(_data, "gram_product", lambda A: scipy_products.append(1) or original(A))
+    threads = []  # (the threaded flag of each symmetric product)
+    original, upper = _data.gram_product, _data.gram_upper
+
+    def product(A, threaded=True):
+        threads.append(threaded)
+        return original(A, threaded)
+
+    monkeypatch.setattr(_data, "gram_product", product)
+    monkeypatch.setattr(_data, "gram_upper", lambda A, *u: threads.append(True) or upper(A, *u))
 
     rng = np.random.default_rng(5)
     X = rng.normal(size=(15, 40)) + shift
@@ -114,7 +120,10 @@ def test_kernel_matches_explicit_centring(shift, weighted, threaded, monkeypatch
     formed = design.kernel()
     assert_allclose(formed, K, rtol=1e-9, atol=1e-9 * np.abs(K).max())
     assert_array_equal(formed, formed.T)
-    assert bool(scipy_products) == threaded
+    if threaded or (shift < 1e6 and not weighted):  # (else NumPy's products of blocks)
+        assert threads and all(t == threaded for t in threads)
+    else:
+        assert not threads
 
 
 def _count_kernels(monkeypatch):
