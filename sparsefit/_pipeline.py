@@ -203,11 +203,15 @@ class FitProblem:
     def fit_ridge(self, penalties, *, solver, tol, max_iter):
         """Solve target ``k`` at ``penalties[k]`` with the ridge solvers (targets at equal
         penalties together: ``ridge_solve_targets``)."""
-        solver_penalties = [self.datafit.solver_penalty(pen, self.n_features) for pen in penalties]
-        groups = {}
-        for k, pen in enumerate(solver_penalties):
-            key = (pen.l2.tobytes(), pen.lower.tobytes(), pen.upper.tobytes())
-            groups.setdefault(key, []).append(k)
+        converted, keys, groups = {}, {}, {}  # (per penalty object: targets often share one)
+        solver_penalties = []
+        for k, pen in enumerate(penalties):
+            if id(pen) not in converted:
+                solved = self.datafit.solver_penalty(pen, self.n_features)
+                converted[id(pen)] = solved
+                keys[id(pen)] = tuple(v.tobytes() for v in (solved.l2, solved.lower, solved.upper))
+            solver_penalties.append(converted[id(pen)])
+            groups.setdefault(keys[id(pen)], []).append(k)
         results = [None] * self.n_targets
         with single_threaded_blas():
             for ks in groups.values():

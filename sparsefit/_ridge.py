@@ -115,43 +115,67 @@ class _Residuals:
         ``n^2`` work where the residual and ``Xt^T R`` cost two passes over X. The errors
         (``kernel_error``) cover the kernel's rounding and ``w``'s own (the gap is that of
         the exact ``Xt^T theta``)."""
+        gap = self.kernel_gaps(theta[:, None], self.yt[:, None], [self.tol_abs])[0]
+        return None if np.isnan(gap) else float(gap)
+
+    def kernel_gaps(self, Theta, Yt, tol_abs):
+        """``kernel_gap`` of several targets at once (the columns of ``Yt``, their dual
+        points ``Theta`` and tolerances ``tol_abs``): three products of ``K`` with a block
+        instead of three per target. NaN where the kernel cannot certify."""
+        out = np.full(Theta.shape[1], np.nan)
         l2, K = self.uniform_l2, self.cache.get("kernel")
         if not l2 or K is None or not np.isfinite(l2):
-            return None
-        Kt = K @ theta
-        R = self.yt - Kt
+            return out
+        KT = K @ Theta
+        R = Yt - KT
         KR = K @ R
-        RtR, Rty, wn2, XKX = float(R @ R), float(R @ self.yt), float(theta @ Kt), float(R @ KR)
-        if not 0.5 * RtR + 0.5 * l2 * wn2 < 0.5 * self.yty:  # worse than w = 0: the data say
-            return None
-        gap = ridge_gap(RtR, Rty, wn2, XKX, l2)
-        grad = l2 * theta - R  # Xt^T (l2 theta - R) is the gradient at Xt^T theta
-        grad_norm = float(np.sqrt(max(float(grad @ (K @ grad)), 0.0)))
-        sizes = (float(np.sqrt(RtR)), float(np.linalg.norm(theta)), grad_norm)
-        error = self.kernel_error(sizes, float(np.linalg.norm(KR)), float(np.trace(K)), l2)
-        error += tuning.ROUNDING * R.size * (RtR + l2 * wn2 + abs(Rty) + XKX / l2)
-        return gap if error <= tuning.RELIABLE * self.tol_abs and np.isfinite(gap) else None
+        grad = l2 * Theta - R  # Xt^T (l2 theta - R) is the gradient at Xt^T theta
+        KG = K @ grad
+        RtR, Rty = np.einsum("ij,ij->j", R, R), np.einsum("ij,ij->j", R, Yt)
+        wn2, XKX = np.einsum("ij,ij->j", Theta, KT), np.einsum("ij,ij->j", R, KR)
+        yty = np.einsum("ij,ij->j", Yt, Yt)
+        sizes = (
+            np.sqrt(RtR),
+            np.linalg.norm(Theta, axis=0),
+            np.sqrt(np.maximum(np.einsum("ij,ij->j", grad, KG), 0.0)),
+        )
+        error = self.kernel_error(sizes, np.linalg.norm(KR, axis=0), float(np.trace(K)), l2, yty)
+        error += tuning.ROUNDING * R.shape[0] * (RtR + l2 * wn2 + np.abs(Rty) + XKX / l2)
+        gaps = RtR + 0.5 * l2 * wn2 - Rty + XKX / (2.0 * l2)  # (ridge_gap, elementwise)
+        # (worse than w = 0: the data say)
+        ok = (0.5 * RtR + 0.5 * l2 * wn2 < 0.5 * yty) & np.isfinite(gaps)
+        ok &= error <= tuning.RELIABLE * np.asarray(tol_abs, dtype=np.float64)
+        out[ok] = gaps[ok]
+        return out
 
-    def kernel_error(self, sizes, KR_norm, trace, l2):
+    def kernel_error(self, sizes, KR_norm, trace, l2, yty):
         """Probable error of the kernel gap: entries of ``K`` accurate to ``gamma r_i r_k``
         (``r``: the rows' error scales, ``||r||^2 = sum_j c_j^2`` over the columns' scales
         as the kernel was formed, ``gamma = 4 eps sqrt(n_features)``), so ``K v`` to ``gamma
         ||r||^2 ||v||``; ``w`` from ``Xt^T theta`` to ``4 eps sqrt(n) ||c|| ||theta||``
-        (``error_scale``), which moves the objective by its gradient's norm times that."""
+        (``error_scale``), which moves the objective by its gradient's norm times that.
+        (Elementwise over targets: ``sizes``, ``KR_norm`` and ``yty`` may be arrays.)"""
         R_norm, theta_norm, grad_norm = sizes
-        design = self.design
-        F2 = float(np.sum(design.col_norms2))  # (centred columns: dense, heavy offsets)
-        if design.x_offset is not None and (design.sparse or not design.heavy_offsets):
-            # formed from uncentred X corrected by the offsets: the raw columns' scale
-            F2 += design.weight_sum * float(design.x_offset @ design.x_offset)
-        gamma = tuning.ROUNDING * np.sqrt(design.n_features)
+        F2, c_norm = self._kernel_scales()
+        gamma = tuning.ROUNDING * np.sqrt(self.design.n_features)
         dR = gamma * F2 * theta_norm  # in R = yt - K theta
-        error = 2.0 * R_norm * dR + dR * dR + np.sqrt(self.yty) * dR  # R^T R and R^T yt
+        error = 2.0 * R_norm * dR + dR * dR + np.sqrt(yty) * dR  # R^T R and R^T yt
         error += 0.5 * l2 * gamma * F2 * theta_norm**2  # theta^T K theta
         error += (gamma * F2 * R_norm**2 + 2.0 * KR_norm * dR) / (2.0 * l2)  # R^T K R
-        dw = tuning.ROUNDING * np.sqrt(design.n_samples) * theta_norm
-        dw *= float(np.sqrt(np.sum(design.error_scale**2)))
+        dw = tuning.ROUNDING * np.sqrt(self.design.n_samples) * theta_norm * c_norm
         return error + grad_norm * dw + 0.5 * (trace + l2) * dw * dw
+
+    def _kernel_scales(self):
+        """``(||r||^2, ||c||)`` of ``kernel_error`` (per design: kept in the cache)."""
+        if "kernel_scales" not in self.cache:
+            design = self.design
+            F2 = float(np.sum(design.col_norms2))  # (centred columns: dense, heavy offsets)
+            if design.x_offset is not None and (design.sparse or not design.heavy_offsets):
+                # formed from uncentred X corrected by the offsets: the raw columns' scale
+                F2 += design.weight_sum * float(design.x_offset @ design.x_offset)
+            c_norm = float(np.sqrt(np.sum(design.error_scale**2)))
+            self.cache["kernel_scales"] = (F2, c_norm)
+        return self.cache["kernel_scales"]
 
     def normal_matvec(self, d, l2):
         """``(Xt^T Xt + diag(l2)) d``."""
@@ -263,12 +287,10 @@ def ridge_solve_targets(workspace, targets, penalty, *, solver, tol_abs, max_ite
         key = (True, penalty.l2.tobytes(), None)
         Theta = _cholesky_solve(res.kernel(), Yt, uniform, design, res.cache, key)
         W = None if Theta is None else design.rmatvec(Theta)
-        for j in range(len(targets) if W is not None and np.all(np.isfinite(W)) else 0):
-            one = _Residuals(workspace, targets[j], penalty, tol_abs[j])
-            w = np.ascontiguousarray(W[:, j])
-            gap = one.kernel_gap(Theta[:, j], w)
-            if gap is not None:
-                results[j] = _result(w, gap, tol_abs[j], 1)
+        if W is not None and np.all(np.isfinite(W)):
+            gaps = res.kernel_gaps(Theta, Yt, tol_abs)
+            for j in np.flatnonzero(~np.isnan(gaps)):
+                results[j] = _result(np.ascontiguousarray(W[:, j]), gaps[j], tol_abs[j], 1)
     for j, target in enumerate(targets):
         if results[j] is None:
             results[j] = ridge_solve(

@@ -539,7 +539,9 @@ class RidgeGD(LinearRegressorBase):
         if n_samples >= n_features and n_features <= 2000:
             problem.workspace.precompute_gram()
         pf = check_penalty_factor(self.penalty_factor, n_features)
-        penalties = [L2(a, penalty_factor=pf, positive=self.positive) for a in alphas]
+        # (one penalty object per distinct alpha: targets sharing it are solved together)
+        distinct = {a: L2(a, penalty_factor=pf, positive=self.positive) for a in set(alphas)}
+        penalties = [distinct[a] for a in alphas]
         max_iter = _RIDGE_MAX_ITER if self.max_iter is None else self.max_iter
         results = problem.fit_ridge(penalties, solver=solver, tol=self.tol, max_iter=max_iter)
         # dual_gap_ is in the units of the Ridge objective, twice the sum form

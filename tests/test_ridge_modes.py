@@ -285,8 +285,8 @@ def test_sparse_kernel_with_offsets_certified(shift, monkeypatch):
 
 def test_many_targets_share_one_kernel_and_factorization(monkeypatch):
     """Targets at the same alpha are solved together on dense wide data: one kernel, one
-    Cholesky factorization per distinct alpha, every target certified by its own gap and
-    equal to scikit-learn's."""
+    penalty and one Cholesky factorization per distinct alpha, every target certified by its
+    own gap (one block of kernel products for all) and equal to scikit-learn's."""
     import sparsefit._ridge as ridge
     from sparsefit._data import DenseDesign
 
@@ -303,12 +303,21 @@ def test_many_targets_share_one_kernel_and_factorization(monkeypatch):
 
     monkeypatch.setattr(DenseDesign, "kernel", counted_kernel)
     monkeypatch.setattr(ridge, "_cholesky_factor", counted_factor)
+    from sparsefit import penalties
+
+    to_solver = penalties._Penalty.to_solver
+
+    def counted_conversion(self, *args):
+        calls["convert"] = calls.get("convert", 0) + 1
+        return to_solver(self, *args)
+
+    monkeypatch.setattr(penalties._Penalty, "to_solver", counted_conversion)
     rng = np.random.default_rng(17)
     X = rng.normal(size=(30, 120)) + 2.0
     Y = X[:, :4] @ rng.normal(size=(4, 6)) + rng.normal(size=(30, 6))
     alphas = np.array([1.0, 5.0, 1.0, 1.0, 5.0, 1.0])
     est = RidgeGD(alpha=alphas, tol=1e-8).fit(X, Y)
-    assert calls == {"kernel": 1, "factor": 2}
+    assert calls == {"kernel": 1, "factor": 2, "convert": 2}  # (per distinct alpha)
     assert_ridge_certified(est, X, Y)
     ref = Ridge(alpha=alphas, solver="cholesky").fit(X, Y)
     assert_allclose(est.predict(X), ref.predict(X), rtol=1e-6, atol=1e-6 * np.abs(Y).max())
