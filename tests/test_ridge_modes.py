@@ -321,3 +321,22 @@ def test_many_targets_share_one_kernel_and_factorization(monkeypatch):
     assert_ridge_certified(est, X, Y)
     ref = Ridge(alpha=alphas, solver="cholesky").fit(X, Y)
     assert_allclose(est.predict(X), ref.predict(X), rtol=1e-6, atol=1e-6 * np.abs(Y).max())
+
+
+@pytest.mark.parametrize("tol", [1e-4, 1e-6])
+def test_dual_conjugate_gradient_certified_at_its_own_dual_iterate(tol):
+    """Conjugate gradient on the dual system stops once the gap at its own iterate
+    ``alpha theta`` (half its squared residual) meets ``tol``, certified from the data; the
+    gap at the residual is then still orders of magnitude larger (the point would not be
+    certified by it), while the reported gap bounds the exact suboptimality."""
+    from ._certificates import ridge_certificate
+
+    rng = np.random.default_rng(21)
+    X = sp.random(200, 4000, density=0.02, format="csr", random_state=rng)
+    X = X @ sp.diags(np.logspace(0, 2, 4000))  # (a spread spectrum: many iterations)
+    y = X[:, :10] @ rng.normal(size=10) + rng.normal(size=200)
+    est = RidgeGD(alpha=1e-2, tol=tol).fit(X, y)
+    at_residual = ridge_certificate(X, y, est.coef_, alpha=1e-2, tol=tol)
+    assert at_residual["gap"] > 100 * at_residual["tol"]
+    (cert,) = assert_ridge_certified(est, X.toarray(), y)
+    assert cert["suboptimality"] <= est.dual_gap_ <= cert["tol"]
