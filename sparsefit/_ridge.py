@@ -259,17 +259,19 @@ def ridge_solve(workspace, target, penalty, *, solver="cg", tol_abs, max_iter=15
         result = _cg_dual(res, uniform, tol_abs, budget, formed=False, rent=rent)
         if result.converged or heavy:
             return result
-    result = _direct_start(res, l2, tol_abs, dual) if w0 is None else None
-    if result is not None and result.converged:
-        return result
+    start = _direct_start(res, l2, tol_abs, dual) if w0 is None else None
+    if start is not None and start.converged:
+        return start
     if dual:
         result = _cg_dual(res, uniform, tol_abs, budget, formed=n <= _KERNEL_N[1])
     else:
-        w = result.w if result is not None else w
+        w = start.w if start is not None else w
         result = _cg(res, w, l2, design.col_norms2, tol_abs, budget)
     if not result.converged and result.n_iter < max_iter:  # stalled, not out of budget
         result = _direct_finish(design, res, l2, result)
-    return result
+    # (the direct start may stay the better point: conjugate gradient on the dual system
+    # starts afresh, and under extreme conditioning can end far worse)
+    return start if start is not None and start.gap < result.gap else result
 
 
 def _dual_route(design, penalty, uniform):
@@ -613,6 +615,7 @@ def _cg_dual(res, l2, tol_abs, max_iter, formed, rent=None):
     rho = yt.copy()  # residual of the dual system
     d = rho.copy()
     rr = float(rho @ rho)
+    check_below = tol_abs  # (lowered after each failed check: a few checks, not one per step)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         Ad = K_dot(d) + l2 * d
@@ -624,14 +627,15 @@ def _cg_dual(res, l2, tol_abs, max_iter, formed, rent=None):
         rho -= step * Ad  # (not refreshed: replacing it would cost conjugacy; news20 at
         # alpha = 1: 1747 iterations with a refresh every 50, 1687 without)
         rr_new = float(rho @ rho)
-        if 0.5 * rr_new <= tol_abs:
+        if 0.5 * rr_new <= check_below:
             w = design.rmatvec(theta)
-            gap, R = res.theta_gap(theta, w)
+            gap, R = _dual_certificate(res, theta, w, tol_abs)
             if gap <= tol_abs:
                 return _result(w, gap, tol_abs, n_iter)
             rho = R - l2 * theta  # the recurrence drifted: on from the true residual
             rr_new = float(rho @ rho)
             d = rho.copy()
+            check_below *= 0.25
         else:
             d = rho + (rr_new / rr) * d
         rr = rr_new
@@ -640,11 +644,19 @@ def _cg_dual(res, l2, tol_abs, max_iter, formed, rent=None):
     w = design.rmatvec(theta)
     gap = res.kernel_gap(theta, w) if formed else None
     if gap is None:
-        gap, R = res.theta_gap(theta, w)
-        if not gap <= tol_abs:  # the gap at the residual, from the same residual
-            state = (design.rmatvec(R), float(R @ R), float(R @ yt))
-            gap = min(gap, res.gap(w, state)[0])
+        gap = _dual_certificate(res, theta, w, tol_abs)[0]
     return _result(w, gap, tol_abs, max(n_iter, 1))
+
+
+def _dual_certificate(res, theta, w, tol_abs):
+    """``(gap, R)`` of ``w = Xt^T theta`` from the data: the gap at the dual point ``l2
+    theta`` (``theta_gap``), or, when that one does not meet ``tol_abs`` (or its rounding
+    cannot tell), the smaller of it and the gap at the residual ``R`` (one more pass)."""
+    gap, R = res.theta_gap(theta, w)
+    if not gap <= tol_abs:
+        state = (res.design.rmatvec(R), float(R @ R), float(R @ res.yt))
+        gap = min(gap, res.gap(w, state)[0])
+    return gap, R
 
 
 def _ridge_gap_from_normal_residual(res, w, r, l2):

@@ -340,3 +340,34 @@ def test_dual_conjugate_gradient_certified_at_its_own_dual_iterate(tol):
     assert at_residual["gap"] > 100 * at_residual["tol"]
     (cert,) = assert_ridge_certified(est, X.toarray(), y)
     assert cert["suboptimality"] <= est.dual_gap_ <= cert["tol"]
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_stalled_dual_iterations_never_replace_a_better_direct_start(seed):
+    """Columns on scales 1 to 1e4 with a target of scale 1e-3 and a tight ``tol``: the
+    Cholesky start on the formed kernel is near exact but cannot certify ``tol`` in floating
+    point; conjugate gradient on the dual system, which starts afresh, then stalls far worse
+    (it returned points up to 1900 times worse than ``w = 0``). The better point is kept:
+    suboptimality at rounding level, no worse than scikit-learn's; at most a
+    ConvergenceWarning (the gap cannot certify such a tol here)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from ._certificates import ridge_certificate, ridge_objective, ridge_suboptimality
+
+    rng = np.random.default_rng(seed)
+    X = sp.random(85, 92, density=0.25, format="csr", random_state=rng)
+    X = sp.csr_matrix(X @ sp.diags(np.logspace(0, 4, 92)))
+    y = 1e-3 * rng.normal(size=85) + 50.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = RidgeGD(alpha=0.27, tol=2e-10).fit(X, y)
+    assert all(issubclass(w.category, ConvergenceWarning) for w in caught)
+    cert = ridge_certificate(X, y, est.coef_, alpha=0.27, tol=2e-10)
+    floor = ridge_suboptimality(cert["Xt"], cert["yt"], est.coef_, 0.27)
+    assert floor <= 1e-12 * cert["yt_norm2"]
+    ref = Ridge(alpha=0.27).fit(X, y)
+    mine = ridge_objective(X, y, est.coef_, est.intercept_, alpha=0.27)
+    theirs = ridge_objective(X, y, ref.coef_, ref.intercept_, alpha=0.27)
+    assert mine <= theirs + 1e-12 * cert["yt_norm2"]
