@@ -50,7 +50,6 @@ from . import _tuning as tuning
 from ._finish import solve_on_support
 from ._objective import duality_gap, primal_objective
 from ._support import SupportSystem
-from .penalties import soft_threshold
 
 __all__ = ["CDResult", "Rounding", "Target", "certified_gap", "enet_coordinate_descent"]
 
@@ -216,7 +215,7 @@ class _Fit:
         and its rounding stays well below the tolerance, else from an explicit residual."""
         G, t = self.workspace.full_gram, self.target
         if G is not None and (not exact or t.yt is None):
-            S = np.flatnonzero(w != 0)
+            S = (w != 0).nonzero()[0]
             wS = w[S]
             Gw = self.Gw
             if Gw is None:  # one product with the whole matrix beats gathering columns
@@ -227,7 +226,7 @@ class _Fit:
             error = 0.0 if t.yt is None else self.errors(w, bw, wGw, XtR, self.penalty)
             if error <= tuning.RELIABLE * self.tol_abs:
                 return XtR, t.yty - 2.0 * bw + wGw, t.yty - bw
-        S = np.flatnonzero(w != 0)
+        S = (w != 0).nonzero()[0]
         if t.yt is None:  # Gram columns on demand: those of the support
             Gw = self.design.cross_gram(np.arange(w.size), S) @ w[S]
             bw, wGw = float(t.Xty[S] @ w[S]), float(w[S] @ Gw[S])
@@ -272,13 +271,13 @@ class _Fit:
         if error <= tuning.RELIABLE * self.tol_abs or gap > self.tol_abs + error:
             return evaluation  # accurate enough, or above the tolerance whatever the rounding
         design, yt, pen = self.design, self.target.yt, self.penalty
-        S = np.flatnonzero(w != 0)
+        S = (w != 0).nonzero()[0]
         R = yt - design.centred_matvec(w[S], S)
         J = np.arange(design.n_features)
         if pen.formulation == "l1" and design.n_samples * J.size > tuning.VERIFY_ALL_ENTRIES:
             margin = 2.0 * self.errors.entries(w, RtR)[0]
             near = np.abs(XtR - pen.l2 * w) >= pen.l1 - margin
-            J = np.union1d(S, np.flatnonzero(near | pen.unpenalized))
+            J = np.union1d(S, (near | pen.unpenalized).nonzero()[0])
         XtR = XtR.copy()
         XtR[J] = design.centred_rmatvec(R, J)
         return self.evaluate(w, (XtR, float(R @ R), float(R @ yt)))
@@ -313,7 +312,7 @@ class _Fit:
             return None
         self.merged = True
         w, pen, noise = self.best[1].copy(), self.penalty, self.best[3]
-        S = np.flatnonzero(w != 0)
+        S = (w != 0).nonzero()[0]
         if S.size < 2 or S.size > tuning.MERGE_MAX_SUPPORT:
             return None
         G = self.design.cross_gram(S, S)
@@ -352,7 +351,7 @@ class _Fit:
         support = w != 0
         score[support | self.penalty.unpenalized] = np.inf
         score[~self.valid] = 0.0
-        candidates = np.flatnonzero(score > 0)
+        candidates = (score > 0).nonzero()[0]
         if candidates.size == 0:
             return None, None
         if gap > 0.5 * self.prev_gap:  # slow progress: let the working set grow
@@ -409,7 +408,7 @@ class _Fit:
         if it is not higher beyond rounding, its system was well-conditioned and it meets
         the optimality conditions better.
         """
-        support = sub.coords[np.flatnonzero(wc != 0)]
+        support = sub.coords[(wc != 0).nonzero()[0]]
         if not (support.size or sub.U.size) or sub.finished:
             return wc, q
         sweeps = epochs * _sweep_units(wc.size, sub.m)
@@ -494,7 +493,7 @@ def _to_project(w, penalty):
     if penalty.formulation == "ols" or not penalty.any_unpenalized:
         return np.zeros(0, dtype=np.intp)  # (least squares: the gap is ||Xt^T R||^2)
     inside = (w > penalty.lower) & (w < penalty.upper)
-    return np.flatnonzero(penalty.unpenalized & inside)
+    return (penalty.unpenalized & inside).nonzero()[0]
 
 
 def _projected_gap(XtR, RtR, Rty, w, penalty, U, G_cols, Xty):
@@ -551,7 +550,7 @@ class Rounding:
 
     def _entry_factor(self, w, RtR):
         """``(f, dR)``: the entries' errors are ``c f`` (see ``entries``)."""
-        S = np.flatnonzero(w != 0)
+        S = (w != 0).nonzero()[0]
         dR = tuning.ROUNDING * float(self.scale[S] @ np.abs(w[S]))
         return self.gamma * np.sqrt(max(RtR, 0.0)) + dR, dR
 
@@ -569,7 +568,7 @@ class Rounding:
             # one L1 weight: the effect through the dual scaling, from the largest entry error
             if self.max_scale is None:
                 self.max_scale = float(np.max(self.scale)) if self.scale.size else 0.0
-            S = np.flatnonzero(w != 0)
+            S = (w != 0).nonzero()[0]
             return base + float(np.abs(w[S]).sum()) * self.max_scale * factor
         return base + _entry_effect(w, XtR, self.scale * factor, penalty)
 
@@ -577,9 +576,11 @@ class Rounding:
 def _entry_effect(w, XtR, entries, penalty):
     """How far errors ``entries`` in ``Xt^T R`` move the gap (see ``Rounding``)."""
     if penalty.formulation == "l1":
+        if penalty.uniform_l1 is not None:  # one weight for all (no unpenalized feature)
+            return float(entries.max()) * float(np.abs(w).sum()) if w.size else 0.0
         l1 = penalty.l1
         weighted = l1 > 0
-        ratio = float(np.max(entries[weighted] / l1[weighted])) if np.any(weighted) else 0.0
+        ratio = float((entries[weighted] / l1[weighted]).max()) if weighted.any() else 0.0
         effect = float(l1[w != 0] @ np.abs(w[w != 0])) * ratio if ratio else 0.0
         # unpenalized features enter the projected dual point directly
         free = penalty.unpenalized
@@ -618,7 +619,8 @@ def _residual_cd(C, yt, w, penalty, tol_in, rng=None):
             if not inv[i]:
                 continue  # a zero column never moves from zero
             wi = wl[i]
-            new = soft_threshold(wi + ddot(cols[i], R) * inv[i], thr[i]) / den[i]
+            z, t = wi + ddot(cols[i], R) * inv[i], thr[i]
+            new = ((z - t) if z > t else (z + t) if z < -t else 0.0) / den[i]  # soft-threshold
             if bounded:
                 new = min(max(new, lower[i]), upper[i])
             if new != wi:
@@ -657,7 +659,7 @@ class _GramSubproblem:
         diag = G[self.coords, self.coords].astype(np.float64)
         self.root_diag = np.sqrt(np.maximum(diag, 0.0))
         self.diag = diag
-        unpen = np.flatnonzero(self.sub_penalty.unpenalized)
+        unpen = self.sub_penalty.unpenalized.nonzero()[0]
         self.U = unpen
         self.state = None  # the coordinate-descent state of the last solve
 
@@ -738,7 +740,7 @@ class _GramSubproblem:
         """The feature-sign search from the support and signs of ``wc`` (None: no gain)."""
         full = np.zeros(self.m)
         full[self.coords] = wc
-        support = self.coords[np.flatnonzero(wc != 0)]
+        support = self.coords[(wc != 0).nonzero()[0]]
         if self.U.size:
             support = np.union1d(support, self.coords[self.U])  # unpenalized: always free
         out = solve_on_support(
@@ -785,7 +787,7 @@ class _GramSubproblem:
 
     def _finish_first(self, state, tol_in):
         q = state.q
-        support = np.flatnonzero(state.w != 0)
+        support = (state.w != 0).nonzero()[0]
         if not support.size:
             return False
         cost = self.system.cost(self.coords[support])
@@ -838,7 +840,7 @@ class _EpochState:
 
     @staticmethod
     def signature(w):
-        support = np.flatnonzero(w != 0)
+        support = (w != 0).nonzero()[0]
         return support.tobytes(), np.signbit(w[support]).tobytes()
 
     def w_array(self):
@@ -863,16 +865,21 @@ class _EpochState:
             self.coordinates = self._coordinates()
         cols, rows, inv, thr, den, bl, lo, hi = self.coordinates
         wl, q, bounded = self.wl, self.q, self.sub.sub_penalty.bounded
-        daxpy = blas.daxpy
+        daxpy, item = blas.daxpy, q.item
+        moved = False
         for i in order:
             wi = wl[i]
-            new = soft_threshold(wi - (q.item(rows[i]) - bl[i]) * inv[i], thr[i]) / den[i]
+            z, t = wi - (item(rows[i]) - bl[i]) * inv[i], thr[i]
+            # soft-thresholding written out: a function call would cost as much as the update
+            new = ((z - t) if z > t else (z + t) if z < -t else 0.0) / den[i]
             if bounded:
                 new = min(max(new, lo[i]), hi[i])
             if new != wi:
                 daxpy(cols[i], q, a=new - wi)
                 wl[i] = new
-                self.fresh = False
+                moved = True
+        if moved:
+            self.fresh = False
 
     def accelerate(self, gap, tol_in):
         """Anderson extrapolation every ``ANDERSON_K`` epochs, and the exact finish once the
@@ -894,7 +901,7 @@ class _EpochState:
         stable = signature == self.prev_signature and signature != self.last_tried
         self.prev_signature = signature
         best = None
-        support = np.flatnonzero(w != 0)
+        support = (w != 0).nonzero()[0]
         if stable and support.size:
             cost = sub.system.cost(sub.coords[support])
             if _finish_pays(w.size, sub.m, cost, epochs_left):

@@ -159,7 +159,7 @@ class _FeatureSign:
         flips = (np.sign(u) != self.sign) & (pen.l1[S] > 0)
         if pen.bounded:
             flips |= (u > pen.upper[S]) | (u < pen.lower[S])
-        return np.flatnonzero(flips)
+        return flips.nonzero()[0]
 
     def _penalty(self, P, norm1=None):
         """``sum l1 |P| + l2/2 P^2`` of each column of ``P`` (values of ``S``), plus ``B``'s
@@ -254,7 +254,7 @@ class _FeatureSign:
     def _fit_gradient(self, coords):
         """The data fit's gradient ``G w - b`` at ``coords`` (the L2 term is the penalty's),
         from the columns of the non-zero coefficients when they are few."""
-        nz = np.flatnonzero(self.w != 0)
+        nz = (self.w != 0).nonzero()[0]
         if 4 * nz.size >= self.w.size:  # one product with G beats gathering its columns
             return (self.G @ self.w)[coords] - self.b[coords]
         return (self.G[:, nz] @ self.w[nz])[coords] - self.b[coords]
@@ -278,7 +278,7 @@ class _FeatureSign:
         free = np.zeros(self.w.shape[0], dtype=bool)
         free[self.S] = True
         excess[free[coords]] = 0.0
-        violators = np.flatnonzero(excess > 0.0)
+        violators = (excess > 0.0).nonzero()[0]
         if violators.size == 0:
             return False
         n_join = min(violators.size, max(4, self.S.size // 4))

@@ -47,7 +47,7 @@ class _Path:
     def __init__(self, G, b, l1, free):
         root = np.sqrt(np.diag(G))
         free = free & (root > 0)
-        self.idx = np.flatnonzero(free)
+        self.idx = free.nonzero()[0]
         r = root[self.idx]
         self.root = r
         self.G = np.asfortranarray(G[np.ix_(self.idx, self.idx)] / np.outer(r, r))
@@ -66,14 +66,14 @@ class _Path:
 
     def start(self):
         """Fit the unpenalized features; return ``alpha_max`` (None: a singular system)."""
-        U = np.flatnonzero(self.in_active)
+        U = self.in_active.nonzero()[0]
         if U.size:
             u_U = self.system.solve(U, self.b[U])
             if u_U is None or not self.system.exact:
                 return None
             self.u[U] = u_U
             self.corr = self.b - self.G[:, U] @ u_U
-        P = np.flatnonzero(self.penalized)
+        P = self.penalized.nonzero()[0]
         if P.size == 0:
             return 0.0
         ratios = np.abs(self.corr[P]) / self.c[P]
@@ -87,7 +87,7 @@ class _Path:
     def direction(self):
         """``(active, d, a)``: the support, ``du/d(-alpha)`` on it and ``dcorr/d(-alpha)``
         on every feature; None when the support system is singular or ill-conditioned."""
-        active = np.flatnonzero(self.in_active)
+        active = self.in_active.nonzero()[0]
         v = self.c[active] * self.sign[active]
         d = self.system.solve(active, v)
         if d is None or not self.system.exact:
@@ -100,7 +100,7 @@ class _Path:
         inactive = ~self.in_active & self.penalized
         best, feature, enters = np.inf, -1, True
         if np.any(inactive):
-            j = np.flatnonzero(inactive)
+            j = inactive.nonzero()[0]
             room = np.maximum(t * c[j] - np.abs(corr[j]), 0.0)
             sign = np.sign(corr[j])
             sign[sign == 0] = 1.0
@@ -156,7 +156,7 @@ def lasso_homotopy(G, b, unit, alphas, free):
         W[:, k] = path.w(p)
         k += 1
     if k < alphas.size and t > 0:
-        P = np.flatnonzero(path.penalized)
+        P = path.penalized.nonzero()[0]
         j = int(P[np.argmax(np.abs(path.corr[P]) / path.c[P])])
         path.in_active[j] = True
         path.sign[j] = np.sign(path.corr[j]) or 1.0
@@ -189,6 +189,6 @@ def lasso_homotopy(G, b, unit, alphas, free):
             path.sign[feature] = 0.0
             path.left = feature
         # correlations recomputed from the support (no drift from the updates)
-        support = np.flatnonzero(path.in_active)
+        support = path.in_active.nonzero()[0]
         path.corr = path.b - path.G[:, support] @ path.u[support]
     return W[:, :k]

@@ -93,7 +93,7 @@ def duality_gap(XtR, RtR, Rty, w, penalty, fixed=None):
     """
     if penalty.formulation == "ols":
         return penalty.kkt_violation(XtR, w, fixed)
-    nz = np.flatnonzero(w != 0)
+    nz = (w != 0).nonzero()[0]
     w_nz = w[nz]
     # penalty terms of zero coefficients are zero even for a weight that overflowed to inf
     l2_w = penalty.l2[nz] * w_nz if penalty.has_l2 else np.zeros(nz.size)

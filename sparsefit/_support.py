@@ -139,7 +139,7 @@ class SupportSystem:
         keep = np.zeros(self.buf.shape[0], dtype=bool)
         keep[pos_S] = True
         keep[self.base.size :] = True
-        return pos_S, np.flatnonzero(~keep)
+        return pos_S, (~keep).nonzero()[0]
 
     def _truncate(self, first):
         """Keep the factor of ``base[:first]`` only (the rest of the buffer: identity)."""

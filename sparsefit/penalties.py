@@ -685,7 +685,7 @@ class SeparablePenalty:
         new.lower, new.upper = self.lower[idx], self.upper[idx]
         if self._plain():  # the features of a plain Lasso / elastic net share its flags
             new._copy_flags(self, 1.0)
-            new.has_l2 = bool(np.any(new.l2))
+            new.has_l2 = bool(new.l2.any())
         else:
             new._derive(None if self.bounded else False)
         return new
@@ -799,7 +799,7 @@ class SeparablePenalty:
             The value; the terms of zero coefficients are zero even for weights that
             overflowed to ``inf``.
         """
-        nz = np.flatnonzero(w != 0)
+        nz = (w != 0).nonzero()[0]
         if nz.size == 0:
             return 0.0
         wn = w[nz]
@@ -825,7 +825,7 @@ class SeparablePenalty:
             dist = np.abs(g)
             dist -= self.l1
             np.maximum(dist, 0.0, out=dist)
-            nz = np.flatnonzero(w != 0)  # (the support: usually few)
+            nz = (w != 0).nonzero()[0]  # (the support: usually few)
             dist[nz] = np.abs(g[nz] + self.l1[nz] * np.sign(w[nz]))
             return dist
         sign = np.sign(w)
@@ -888,7 +888,7 @@ class SeparablePenalty:
         if fixed is None and not self.bounded and self.uniform_l1 is not None:
             # one weight for all: the scaling of the largest correlation (the same number:
             # division is monotone)
-            top = max(float(np.max(v)), -float(np.min(v))) if v.size else 0.0
+            top = max(float(v.max()), -float(v.min())) if v.size else 0.0
             return 1.0 if not top > self.uniform_l1 else self.uniform_l1 / top
         if self.bounded:
             over = np.where(np.isinf(self.upper), np.maximum(v, 0.0), 0.0)
