@@ -27,7 +27,9 @@ class SupportSystem:
 
     ``S`` is factorized afresh beyond ``max(16, |B| / 8)`` removed features, when more than a
     third of ``S`` is new, or when the factor is nearly singular (its diagonal spans more
-    than ``SCHUR_MAX_RATIO``: updates would lose digits). The factor lives in the upper
+    than ``SCHUR_MAX_RATIO``: updates would lose digits). A singular block's factor (of
+    ``A + jitter I``: its solves are refined) is extended with the same jitter: along a path
+    on one-hot data every support is singular. The factor lives in the upper
     triangle of a square buffer whose unused part is the identity, so a solve with the
     whole buffer needs no copy (the padding solves to zero) and an append writes in place.
     Kept by the caller, one object serves every subproblem of a fit and every ``alpha`` of
@@ -44,6 +46,7 @@ class SupportSystem:
         self.exact = False
         #: the last factorization needed a jitter: the block ``S`` is (numerically) singular
         self.jittered = False
+        self._jitter = 0.0  # (added to the diagonal of a jittered factor and its appendices)
         self._version = 0  # changes with the factor
         self._removed = None  # (version and removed positions, F^{-1} E_D)
         self._singular = None  # the last block that needed a jitter
@@ -84,6 +87,7 @@ class SupportSystem:
             # descent direction, and the caller keeps the result only if the objective decreases
             jitter = tuning.JITTER * float(np.mean(np.diag(A))) + np.finfo(float).tiny
             A[np.diag_indices_from(A)] += jitter
+            self._jitter = jitter
             factor, info = lapack.dpotrf(A, lower=False, clean=False, overwrite_a=True)
             if info != 0 or not np.all(np.isfinite(np.diag(factor))):
                 self.pos[self.base] = -1
@@ -115,11 +119,13 @@ class SupportSystem:
         C = self._block(T, T) - Z.T @ Z
         if self.l2 is not None:
             C[np.diag_indices_from(C)] += self.l2[T]
+        if self.jittered:  # the factor of the jittered block, extended
+            C[np.diag_indices_from(C)] += self._jitter
         factor, info = lapack.dpotrf(C, lower=False, clean=True)
-        if info != 0:
+        if info != 0 or not np.all(np.isfinite(factor)):
             return False
         diag = np.concatenate([np.diag(self.buf)[:k], np.diag(factor)])
-        if not (np.all(np.isfinite(factor)) and self._well_conditioned(diag)):
+        if not (self.jittered or self._well_conditioned(diag)):
             return False
         if k + m > cap:  # more room, copied once
             old = self.buf
@@ -157,8 +163,8 @@ class SupportSystem:
             return None
         inside = self.pos[S] >= 0
         new = S[~inside]
-        if not self.exact and new.size:
-            return None  # (a jittered or ill-conditioned factor is not extended)
+        if not self.exact and not self.jittered and new.size:
+            return None  # (an ill-conditioned factor is not extended: a jittered one is)
         n_removed = self.base.size - (S.size - new.size)
         if n_removed > max(16, (self.base.size + new.size) // 8) or 3 * new.size > S.size:
             return None

@@ -146,6 +146,36 @@ def test_supersets_of_a_singular_block_go_straight_to_the_jitter(monkeypatch):
     assert system.exact and calls == [5]
 
 
+def test_a_jittered_factor_is_extended_not_refactorized(monkeypatch):
+    """A singular block's (jittered) factor serves its supersets by appending the new
+    features with the same jitter (a factorization of the small Schur complement only, as
+    for a regular block): along a path of one-hot data every support is singular, and each
+    new feature used to cost a factorization of the whole block. The solves stay solutions:
+    for a right-hand side in the range, ``G_SS u = r`` to refinement accuracy."""
+    import sparsefit._support as support
+
+    G, _, rng = _gram(5, n=60, k=25, collinear=True)
+    calls = []
+    dpotrf = support.lapack.dpotrf
+
+    def counting(A, **kwargs):
+        calls.append(A.shape[0])
+        return dpotrf(A, **kwargs)
+
+    monkeypatch.setattr(support.lapack, "dpotrf", counting)
+    system = _SupportSystem(G, 0.0)
+    S0 = np.arange(12)  # columns 2 and 3 are copies
+    system.solve(S0, G[np.ix_(S0, S0)] @ rng.normal(size=12))
+    assert system.jittered
+    calls.clear()
+    S = np.arange(14)
+    r = G[np.ix_(S, S)] @ rng.normal(size=S.size)  # consistent: in the range of the block
+    u = system.solve(S, r)
+    assert calls == [2]  # the two new features only
+    assert system.jittered and not system.exact and np.array_equal(system.base, S)
+    assert np.linalg.norm(G[np.ix_(S, S)] @ u - r) <= 1e-8 * np.linalg.norm(r)
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_feature_sign_search_is_exact_on_its_support(seed):
     """When the search returns, the point lowers the objective; if its signs on the returned
