@@ -11,10 +11,13 @@ support solve per breakpoint (``SupportSystem``: one factorization, updated) ins
 coordinate-descent epochs at every grid point. On problems with few features this is far
 cheaper than any iterative method, whatever the tolerance.
 
-The solves run on the Gram matrix scaled to unit diagonal. Every grid point is then
-certified by the duality gap like any other solution; a point that fails (rounding, a
-singular support system, the breakpoint budget spent) is handed back to coordinate
-descent, warm-started from the homotopy's point.
+The solves run on the Gram matrix scaled to unit diagonal. A feature whose entry would
+make the support system singular or ill-conditioned (a column in the span of the support's,
+as the last level of a one-hot encoded category) stays out, on the boundary, until a
+feature leaves. Every grid point is then certified by the duality gap like any other
+solution; a point that fails (rounding, a system that cannot be solved, the breakpoint
+budget spent) is handed back to coordinate descent, warm-started from the homotopy's
+point.
 
 Applies to pure L1 penalties (factors allowed, unpenalized and excluded features
 included), without finite bounds.
@@ -63,6 +66,11 @@ class _Path:
         #: the feature that left at the last breakpoint: its correlation sits on the
         #: boundary and moves inside (in exact arithmetic); it may not re-enter at once
         self.left = -1
+        #: the feature that entered at the last breakpoint (-1: none)
+        self.entered = -1
+        #: features whose entry made the support system singular or ill-conditioned: they
+        #: stay out until a feature leaves (see ``block_entry``)
+        self.blocked = np.zeros(m, dtype=bool)
 
     def start(self):
         """Fit the unpenalized features; return ``alpha_max`` (None: a singular system)."""
@@ -89,15 +97,43 @@ class _Path:
         on every feature; None when the support system is singular or ill-conditioned."""
         active = self.in_active.nonzero()[0]
         v = self.c[active] * self.sign[active]
-        d = self.system.solve(active, v)
+        # (not through a singular superset's factor; an entry that would make it singular is
+        # refused, the factor kept: see ``block_entry``)
+        d = self.system.solve(active, v, fresh=True, strict=True, compact=True)
         if d is None or not self.system.exact:
             return None
-        return active, d, self.G[:, active] @ d
+        return active, d, self.product(active, d)
+
+    def product(self, S, v):
+        """``G[:, S] @ v``: one product with the whole matrix when ``S`` is a quarter of the
+        features or more (gathering the columns would copy more than the product reads)."""
+        if 4 * S.size < self.G.shape[0]:
+            return self.G[:, S] @ v
+        full = np.zeros(self.G.shape[0])
+        full[S] = v
+        return self.G @ full
+
+    def block_entry(self):
+        """Take back the entry of the last breakpoint, whose feature made the support
+        system singular or ill-conditioned (False: the last breakpoint was no entry).
+
+        Such a feature's column is (numerically) in the span of the support's, e.g. the
+        last level of a one-hot encoded category, whose centred column is minus the sum of
+        the others: its correlation then moves with theirs, and its entry is a rounding
+        artefact of a tie on the boundary, where ``w_j = 0`` meets the optimality conditions
+        as well. It stays out until a feature leaves; the duality gap of every grid point
+        checks the result."""
+        j = self.entered
+        if j < 0:
+            return False
+        self.in_active[j], self.sign[j], self.blocked[j] = False, 0.0, True
+        self.entered = -1
+        return True
 
     def next_event(self, t, active, d, a):
         """``(delta, feature, enters)`` of the next breakpoint below ``t``."""
         corr, c = self.corr, self.c
-        inactive = ~self.in_active & self.penalized
+        inactive = ~self.in_active & self.penalized & ~self.blocked
         best, feature, enters = np.inf, -1, True
         if np.any(inactive):
             j = inactive.nonzero()[0]
@@ -166,6 +202,8 @@ def lasso_homotopy(G, b, unit, alphas, free):
             break
         found = path.direction()
         if found is None:
+            if path.block_entry():
+                continue
             break
         active, d, a = found
         delta, feature, enters = path.next_event(t, active, d, a)
@@ -179,16 +217,18 @@ def lasso_homotopy(G, b, unit, alphas, free):
             break
         path.u[active] += delta * d
         t = end
-        path.left = -1
+        path.left = path.entered = -1
         if enters:
             path.in_active[feature] = True
             path.sign[feature] = np.sign(path.corr[feature] - delta * a[feature]) or 1.0
+            path.entered = feature
         else:
             path.u[feature] = 0.0
             path.in_active[feature] = False
             path.sign[feature] = 0.0
             path.left = feature
+            path.blocked[:] = False  # a smaller support: the blocked may be independent now
         # correlations recomputed from the support (no drift from the updates)
         support = path.in_active.nonzero()[0]
-        path.corr = path.b - path.G[:, support] @ path.u[support]
+        path.corr = path.b - path.product(support, path.u[support])
     return W[:, :k]

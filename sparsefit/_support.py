@@ -190,12 +190,18 @@ class SupportSystem:
         solution, and ``exact`` then says nothing about ``S``."""
         return not self.exact and self.base.size != np.asarray(S).size
 
-    def solve(self, S, r, fresh=False):
+    def solve(self, S, r, fresh=False, strict=False, compact=False):
         """``u`` on ``S``, or None if the system cannot be solved (``fresh``: from a
-        factorization of ``S`` itself, not a borrowed one)."""
+        factorization of ``S`` itself, not a borrowed one; ``strict``: None, rather than a
+        factorization afresh, when appending the new features would make the factor
+        singular or ill-conditioned, which then stays as it was; ``compact``: features of
+        the factor not in ``S`` are always dropped from it, for a caller whose later
+        supports will not contain them either)."""
         S = np.asarray(S, dtype=np.intp)
         plan = None if fresh and self.borrowed(S) else self._plan(S)
         if plan is not None and plan[0].size and not self._append(plan[0]):
+            if strict and self.exact:
+                return None
             plan = None
         if plan is None and not self._factorize(S):
             return None
@@ -205,7 +211,7 @@ class SupportSystem:
             later = np.ones(self.base.size - first, dtype=bool)
             later[pos_D - first] = False
             tail = self.base[first:][later]  # (in factor order)
-            if tail.size <= tuning.TAIL_PER_REMOVED * pos_D.size:
+            if compact or tail.size <= tuning.TAIL_PER_REMOVED * pos_D.size:
                 # the removed features are among the last factorized (features that joined
                 # and left again): drop them for good by refactorizing the short tail,
                 # rather than constraining them in this and every later solve

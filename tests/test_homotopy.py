@@ -119,6 +119,46 @@ def test_hand_over_to_coordinate_descent(case, monkeypatch):
         )
 
 
+def one_hot(seed, levels, n=500):
+    """Categories one-hot encoded with every level (the centred columns of each sum to
+    zero: singular supports), levels of unequal frequencies, and two continuous
+    features."""
+    rng = np.random.default_rng(seed)
+    columns, effects = [], []
+    for k in levels:
+        codes = rng.choice(k, size=n, p=rng.dirichlet(np.full(k, 0.7)))
+        columns.append(np.eye(k)[codes])
+        effects.append(rng.normal(size=k)[codes])
+    cont = rng.normal(size=(n, 2))
+    X = np.column_stack(columns + [cont])
+    y = sum(effects) + cont @ np.array([1.0, -0.5]) + 0.3 * rng.normal(size=n)
+    return X - X.mean(axis=0), y - y.mean()
+
+
+@pytest.mark.parametrize("seed, levels", [(32, (6, 6)), (7, (2, 2, 3, 4))])
+def test_one_hot_path_goes_through_singular_supports(seed, levels):
+    """Every level of a category enters the support at some alpha, whose system is then
+    singular: the entry of a level whose column is in the span of the support's is taken
+    back (it stays on the boundary, optimal at zero), and the homotopy serves the whole path
+    (it used to stop there, at the 45th and the 21st of the 100 points, and hand over to
+    coordinate descent); every point certified."""
+    X, y = one_hot(seed, levels)
+    alphas, coefs, gaps, n_iter = lasso_path(X, y, tol=1e-10, return_n_iter=True)
+    assert np.all(np.asarray(n_iter) == 1)  # every point from the homotopy
+    for i, alpha in enumerate(alphas):
+        assert_point_certified(
+            X,
+            y,
+            coefs[:, i],
+            alpha,
+            l1_ratio=1.0,
+            sw=None,
+            fit_intercept=False,
+            positive=False,
+            tol=1e-10,
+        )
+
+
 def test_cv_with_homotopy_matches_scikit_learn():
     from sklearn.linear_model import LassoCV
 
