@@ -132,32 +132,35 @@ class _Path:
 
     def next_event(self, t, active, d, a):
         """``(delta, feature, enters)`` of the next breakpoint below ``t``."""
-        corr, c = self.corr, self.c
-        inactive = ~self.in_active & self.penalized & ~self.blocked
         best, feature, enters = np.inf, -1, True
-        if np.any(inactive):
-            j = inactive.nonzero()[0]
-            room = np.maximum(t * c[j] - np.abs(corr[j]), 0.0)
-            sign = np.sign(corr[j])
-            sign[sign == 0] = 1.0
+        j = (~self.in_active & self.penalized & ~self.blocked).nonzero()[0]
+        if j.size:
+            c, corr, aj = self.c[j], self.corr[j], a[j]
+            sign = np.where(corr < 0, -1.0, 1.0)
+            size, slope = sign * corr, sign * aj  # |corr_j|, and its rate along the sign
             # |corr_j - delta a_j| = (t - delta) c_j, on the side of corr_j or the other
-            with np.errstate(divide="ignore", invalid="ignore"):
-                same = room / (c[j] - sign * a[j])
-                other = (t * c[j] + np.abs(corr[j])) / (c[j] + sign * a[j])
-            same = np.where((c[j] - sign * a[j] > 0) & (j != self.left), same, np.inf)
-            other = np.where(c[j] + sign * a[j] > 0, other, np.inf)
+            # (divisions only where the boundary is approached: no warnings to silence)
+            down, up = c - slope, c + slope
+            same = np.divide(np.maximum(t * c - size, 0.0), down, out=_inf(j.size), where=down > 0)
+            other = np.divide(t * c + size, up, out=_inf(j.size), where=up > 0)
+            if self.left >= 0:
+                same[j == self.left] = np.inf
             steps = np.minimum(same, other)
-            k = int(np.argmin(steps))
+            k = int(steps.argmin())
             if steps[k] < best:
                 best, feature = float(steps[k]), int(j[k])
-        ua, pen = self.u[active], self.penalized[active]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            zero_at = np.where(pen & (ua * d < 0), -ua / d, np.inf)
+        ua = self.u[active]
+        shrinking = (ua * d < 0) & self.penalized[active]
+        zero_at = np.divide(-ua, d, out=_inf(ua.size), where=shrinking)
         if zero_at.size:
-            k = int(np.argmin(zero_at))
+            k = int(zero_at.argmin())
             if zero_at[k] < best:
                 best, feature, enters = float(zero_at[k]), int(active[k]), False
         return best, feature, enters
+
+
+def _inf(n):
+    return np.full(n, np.inf)
 
 
 def lasso_homotopy(G, b, unit, alphas, free):

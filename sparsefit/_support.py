@@ -108,6 +108,8 @@ class SupportSystem:
     def _append(self, T):
         """Append the features ``T`` to the factor (False: they would make it ill-conditioned,
         or a factorization failed; the factor is then unchanged)."""
+        if T.size == 1:
+            return self._append_one(int(T[0]))
         k, m = self.base.size, T.size
         cap = self.buf.shape[0]
         rhs = np.zeros((cap, m), order="F")
@@ -137,6 +139,36 @@ class SupportSystem:
         self.buf[k : k + m, k : k + m] = factor
         self.pos[T] = np.arange(k, k + m)
         self.base = np.concatenate([self.base, T])
+        return True
+
+    def _append_one(self, j):
+        """``_append`` of one feature: a triangular solve for its column of the factor and
+        a square root for its diagonal entry (no blocks gathered, no factorization called:
+        the path of a homotopy appends one feature per breakpoint)."""
+        k, cap = self.base.size, self.buf.shape[0]
+        g = np.zeros(cap)
+        g[:k] = self.G[self.base, j]
+        z = blas.dtrsv(self.buf, g, trans=1)[:k]  # R^T z = G_Bj
+        c = float(self.G[j, j]) - float(z @ z) + (self._jitter if self.jittered else 0.0)
+        if self.l2 is not None:
+            c += float(self.l2[j])
+        if not (c > 0.0 and np.isfinite(c)):
+            return False
+        r = np.sqrt(c)
+        if k and not self.jittered:
+            diag = self.buf.diagonal()[:k]
+            if not self._well_conditioned(np.append(diag, r)):
+                return False
+        if k + 1 > cap:  # more room, copied once
+            old = self.buf
+            new_cap = min(self.G.shape[0], max(k + 1 + (k + 1) // 2, 32))
+            self.buf = np.eye(new_cap, order="F")
+            self.buf[:k, :k] = old[:k, :k]
+        self._version += 1
+        self.buf[:k, k] = z
+        self.buf[k, k] = r
+        self.pos[j] = k
+        self.base = np.append(self.base, j)
         return True
 
     def _split(self, S):
