@@ -93,14 +93,18 @@ class _Path:
         return out
 
     def direction(self):
-        """``(active, d, a)``: the support, ``du/d(-alpha)`` on it and ``dcorr/d(-alpha)``
-        on every feature; None when the support system is singular or ill-conditioned."""
-        active = self.in_active.nonzero()[0]
-        v = self.c[active] * self.sign[active]
-        # (not through a singular superset's factor; an entry that would make it singular is
-        # refused, the factor kept: see ``block_entry``)
-        d = self.system.solve(active, v, fresh=True, strict=True, compact=True)
-        if d is None or not self.system.exact:
+        """``(active, d, a)``: the support (in the factor's order), ``du/d(-alpha)`` on it
+        and ``dcorr/d(-alpha)`` on every feature; None when the feature that entered last
+        would make the support system singular or ill-conditioned (the factor is kept: see
+        ``block_entry``), or the system is not exact."""
+        system = self.system
+        if self.entered >= 0 and not system.extend(self.entered):
+            return None
+        if not system.exact:
+            return None
+        active = system.base
+        d = system.solve_base(self.c[active] * self.sign[active])
+        if not np.all(np.isfinite(d)):
             return None
         return active, d, self.product(active, d)
 
@@ -199,8 +203,9 @@ def lasso_homotopy(G, b, unit, alphas, free):
         j = int(P[np.argmax(np.abs(path.corr[P]) / path.c[P])])
         path.in_active[j] = True
         path.sign[j] = np.sign(path.corr[j]) or 1.0
+        path.entered = j
     budget = tuning.HOMOTOPY_STEPS_PER_FEATURE * path.idx.size
-    for _ in range(budget):
+    for step in range(budget):
         if k == alphas.size:
             break
         found = path.direction()
@@ -231,7 +236,10 @@ def lasso_homotopy(G, b, unit, alphas, free):
             path.sign[feature] = 0.0
             path.left = feature
             path.blocked[:] = False  # a smaller support: the blocked may be independent now
-        # correlations recomputed from the support (no drift from the updates)
-        support = path.in_active.nonzero()[0]
-        path.corr = path.b - path.product(support, path.u[support])
+            path.system.remove(feature)
+        if enters and step % tuning.HOMOTOPY_REFRESH:
+            path.corr -= delta * a  # (linear along the segment)
+        else:  # recomputed from the support now and then: no drift from the updates
+            support = path.in_active.nonzero()[0]
+            path.corr = path.b - path.product(support, path.u[support])
     return W[:, :k]

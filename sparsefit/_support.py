@@ -146,9 +146,13 @@ class SupportSystem:
         a square root for its diagonal entry (no blocks gathered, no factorization called:
         the path of a homotopy appends one feature per breakpoint)."""
         k, cap = self.base.size, self.buf.shape[0]
-        g = np.zeros(cap)
-        g[:k] = self.G[self.base, j]
-        z = blas.dtrsv(self.buf, g, trans=1)[:k]  # R^T z = G_Bj
+        z = np.zeros(0)
+        if not k:  # a factor of one feature: exact if it is positive
+            self.exact, self.jittered = True, False
+        else:
+            g = np.zeros(cap)
+            g[:k] = self.G[self.base, j]
+            z = blas.dtrsv(self.buf, g, trans=1)[:k]  # R^T z = G_Bj
         c = float(self.G[j, j]) - float(z @ z) + (self._jitter if self.jittered else 0.0)
         if self.l2 is not None:
             c += float(self.l2[j])
@@ -156,8 +160,9 @@ class SupportSystem:
             return False
         r = np.sqrt(c)
         if k and not self.jittered:
-            diag = self.buf.diagonal()[:k]
-            if not self._well_conditioned(np.append(diag, r)):
+            diag = self.buf.diagonal()[:k]  # (positive)
+            low, high = min(float(diag.min()), r), max(float(diag.max()), r)
+            if not low * tuning.SCHUR_MAX_RATIO > high:
                 return False
         if k + 1 > cap:  # more room, copied once
             old = self.buf
@@ -170,6 +175,30 @@ class SupportSystem:
         self.pos[j] = k
         self.base = np.append(self.base, j)
         return True
+
+    # -- the factorized set itself, feature by feature (the homotopy's breakpoints) ---------
+    def extend(self, j):
+        """Append feature ``j`` to the factor (False: it would make it singular or
+        ill-conditioned; the factor is then unchanged)."""
+        return self._append_one(int(j))
+
+    def remove(self, j):
+        """Drop feature ``j`` from the factor (the tail after it refactorized, or the rest
+        afresh); whether the factor is then exact."""
+        first = int(self.pos[j])
+        tail = self.base[first + 1 :]
+        self._truncate(first)
+        if tail.size and not self._append(tail):
+            self._factorize(np.concatenate([self.base, tail]))
+        return self.exact
+
+    def solve_base(self, r):
+        """``u`` with ``(G_BB + diag(l2_B)) u = r`` on the factorized set ``B`` itself
+        (``r`` and ``u`` in its order: ``base``): two triangular solves."""
+        rhs = np.zeros(self.buf.shape[0])
+        rhs[: r.size] = r
+        half = blas.dtrsv(self.buf, rhs, trans=1)
+        return blas.dtrsv(self.buf, half, overwrite_x=1)[: r.size]
 
     def _split(self, S):
         """Positions in the factor of ``S`` and of the factorized features not in ``S``."""

@@ -97,6 +97,10 @@ HOMOTOPY_MAX_FEATURES = 500
 #: the homotopy gives up (coordinate descent takes over) after this many breakpoints per
 #: feature: paths with many sign changes are cheaper by warm-started coordinate descent
 HOMOTOPY_STEPS_PER_FEATURE = 4
+#: the correlations follow each segment linearly and are recomputed from the support after
+#: a feature leaves and every this many breakpoints (the updates' rounding cannot build up;
+#: a product with the Gram matrix per breakpoint was a sixth of the homotopy's time)
+HOMOTOPY_REFRESH = 16
 #: columns whose centred cosine is within this of 1 count as nearly parallel for the merge of
 #: a stalled fit (``_Fit.merge_parallel``): the near-duplicates that stall coordinate
 #: descent differ by 1e-10 to 1e-4 of their norm, so 1 - cos is below 1e-8 for them
