@@ -209,6 +209,27 @@ def test_compact_solves_drop_the_removed_features_from_the_factor():
         assert np.array_equal(np.sort(system.base), S) == compact
 
 
+@pytest.mark.parametrize("l2", [0.0, 0.7])
+def test_feature_by_feature_extend_remove_and_solve_base(l2):
+    """The homotopy's use: features appended one at a time and dropped anywhere in the
+    factor (early ones: a long tail refactorized); every solve on the factorized set, in its
+    order, equals a direct solve; a copy of a factorized column is refused (the factor kept
+    exact) when there is no L2 weight to make the block regular."""
+    G, _, rng = _gram(8, n=80, k=30, collinear=True)  # columns 2 and 3 are copies
+    system = _SupportSystem(G, l2)
+    for j in [5, 2, 11, 0, 17, 8, 23, 14, 1, 29]:
+        assert system.extend(j) and system.exact
+    for j in [2, 29, 11]:
+        assert system.remove(j)
+    for j in [4, 2, 26]:
+        assert system.extend(j)
+    assert system.extend(3) == (l2 > 0)  # the copy of 2
+    assert system.exact
+    B = system.base
+    r = rng.normal(size=B.size)
+    assert_allclose(system.solve_base(r), _direct(G, B, r, l2), rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_feature_sign_search_is_exact_on_its_support(seed):
     """When the search returns, the point lowers the objective; if its signs on the returned
