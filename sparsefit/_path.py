@@ -95,7 +95,7 @@ def solve_lasso_path(
         workspace.precompute_gram()
     if not homotopy_applies(workspace, unit):
         return None
-    penalties = [unit.with_l1(unit.l1 * alpha) for alpha in alphas]
+    penalties = [unit.scaled(alpha) for alpha in alphas]  # (no L2 weight: the L1 scaled)
     design, G = workspace.design, workspace.full_gram
     W = lasso_homotopy(G, target.Xty, unit, alphas, design.col_norms2 > 0.0)
     Gw = G @ W
