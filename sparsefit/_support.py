@@ -195,6 +195,8 @@ class SupportSystem:
     def solve_base(self, r):
         """``u`` with ``(G_BB + diag(l2_B)) u = r`` on the factorized set ``B`` itself
         (``r`` and ``u`` in its order: ``base``): two triangular solves."""
+        if not r.size:
+            return np.zeros(0)
         rhs = np.zeros(self.buf.shape[0])
         rhs[: r.size] = r
         half = blas.dtrsv(self.buf, rhs, trans=1)
