@@ -27,12 +27,8 @@ def tall(n=400, p=12, seed=0, scales=None):
     return X - X.mean(axis=0), y - y.mean()
 
 
-def test_path_is_exact_and_certified():
-    X, y = tall()
-    alphas, coefs, gaps, n_iter = lasso_path(X, y, tol=1e-4, return_n_iter=True)
-    assert np.all(np.asarray(n_iter) == 1)  # every point from the homotopy, one evaluation
-    _, ref, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100000)
-    np.testing.assert_allclose(coefs, ref, rtol=1e-7, atol=1e-9)
+def assert_path_certified(X, y, alphas, coefs, tol):
+    """Every point of a Lasso path (no intercept) certified by the independent oracle."""
     for i, alpha in enumerate(alphas):
         assert_point_certified(
             X,
@@ -43,9 +39,17 @@ def test_path_is_exact_and_certified():
             sw=None,
             fit_intercept=False,
             positive=False,
-            tol=1e-10,
-            reported_gap=None,
+            tol=tol,
         )
+
+
+def test_path_is_exact_and_certified():
+    X, y = tall()
+    alphas, coefs, gaps, n_iter = lasso_path(X, y, tol=1e-4, return_n_iter=True)
+    assert np.all(np.asarray(n_iter) == 1)  # every point from the homotopy, one evaluation
+    _, ref, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100000)
+    np.testing.assert_allclose(coefs, ref, rtol=1e-7, atol=1e-9)
+    assert_path_certified(X, y, alphas, coefs, tol=1e-10)
 
 
 def test_badly_scaled_features():
@@ -53,18 +57,7 @@ def test_badly_scaled_features():
     scales = np.logspace(-2, 3, 10)
     X, y = tall(p=10, seed=1, scales=scales)
     alphas, coefs, _, n_iter = lasso_path(X, y, tol=1e-8, return_n_iter=True)
-    for i, alpha in enumerate(alphas):
-        assert_point_certified(
-            X,
-            y,
-            coefs[:, i],
-            alpha,
-            l1_ratio=1.0,
-            sw=None,
-            fit_intercept=False,
-            positive=False,
-            tol=1e-8,
-        )
+    assert_path_certified(X, y, alphas, coefs, tol=1e-8)
 
 
 def test_factors_match_coordinate_descent(monkeypatch):
@@ -105,18 +98,7 @@ def test_hand_over_to_coordinate_descent(case, monkeypatch):
     alphas, coefs, gaps, n_iter = lasso_path(X, y, tol=1e-10, return_n_iter=True)
     if case == "no_budget":
         assert np.any(np.asarray(n_iter) > 1)  # coordinate descent took over
-    for i, alpha in enumerate(alphas):
-        assert_point_certified(
-            X,
-            y,
-            coefs[:, i],
-            alpha,
-            l1_ratio=1.0,
-            sw=None,
-            fit_intercept=False,
-            positive=False,
-            tol=1e-10,
-        )
+    assert_path_certified(X, y, alphas, coefs, tol=1e-10)
 
 
 def one_hot(seed, levels, n=500):
@@ -145,18 +127,7 @@ def test_one_hot_path_goes_through_singular_supports(seed, levels):
     X, y = one_hot(seed, levels)
     alphas, coefs, gaps, n_iter = lasso_path(X, y, tol=1e-10, return_n_iter=True)
     assert np.all(np.asarray(n_iter) == 1)  # every point from the homotopy
-    for i, alpha in enumerate(alphas):
-        assert_point_certified(
-            X,
-            y,
-            coefs[:, i],
-            alpha,
-            l1_ratio=1.0,
-            sw=None,
-            fit_intercept=False,
-            positive=False,
-            tol=1e-10,
-        )
+    assert_path_certified(X, y, alphas, coefs, tol=1e-10)
 
 
 def test_cv_with_homotopy_matches_scikit_learn():

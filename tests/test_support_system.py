@@ -46,6 +46,21 @@ def _gram(seed, n=60, k=25, collinear=False):
     return np.asfortranarray(X.T @ X), X.T @ rng.normal(size=n), rng
 
 
+def _count_factorizations(monkeypatch):
+    """The sizes of the blocks LAPACK's Cholesky factorization is called on, from now."""
+    import sparsefit._support as support
+
+    calls = []
+    dpotrf = support.lapack.dpotrf
+
+    def counting(A, **kwargs):
+        calls.append(A.shape[0])
+        return dpotrf(A, **kwargs)
+
+    monkeypatch.setattr(support.lapack, "dpotrf", counting)
+    return calls
+
+
 def _direct(G, S, r, l2):
     return np.linalg.solve(G[np.ix_(S, S)] + l2 * np.eye(S.size), r)
 
@@ -120,17 +135,8 @@ def test_supersets_of_a_singular_block_go_straight_to_the_jitter(monkeypatch):
     """A block containing a singular principal block is singular: once a block needed a
     jitter, a superset is factorized with the jitter at once (one factorization, not a
     failed one first); a block without it is tried plainly, and is exact."""
-    import sparsefit._support as support
-
     G, _, rng = _gram(4, collinear=True)
-    calls = []
-    dpotrf = support.lapack.dpotrf
-
-    def counting(A, **kwargs):
-        calls.append(A.shape[0])
-        return dpotrf(A, **kwargs)
-
-    monkeypatch.setattr(support.lapack, "dpotrf", counting)
+    calls = _count_factorizations(monkeypatch)
     system = _SupportSystem(G, 0.0)
     K = np.array([1, 2, 3, 5])  # columns 2 and 3 are copies
     system.solve(K, rng.normal(size=K.size), fresh=True)
@@ -152,17 +158,8 @@ def test_a_jittered_factor_is_extended_not_refactorized(monkeypatch):
     for a regular block): along a path of one-hot data every support is singular, and each
     new feature used to cost a factorization of the whole block. The solves stay solutions:
     for a right-hand side in the range, ``G_SS u = r`` to refinement accuracy."""
-    import sparsefit._support as support
-
     G, _, rng = _gram(5, n=60, k=25, collinear=True)
-    calls = []
-    dpotrf = support.lapack.dpotrf
-
-    def counting(A, **kwargs):
-        calls.append(A.shape[0])
-        return dpotrf(A, **kwargs)
-
-    monkeypatch.setattr(support.lapack, "dpotrf", counting)
+    calls = _count_factorizations(monkeypatch)
     system = _SupportSystem(G, 0.0)
     S0 = np.arange(12)  # columns 2 and 3 are copies
     system.solve(S0, G[np.ix_(S0, S0)] @ rng.normal(size=12))
