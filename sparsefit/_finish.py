@@ -20,6 +20,9 @@ __all__ = ["solve_on_support"]
 _EPS = np.finfo(np.float64).eps
 #: a decrease counts only when it exceeds this many times its own rounding error
 _NOISE_FACTOR = 64.0
+#: solves of the support without its sign-changing coefficients, dropping those that change
+#: sign in turn (``_FeatureSign._resolved``)
+_RESOLVES = 4
 
 
 def solve_on_support(
@@ -172,9 +175,10 @@ class _FeatureSign:
 
     def _line_search(self, w_S, u, events):
         """Candidates: the breakpoints on ``[w_S, u]`` where a coefficient reaches zero or
-        its bound (along ``w_S + t d`` the smooth part changes by ``c1 t + c2 t^2 / 2``), and
+        its bound (along ``w_S + t d`` the smooth part changes by ``c1 t + c2 t^2 / 2``),
         ``u`` with every sign-changing coefficient set to zero and clipped to its bounds (all
-        of them leave at once, where the breakpoints would let one leave per round)."""
+        of them leave at once, where the breakpoints would let one leave per round), and the
+        solution of the support without them (``_resolved``)."""
         S, pen, n = self.S, self.penalty, events.size
         l1_S = pen.l1[S]
         d = u - w_S
@@ -205,6 +209,12 @@ class _FeatureSign:
         smooth = np.empty(n + 2)
         smooth[: n + 1] = c1 * t + 0.5 * c2 * t * t
         smooth[n + 1] = grad @ step + 0.5 * c2_step
+        resolved = self._resolved(keeps)
+        if resolved is not None:  # the solution without the sign-changing coefficients
+            step2 = resolved - w_S
+            c2_step2 = float(step2 @ self.system.matvec(S, step2))
+            P = np.column_stack([P, resolved])
+            smooth = np.append(smooth, grad @ step2 + 0.5 * c2_step2)
         # (the smooth part includes the L2 term: the system's matrix carries diag(l2_S))
         norm1 = l1_S @ np.abs(P)
         base1 = float(l1_S @ np.abs(w_S))
@@ -215,10 +225,16 @@ class _FeatureSign:
         # a decrease at the level of its own rounding error would let the search cycle: the
         # error of c1 t + c2 t^2 / 2 (c2 a sum of |S|^2 terms that may cancel) and the norms
         root = np.sqrt(np.maximum(self.system.diag(S), 0.0))
-        noise = np.empty(n + 2)
+        noise = np.empty(P.shape[1])
         noise[: n + 1] = (abs(c1) + np.sqrt(S.size) * float(np.abs(d) @ root) ** 2 * t) * t
         noise[: n + 1] += 0.5 * abs(c2) * t * t
         noise[n + 1] = abs(c1) + abs(c2_step) + np.sqrt(S.size) * float(np.abs(step) @ root) ** 2
+        if resolved is not None:
+            noise[n + 2] = (
+                abs(float(grad @ step2))
+                + abs(c2_step2)
+                + np.sqrt(S.size) * float(np.abs(step2) @ root) ** 2
+            )
         noise += norm1 + base1
         noise *= _NOISE_FACTOR * _EPS
         change[~(change < -noise)] = np.inf
@@ -230,6 +246,29 @@ class _FeatureSign:
             self._retry_worst()
             return True
         return False
+
+    def _resolved(self, keeps):
+        """The solution on the support without its sign-changing coefficients (``keeps``:
+        the others), signs held, if it keeps them all (values of ``S``, zero where the
+        signs changed), else None: where many signs change at once, the breakpoints let one
+        coefficient leave per round. Unbounded problems only."""
+        if self.penalty.bounded or self.B.size or keeps.all() or not keeps.any():
+            return None
+        S, rhs, keeps = self.S, self._rhs(), keeps.copy()
+        held = (self.penalty.l1[S] == 0) | ~keeps  # (unpenalized: no sign to keep)
+        for _ in range(_RESOLVES):
+            u = self.system.solve(S[keeps], rhs[keeps])
+            if u is None or not np.all(np.isfinite(u)):
+                return None
+            flips = (np.sign(u) != self.sign[keeps]) & ~held[keeps]
+            if not flips.any():
+                out = np.zeros(S.size)
+                out[keeps] = u
+                return out
+            keeps[keeps.nonzero()[0][flips]] = False  # these leave too, and again
+            if not keeps.any():
+                return None
+        return None
 
     def _move(self, P, change):
         """Take the point ``P`` (values of ``S``): zeros leave, bounds join ``B``."""

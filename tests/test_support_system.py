@@ -252,6 +252,26 @@ def test_feature_sign_search_is_exact_on_its_support(seed):
         assert_allclose(grad, -l1 * np.sign(out[T]), rtol=1e-8, atol=1e-8 * np.abs(b).max())
 
 
+@pytest.mark.parametrize("seed, frac", [(1, 0.1), (2, 0.1), (4, 0.05), (5, 0.1)])
+def test_many_sign_changes_leave_together(seed, frac):
+    """From the elastic-net solution without L1 on correlated features, the first solve
+    changes many signs; the support without them, re-solved (dropping those that change
+    sign in turn), is a candidate of each round: the search ends on an exact solution of
+    its support within 2 rounds (with one coefficient leaving per round, these starts took
+    8 to 12)."""
+    rng = np.random.default_rng(seed)
+    n, k = 80, 40
+    cov = 0.5 ** np.abs(np.subtract.outer(range(k), range(k)))
+    X = rng.normal(size=(n, k)) @ np.linalg.cholesky(cov).T
+    G, b = np.asfortranarray(X.T @ X), X.T @ rng.normal(size=n)
+    l1, l2 = frac * float(np.abs(b).max()), 0.5
+    w = np.linalg.solve(G + l2 * np.eye(k), b)
+    out = _solve_on_support(G, b, w, np.arange(k), l1, l2, max_rounds=2)
+    T = np.flatnonzero(out)
+    grad = (G @ out + l2 * out - b)[T]
+    assert_allclose(grad, -l1 * np.sign(out[T]), rtol=1e-8, atol=1e-8 * np.abs(b).max())
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_feature_sign_search_with_joins_solves_the_working_set(seed):
     """With ``coords``, violators of the working set join the support: when the search ends
