@@ -129,11 +129,7 @@ class SupportSystem:
         diag = np.concatenate([np.diag(self.buf)[:k], np.diag(factor)])
         if not (self.jittered or self._well_conditioned(diag)):
             return False
-        if k + m > cap:  # more room, copied once
-            old = self.buf
-            new_cap = min(self.G.shape[0], max(k + m + (k + m) // 2, 32))
-            self.buf = np.eye(new_cap, order="F")
-            self.buf[:k, :k] = old[:k, :k]
+        self._room(k + m)
         self._version += 1
         self.buf[:k, k : k + m] = Z
         self.buf[k : k + m, k : k + m] = factor
@@ -164,17 +160,21 @@ class SupportSystem:
             low, high = min(float(diag.min()), r), max(float(diag.max()), r)
             if not low * tuning.SCHUR_MAX_RATIO > high:
                 return False
-        if k + 1 > cap:  # more room, copied once
-            old = self.buf
-            new_cap = min(self.G.shape[0], max(k + 1 + (k + 1) // 2, 32))
-            self.buf = np.eye(new_cap, order="F")
-            self.buf[:k, :k] = old[:k, :k]
+        self._room(k + 1)
         self._version += 1
         self.buf[:k, k] = z
         self.buf[k, k] = r
         self.pos[j] = k
         self.base = np.append(self.base, j)
         return True
+
+    def _room(self, size):
+        """A buffer for a factor of ``size`` features (more room, the factor copied once)."""
+        if size <= self.buf.shape[0]:
+            return
+        k, old = self.base.size, self.buf
+        self.buf = np.eye(min(self.G.shape[0], max(size + size // 2, 32)), order="F")
+        self.buf[:k, :k] = old[:k, :k]
 
     # -- the factorized set itself, feature by feature (the homotopy's breakpoints) ---------
     def extend(self, j):
@@ -253,18 +253,12 @@ class SupportSystem:
         solution, and ``exact`` then says nothing about ``S``."""
         return not self.exact and self.base.size != np.asarray(S).size
 
-    def solve(self, S, r, fresh=False, strict=False, compact=False):
+    def solve(self, S, r, fresh=False):
         """``u`` on ``S``, or None if the system cannot be solved (``fresh``: from a
-        factorization of ``S`` itself, not a borrowed one; ``strict``: None, rather than a
-        factorization afresh, when appending the new features would make the factor
-        singular or ill-conditioned, which then stays as it was; ``compact``: features of
-        the factor not in ``S`` are always dropped from it, for a caller whose later
-        supports will not contain them either)."""
+        factorization of ``S`` itself, not a borrowed one)."""
         S = np.asarray(S, dtype=np.intp)
         plan = None if fresh and self.borrowed(S) else self._plan(S)
         if plan is not None and plan[0].size and not self._append(plan[0]):
-            if strict and self.exact:
-                return None
             plan = None
         if plan is None and not self._factorize(S):
             return None
@@ -274,7 +268,7 @@ class SupportSystem:
             later = np.ones(self.base.size - first, dtype=bool)
             later[pos_D - first] = False
             tail = self.base[first:][later]  # (in factor order)
-            if compact or tail.size <= tuning.TAIL_PER_REMOVED * pos_D.size:
+            if tail.size <= tuning.TAIL_PER_REMOVED * pos_D.size:
                 # the removed features are among the last factorized (features that joined
                 # and left again): drop them for good by refactorizing the short tail,
                 # rather than constraining them in this and every later solve

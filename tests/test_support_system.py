@@ -173,37 +173,42 @@ def test_a_jittered_factor_is_extended_not_refactorized(monkeypatch):
     assert np.linalg.norm(G[np.ix_(S, S)] @ u - r) <= 1e-8 * np.linalg.norm(r)
 
 
-def test_strict_solves_refuse_a_singular_append_and_keep_the_factor():
-    """``strict``: a feature whose column is a copy of one in the factor is not appended
-    (None), and the factor stays the exact one it was; by default the block is factorized
-    afresh (with a jitter)."""
+def test_a_refused_extension_keeps_the_factor():
+    """``extend``: a feature whose column is a copy of one in the factor is not appended
+    (False), and the factor stays the exact one it was; a solve on the larger block
+    factorizes it afresh (with a jitter)."""
     G, _, rng = _gram(6, collinear=True)  # columns 2 and 3 are copies
     system = _SupportSystem(G, 0.0)
     S0 = np.array([0, 1, 2, 4, 5, 6, 7, 8])
     system.solve(S0, rng.normal(size=S0.size))
     assert system.exact
-    S = np.append(S0, 3)
-    assert system.solve(S, rng.normal(size=S.size), strict=True) is None
+    assert not system.extend(3)
     assert system.exact and np.array_equal(system.base, S0)
     r = rng.normal(size=S0.size)
     assert_allclose(system.solve(S0, r), np.linalg.solve(G[np.ix_(S0, S0)], r), rtol=1e-9)
+    assert_allclose(system.solve_base(r), np.linalg.solve(G[np.ix_(S0, S0)], r), rtol=1e-9)
+    S = np.append(S0, 3)
     assert system.solve(S, rng.normal(size=S.size)) is not None and system.jittered
 
 
-def test_compact_solves_drop_the_removed_features_from_the_factor():
-    """``compact``: features of the factor outside ``S`` leave it (the tail after the first
-    of them refactorized), where by default an early one stays, constrained to zero."""
+def test_remove_drops_the_feature_from_the_factor():
+    """``remove``: the feature leaves the factor (the long tail after an early feature
+    refactorized), where a solve on the smaller support keeps it, constrained to zero."""
     G, _, rng = _gram(7)
     S0 = np.arange(20)
     S = np.delete(S0, 1)  # an early feature: a long tail after it
     r = rng.normal(size=S.size)
-    for compact in (False, True):
+    for dropped in (False, True):
         system = _SupportSystem(G, 0.0)
         system.solve(S0, rng.normal(size=S0.size))
-        assert_allclose(
-            system.solve(S, r, compact=compact), _direct(G, S, r, 0.0), rtol=1e-9, atol=1e-12
-        )
-        assert np.array_equal(np.sort(system.base), S) == compact
+        if dropped:
+            assert system.remove(1)
+            u = system.solve_base(r[np.searchsorted(S, system.base)])
+            u = u[np.argsort(system.base)]
+        else:
+            u = system.solve(S, r)
+        assert_allclose(u, _direct(G, S, r, 0.0), rtol=1e-9, atol=1e-12)
+        assert np.array_equal(np.sort(system.base), S) == dropped
 
 
 @pytest.mark.parametrize("l2", [0.0, 0.7])
