@@ -104,7 +104,7 @@ class _Path:
             return None
         active = system.base
         d = system.solve_base(self.c[active] * self.sign[active])
-        if not np.all(np.isfinite(d)):
+        if not np.isfinite(d.sum()):  # (an overflow of the sum: given up too)
             return None
         return active, d, self.product(active, d)
 
@@ -136,35 +136,33 @@ class _Path:
 
     def next_event(self, t, active, d, a):
         """``(delta, feature, enters)`` of the next breakpoint below ``t``."""
-        best, feature, enters = np.inf, -1, True
-        j = (~self.in_active & self.penalized & ~self.blocked).nonzero()[0]
-        if j.size:
-            c, corr, aj = self.c[j], self.corr[j], a[j]
-            sign = np.where(corr < 0, -1.0, 1.0)
-            size, slope = sign * corr, sign * aj  # |corr_j|, and its rate along the sign
-            # |corr_j - delta a_j| = (t - delta) c_j, on the side of corr_j or the other
-            # (divisions only where the boundary is approached: no warnings to silence)
-            down, up = c - slope, c + slope
-            same = np.divide(np.maximum(t * c - size, 0.0), down, out=_inf(j.size), where=down > 0)
-            other = np.divide(t * c + size, up, out=_inf(j.size), where=up > 0)
-            if self.left >= 0:
-                same[j == self.left] = np.inf
-            steps = np.minimum(same, other)
-            k = int(steps.argmin())
-            if steps[k] < best:
-                best, feature = float(steps[k]), int(j[k])
+        c = self.c
+        tc = t * c
+        # |corr_j - delta a_j| = (t - delta) c_j, reached from below or from above: the
+        # distances to the boundary (non-negative up to rounding) over the rates of approach,
+        # on every feature at once and then masked (gathering the candidates costs more);
+        # where the boundary is not approached the division is discarded (the caller
+        # silences its warnings: masked divisions cost more)
+        rate = c - a
+        steps = np.maximum(tc - self.corr, 0.0) / rate
+        steps[rate <= 0] = np.inf
+        np.add(c, a, out=rate)
+        down = np.maximum(tc + self.corr, 0.0) / rate
+        down[rate <= 0] = np.inf
+        np.minimum(steps, down, out=steps)
+        steps[self.in_active | self.blocked] = np.inf  # (unpenalized features are active)
+        if self.left >= 0:
+            steps[self.left] = np.inf
+        feature = int(steps.argmin())
+        best, enters = float(steps[feature]), True
         ua = self.u[active]
-        shrinking = (ua * d < 0) & self.penalized[active]
-        zero_at = np.divide(-ua, d, out=_inf(ua.size), where=shrinking)
+        zero_at = -ua / d
+        zero_at[~((ua * d < 0) & self.penalized[active])] = np.inf  # (only those shrinking)
         if zero_at.size:
             k = int(zero_at.argmin())
             if zero_at[k] < best:
                 best, feature, enters = float(zero_at[k]), int(active[k]), False
         return best, feature, enters
-
-
-def _inf(n):
-    return np.full(n, np.inf)
 
 
 def lasso_homotopy(G, b, unit, alphas, free):
@@ -204,6 +202,15 @@ def lasso_homotopy(G, b, unit, alphas, free):
         path.in_active[j] = True
         path.sign[j] = np.sign(path.corr[j]) or 1.0
         path.entered = j
+    with np.errstate(divide="ignore", invalid="ignore"):  # (see ``next_event``)
+        k = _follow(path, t, alphas, W, k)
+    return W[:, :k]
+
+
+def _follow(path, t, alphas, W, k):
+    """Follow the path from ``t`` (the grid's ``alphas[:k]`` done), filling ``W``; the
+    number of grid points done."""
+    p = W.shape[0]
     budget = tuning.HOMOTOPY_STEPS_PER_FEATURE * path.idx.size
     for step in range(budget):
         if k == alphas.size:
@@ -242,4 +249,4 @@ def lasso_homotopy(G, b, unit, alphas, free):
         else:  # recomputed from the support now and then: no drift from the updates
             support = path.in_active.nonzero()[0]
             path.corr = path.b - path.product(support, path.u[support])
-    return W[:, :k]
+    return k

@@ -212,6 +212,34 @@ def test_remove_drops_the_feature_from_the_factor():
 
 
 @pytest.mark.parametrize("l2", [0.0, 0.7])
+def test_remove_rotates_the_factor_without_refactorizing(l2, monkeypatch):
+    """``remove`` of an early feature deletes its column and restores the triangle by
+    rotations: the buffer then holds an upper triangular factor with a positive diagonal of
+    the remaining block (``R^T R = G_BB + l2 I``), identity padding after it, and no
+    factorization or block append was run."""
+    G, _, _ = _gram(9, n=70, k=30)
+    system = _SupportSystem(G, l2)
+    for j in [4, 9, 1, 22, 13, 7, 28, 0, 16, 3, 25, 11]:
+        assert system.extend(j)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("refactorized")
+
+    monkeypatch.setattr(system, "_append", refused)
+    monkeypatch.setattr(system, "_factorize", refused)
+    for j in [9, 28, 4]:  # second, seventh (of the shorter factor), first
+        assert system.remove(j) and system.exact
+    B, k = system.base, system.base.size
+    assert np.array_equal(B, [1, 22, 13, 7, 0, 16, 3, 25, 11])
+    R = system.buf[:k, :k]
+    assert np.all(np.diag(R) > 0)
+    assert_allclose(np.triu(R).T @ np.triu(R), G[np.ix_(B, B)] + l2 * np.eye(k), atol=1e-10)
+    pad = system.buf.copy()
+    pad[:k, :k] = np.tril(pad[:k, :k], -1)  # (below the diagonal: never read)
+    assert np.array_equal(np.triu(pad), np.diag(np.r_[np.zeros(k), np.ones(pad.shape[0] - k)]))
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.7])
 def test_feature_by_feature_extend_remove_and_solve_base(l2):
     """The homotopy's use: features appended one at a time and dropped anywhere in the
     factor (early ones: a long tail refactorized); every solve on the factorized set, in its
