@@ -190,7 +190,7 @@ class SupportSystem:
         block, and the rotations leave it unchanged), ``O(k (k - first))`` instead of the
         tail's refactorization (5x faster on 300 features). The tail is refactorized (or the
         rest afresh) when that does not keep a usable factor."""
-        first, k = int(self.pos[j]), self.base.size
+        first = int(self.pos[j])
         tail = self.base[first + 1 :]
         if tail.size and self._delete_column(first):
             return self.exact
@@ -202,9 +202,8 @@ class SupportSystem:
     def _delete_column(self, first):
         """``remove`` by rotations (False: the factor is left as it was)."""
         k = self.base.size
-        _, R = qr_delete(
-            np.eye(k, order="F"), np.triu(self.buf[:k, :k]), first, 1, which="col", check_finite=False
-        )
+        R = np.triu(self.buf[:k, :k])  # (below the diagonal: not part of the factor)
+        _, R = qr_delete(np.eye(k, order="F"), R, first, 1, which="col", check_finite=False)
         R = R[: k - 1]
         diag = R.diagonal()
         if not np.all(np.isfinite(R)) or not np.all(diag != 0.0):
