@@ -905,8 +905,10 @@ class ElasticNetCDCV(LinearRegressorBase):
             n_tasks=len(folds),
             sequential=not parallel,
         )
-        grams = self._fold_grams(X, folds, sample_weight, precompute)
+        grams, full_gram = self._fold_grams(X, folds, sample_weight, precompute)
         mse = self._cross_validate(X, y, sample_weight, folds, alphas, settings, grams, progress)
+        if full_gram is not None:  # (the folds' moments merged: no product for the refit)
+            problem.workspace.precompute_gram(full_gram)
         return self._refit(X, y, problem, penalties, alphas, mse, settings, progress)
 
     def _settings(self, penalties, n_folds, precompute="auto", parallel=False):
@@ -1083,18 +1085,20 @@ class ElasticNetCDCV(LinearRegressorBase):
         return "auto"
 
     def _fold_grams(self, X, folds, sample_weight, precompute):
-        """Shared fold Gram matrices (dense data, ``precompute`` allowing), else None."""
+        """Shared fold Gram matrices and the one of all the data (dense data, ``precompute``
+        allowing), else ``(None, None)``."""
         n_samples, n_features = X.shape
         if sp.issparse(X) or precompute is False:
-            return None
+            return None, None
         if precompute == "auto" and n_samples < n_features:
-            return None
+            return None, None
         if len(folds) * n_features**2 > _MAX_FOLD_GRAM_ENTRIES:
-            return None
+            return None, None
         tests = np.concatenate([test for _, test in folds])
         if tests.size != n_samples or np.unique(tests).size != n_samples:
-            return None  # the test sets do not partition the samples
-        return fold_grams(X, folds, sample_weight, center=self.fit_intercept)
+            return None, None  # the test sets do not partition the samples
+        out = fold_grams(X, folds, sample_weight, center=self.fit_intercept)
+        return (None, None) if out is None else out
 
     def get_metadata_routing(self):
         """Get the metadata routing of this estimator.

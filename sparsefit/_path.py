@@ -145,7 +145,8 @@ def fold_grams(X, folds, sample_weight=None, center=True):
     The test sets must partition the samples: the moments of each test fold (weight, means,
     centred cross-products: ``_moments``) are computed once, and those of each training set
     are the pairwise merge of the other folds' (no cancellation, whatever the offsets).
-    Returns None if a training set has no positive weight.
+    Returns ``(grams, full)``, ``full`` the Gram matrix of all the samples (the merge of
+    every fold: the refit's), or None if a training set has no positive weight.
 
     Parameters
     ----------
@@ -167,4 +168,6 @@ def fold_grams(X, folds, sample_weight=None, center=True):
         if not moments.weight > 0:
             return None
         grams.append(np.asfortranarray(moments.cross * (len(train) / moments.weight)))
-    return grams
+    moments = merge_all(parts)
+    n_samples = sum(len(test) for _, test in folds)
+    return grams, np.asfortranarray(moments.cross * (n_samples / moments.weight))

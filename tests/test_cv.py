@@ -722,6 +722,37 @@ def test_sparse_positive_tiny_alpha_grid_converges(fmt):
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False], ids=["icpt", "noicpt"])
+def test_refit_takes_the_merged_fold_gram(fit_intercept, monkeypatch):
+    """With shared fold Gram matrices the refit's Gram matrix is the merge of the folds'
+    moments, not a product of X: none is formed during the fit, and the refit (weighted,
+    offset columns) is certified by the independent oracle."""
+    from sparsefit._data import DenseDesign
+
+    X, y, sw = make_problem(seed_of("merged-gram", fit_intercept), n=120, p=12, weights=True)
+    X = X + 5.0
+
+    def formed(self):
+        raise AssertionError("a Gram matrix formed from X")
+
+    monkeypatch.setattr(DenseDesign, "full_gram", formed)
+    est = LassoCDCV(alphas=10, cv=4, tol=1e-8, precompute=True, fit_intercept=fit_intercept)
+    est.fit(X, y, sample_weight=sw)
+    assert_point_certified(
+        X,
+        y,
+        est.coef_,
+        est.alpha_,
+        l1_ratio=1.0,
+        sw=sw,
+        fit_intercept=fit_intercept,
+        positive=False,
+        tol=est.tol,
+        reported_gap=est.dual_gap_,
+        intercept=est.intercept_,
+    )
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["icpt", "noicpt"])
 @pytest.mark.parametrize("weights", [False, True], ids=["sw_none", "sw_random"])
 def test_precompute_does_not_change_the_cv(weights, fit_intercept):
     """Shared fold Gram matrices (dense, n_train >= p, precompute 'auto' or True) are only a

@@ -108,7 +108,8 @@ def test_least_squares_statistics_and_validation_errors():
 def test_fold_grams_equal_each_training_sets_centred_gram():
     """Training-set Gram matrices from merged fold moments equal those of the explicitly
     centred training data, also with a large offset and a column constant on a training set
-    (the cases where a rank-one downdate of raw sums loses every digit)."""
+    (the cases where a rank-one downdate of raw sums loses every digit); so does the one of
+    all the data (every fold merged: the refit's)."""
     from sklearn.model_selection import KFold
 
     from sparsefit._data import center_data
@@ -123,8 +124,9 @@ def test_fold_grams_equal_each_training_sets_centred_gram():
     sw = rng.uniform(0.3, 2.0, n)
     folds = list(KFold(5).split(X))
     for weights in (None, sw):
-        grams = fold_grams(X, folds, weights)
-        for k, ((train, _), G) in enumerate(zip(folds, grams, strict=True)):
+        grams, full = fold_grams(X, folds, weights)
+        pairs = [(train, G) for (train, _), G in zip(folds, grams, strict=True)]
+        for k, (train, G) in enumerate(pairs + [(np.arange(n), full)]):
             design, *_ = center_data(
                 X[train], X[train, 0], None if weights is None else weights[train]
             )
