@@ -149,10 +149,10 @@ class _Path:
         np.add(c, a, out=rate)
         down = np.maximum(tc + self.corr, 0.0) / rate
         down[rate <= 0] = np.inf
+        if self.left >= 0:  # (it may cross to the other side: the opposite sign)
+            (down if self.corr[self.left] < 0 else steps)[self.left] = np.inf
         np.minimum(steps, down, out=steps)
         steps[self.in_active | self.blocked] = np.inf  # (unpenalized features are active)
-        if self.left >= 0:
-            steps[self.left] = np.inf
         feature = int(steps.argmin())
         best, enters = float(steps[feature]), True
         ua = self.u[active]

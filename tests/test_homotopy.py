@@ -52,6 +52,23 @@ def test_path_is_exact_and_certified():
     assert_path_certified(X, y, alphas, coefs, tol=1e-10)
 
 
+@pytest.mark.parametrize("seed", [35, 95, 117])
+def test_a_leaving_feature_may_reenter_with_the_other_sign(seed):
+    """Correlated designs where a feature leaves the support and its correlation, on the
+    boundary, crosses at once to the other side: it re-enters with the opposite sign at the
+    next breakpoint (only a re-entry on the side it left is excluded); the homotopy serves
+    the whole path, equal to scikit-learn's at a tight tolerance."""
+    rng = np.random.default_rng(seed)
+    n, p = int(rng.integers(30, 120)), int(rng.integers(4, 12))
+    X = rng.normal(size=(n, p)) @ rng.normal(size=(p, p))
+    y = X @ rng.normal(size=p) + rng.normal(size=n)
+    X, y = X - X.mean(axis=0), y - y.mean()
+    alphas, coefs, _, n_iter = lasso_path(X, y, tol=1e-10, return_n_iter=True)
+    assert np.all(np.asarray(n_iter) == 1)
+    _, ref, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100000)
+    np.testing.assert_allclose(coefs, ref, rtol=1e-6, atol=1e-8 * np.abs(ref).max())
+
+
 def test_badly_scaled_features():
     """Raw features whose scales differ by 1e5 (the solves run on the scaled Gram matrix)."""
     scales = np.logspace(-2, 3, 10)
