@@ -48,6 +48,7 @@ from scipy.linalg import blas
 
 from . import _tuning as tuning
 from ._finish import solve_on_support
+from ._homotopy import fit_homotopy_applies, lasso_homotopy_fit
 from ._objective import duality_gap, primal_objective
 from ._support import SupportSystem
 
@@ -145,6 +146,9 @@ def enet_coordinate_descent(
     if workspace.full_gram is None and workspace.gram_is_cheap:
         workspace.precompute_gram()
     valid = (design.col_norms2 > 0.0) & ~penalty.excluded
+    # n << p: once coordinate descent's support exceeds n (the solution's does not, in
+    # general position) the exact solution by homotopy through the data takes over
+    homotopy = None if w0 is None and fit_homotopy_applies(workspace, penalty) else False
     w = np.zeros(design.n_features) if w0 is None else np.array(w0, dtype=np.float64)
     w[~valid] = 0.0
     penalty.project(w)
@@ -172,6 +176,11 @@ def enet_coordinate_descent(
             break  # optimal up to rounding: nothing left to improve
         fit.solve_subproblem(w, ws, tol_in, gap, state)
         n_iter = iteration
+        crowded = np.count_nonzero(w) > tuning.FIT_HOMOTOPY_SUPPORT * design.n_samples
+        if homotopy is None and crowded:
+            start = lasso_homotopy_fit(design, target.Xty, penalty, valid)
+            homotopy = start is not None
+            w = w if start is None else start  # (evaluated and certified like any point)
     else:
         # max_iter subproblems solved without a certificate yet: certify the last iterate,
         # unless it is worse than the best one seen

@@ -30,7 +30,7 @@ import numpy as np
 from . import _tuning as tuning
 from ._support import SupportSystem
 
-__all__ = ["homotopy_applies", "lasso_homotopy"]
+__all__ = ["fit_homotopy_applies", "homotopy_applies", "lasso_homotopy", "lasso_homotopy_fit"]
 
 
 def homotopy_applies(workspace, unit):
@@ -44,16 +44,63 @@ def homotopy_applies(workspace, unit):
     )
 
 
+class _DataGram:
+    """The scaled Gram matrix ``Xt_a^T Xt_b / (root_a root_b)`` of a design's features
+    ``idx``, never formed: its entries from the centred columns, cached as they are first
+    read (what ``SupportSystem`` reads: blocks, one column of the support, the diagonal),
+    and its products with a vector through the data (``product``)."""
+
+    def __init__(self, design, idx, root):
+        self.design, self.idx, self.root = design, idx, root
+        m = idx.size
+        self.shape = (m, m)
+        self.cols = np.empty((design.n_samples, m), order="F")  # (scaled, centred)
+        self.cached = np.zeros(m, dtype=bool)
+        self.every = m == design.n_features
+
+    def columns(self, S):
+        S = np.atleast_1d(S)
+        new = S[~self.cached[S]]
+        if new.size:
+            self.cols[:, new] = self.design.columns(self.idx[new]) / self.root[new]
+            self.cached[new] = True
+        return self.cols[:, S]
+
+    def __getitem__(self, key):
+        a, b = key
+        if np.ndim(a) == 0 and np.ndim(b) == 0:
+            return 1.0 if a == b else float(self.columns(a)[:, 0] @ self.columns(b)[:, 0])
+        if np.ndim(a) == 1 and np.ndim(b) == 1:  # (the diagonal of a block)
+            if not np.array_equal(a, b):
+                raise IndexError("only the diagonal is read entry by entry")
+            return np.ones(len(a))
+        out = self.columns(np.ravel(a)).T @ self.columns(np.ravel(b))
+        return out[:, 0] if np.ndim(b) == 0 else out
+
+    def product(self, S, v):
+        """``G[:, S] @ v``: through ``Xt`` (``Xt_S v`` is centred: no offset is needed)."""
+        out = self.design.rmatvec(self.columns(S) @ v)
+        return (out if self.every else out[self.idx]) / self.root
+
+
 class _Path:
     """The homotopy's state in scaled coordinates ``u = w * sqrt(diag G)``."""
 
-    def __init__(self, G, b, l1, free):
-        root = np.sqrt(np.diag(G))
+    def __init__(self, G, b, l1, free, design=None):
+        """On the Gram matrix ``G``, or on ``design`` itself (``G`` None: its scaled Gram
+        matrix by entries on demand, ``_DataGram``)."""
+        root = np.sqrt(design.col_norms2 if G is None else np.diag(G))
         free = free & (root > 0)
         self.idx = free.nonzero()[0]
         r = root[self.idx]
         self.root = r
-        self.G = np.asfortranarray(G[np.ix_(self.idx, self.idx)] / np.outer(r, r))
+        #: products cost a pass over the data: the correlations are recomputed every
+        #: ``HOMOTOPY_REFRESH`` breakpoints only (on the Gram matrix also after a leave)
+        self.through_data = G is None
+        if G is None:
+            self.G = _DataGram(design, self.idx, r)
+        else:
+            self.G = np.asfortranarray(G[np.ix_(self.idx, self.idx)] / np.outer(r, r))
         self.b = b[self.idx] / r
         self.c = l1[self.idx] / r
         self.penalized = self.c > 0
@@ -80,7 +127,7 @@ class _Path:
             if u_U is None or not self.system.exact:
                 return None
             self.u[U] = u_U
-            self.corr = self.b - self.G[:, U] @ u_U
+            self.corr = self.b - self.product(U, u_U)
         P = self.penalized.nonzero()[0]
         if P.size == 0:
             return 0.0
@@ -111,6 +158,8 @@ class _Path:
     def product(self, S, v):
         """``G[:, S] @ v``: one product with the whole matrix when ``S`` is a quarter of the
         features or more (gathering the columns would copy more than the product reads)."""
+        if isinstance(self.G, _DataGram):
+            return self.G.product(S, v)
         if 4 * S.size < self.G.shape[0]:
             return self.G[:, S] @ v
         full = np.zeros(self.G.shape[0])
@@ -165,7 +214,37 @@ class _Path:
         return best, feature, enters
 
 
-def lasso_homotopy(G, b, unit, alphas, free):
+def fit_homotopy_applies(workspace, penalty):
+    """Whether a single Lasso fit (``penalty`` in solver units) starts from its exact
+    solution by homotopy through the data: few samples and many more features (the
+    supports come near ``n``, where coordinate descent converges slowly and its exact
+    finishes meet singular systems), a design whose products stay in cache, pure L1."""
+    design = workspace.design
+    n, p = design.n_samples, design.n_features
+    return (
+        workspace.full_gram is None
+        and design.has_samples
+        and not design.sparse
+        and n <= tuning.FIT_HOMOTOPY_MAX_SAMPLES
+        and p >= tuning.FIT_HOMOTOPY_MIN_RATIO * n
+        and n * p <= tuning.FIT_HOMOTOPY_MAX_ENTRIES
+        and penalty.formulation == "l1"
+        and not penalty.has_l2
+        and not penalty.constrained
+    )
+
+
+def lasso_homotopy_fit(design, b, penalty, free):
+    """The exact solution at ``penalty`` (solver units: the path's end at ``alpha = 1``),
+    followed through the data (``_DataGram``), or None: the path ran out of breakpoints
+    (``FIT_HOMOTOPY_STEPS_PER_SAMPLE`` times the number of samples) or met a system it
+    cannot solve."""
+    budget = tuning.FIT_HOMOTOPY_STEPS_PER_SAMPLE * design.n_samples
+    W = lasso_homotopy(None, b, penalty, np.ones(1), free, design=design, budget=budget)
+    return W[:, 0] if W.shape[1] else None
+
+
+def lasso_homotopy(G, b, unit, alphas, free, design=None, budget=None):
     """The exact Lasso solutions at the decreasing ``alphas``, by homotopy.
 
     Parameters
@@ -177,6 +256,10 @@ def lasso_homotopy(G, b, unit, alphas, free):
     alphas : ndarray, decreasing
     free : ndarray of bool
         The features that may be non-zero (others are held at zero).
+    design : design, optional
+        With ``G`` None: the path through the data (``_DataGram``).
+    budget : int, optional
+        The breakpoints allowed (default ``HOMOTOPY_STEPS_PER_FEATURE`` per feature).
 
     Returns
     -------
@@ -185,8 +268,8 @@ def lasso_homotopy(G, b, unit, alphas, free):
         stopped early (a singular support system, or ``HOMOTOPY_STEPS_PER_FEATURE`` times
         the number of features in breakpoints): coordinate descent takes over there.
     """
-    p = G.shape[0]
-    path = _Path(G, b, unit.l1, free & ~unit.excluded)
+    p = b.shape[0]
+    path = _Path(G, b, unit.l1, free & ~unit.excluded, design)
     alphas = np.asarray(alphas, dtype=np.float64)
     W = np.empty((p, alphas.size))
     t = path.start()
@@ -203,15 +286,16 @@ def lasso_homotopy(G, b, unit, alphas, free):
         path.sign[j] = np.sign(path.corr[j]) or 1.0
         path.entered = j
     with np.errstate(divide="ignore", invalid="ignore"):  # (see ``next_event``)
-        k = _follow(path, t, alphas, W, k)
+        if budget is None:
+            budget = tuning.HOMOTOPY_STEPS_PER_FEATURE * path.idx.size
+        k = _follow(path, t, alphas, W, k, budget)
     return W[:, :k]
 
 
-def _follow(path, t, alphas, W, k):
-    """Follow the path from ``t`` (the grid's ``alphas[:k]`` done), filling ``W``; the
-    number of grid points done."""
+def _follow(path, t, alphas, W, k, budget):
+    """Follow the path from ``t`` (the grid's ``alphas[:k]`` done) for at most ``budget``
+    breakpoints, filling ``W``; the number of grid points done."""
     p = W.shape[0]
-    budget = tuning.HOMOTOPY_STEPS_PER_FEATURE * path.idx.size
     for step in range(budget):
         if k == alphas.size:
             break
@@ -244,7 +328,7 @@ def _follow(path, t, alphas, W, k):
             path.left = feature
             path.blocked[:] = False  # a smaller support: the blocked may be independent now
             path.system.remove(feature)
-        if enters and step % tuning.HOMOTOPY_REFRESH:
+        if (enters or path.through_data) and step % tuning.HOMOTOPY_REFRESH:
             path.corr -= delta * a  # (linear along the segment)
         else:  # recomputed from the support now and then: no drift from the updates
             support = path.in_active.nonzero()[0]

@@ -155,3 +155,98 @@ def test_cv_with_homotopy_matches_scikit_learn():
     theirs = LassoCV(cv=5, tol=1e-12, max_iter=100000).fit(X, y)
     assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)
     np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-7)
+
+
+# ---------------------------------------------------------------------------------------------
+# single fits with far more features than samples: the homotopy through the data
+# ---------------------------------------------------------------------------------------------
+def wide(n=40, p=800, seed=0, offset=0.0):
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, p // 8))
+    X = np.repeat(Z, 8, axis=1) + 0.5 * rng.normal(size=(n, p)) + offset  # correlated blocks
+    y = X[:, : p // 4] @ rng.normal(size=p // 4) + 0.1 * rng.normal(size=n)
+    return X, y
+
+
+def test_data_gram_reads_like_the_centred_gram():
+    """``_DataGram``'s entries, blocks, diagonal and products equal those of the explicitly
+    centred, weighted and scaled Gram matrix (offsets and weights in the design)."""
+    from sparsefit._data import center_data
+    from sparsefit._homotopy import _DataGram
+
+    X, y = wide(n=30, p=96, seed=1, offset=3.0)
+    sw = np.random.default_rng(2).uniform(0.5, 2.0, X.shape[0])
+    design, *_ = center_data(X, y, sw, True)
+    idx = np.arange(2, 96, 2)
+    C = design.columns(idx)
+    root = np.sqrt((C * C).sum(axis=0))
+    G = (C / root).T @ (C / root)
+    D = _DataGram(design, idx, root)
+    a, b = np.array([3, 0, 7]), np.array([5, 1])
+    np.testing.assert_allclose(D[np.ix_(a, b)], G[np.ix_(a, b)], atol=1e-12)
+    np.testing.assert_allclose(D[a, 4], G[a, 4], atol=1e-12)
+    assert D[6, 6] == 1.0 and abs(D[6, 9] - G[6, 9]) < 1e-12
+    np.testing.assert_array_equal(D[a, a], np.ones(3))
+    v = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(D.product(a, v), G[:, a] @ v, atol=1e-10)
+
+
+def test_data_homotopy_equals_the_gram_homotopy():
+    """The path followed through the data ends where the one on the formed Gram matrix
+    does (penalty factors, an unpenalized and an excluded feature)."""
+    from sparsefit._data import center_data
+    from sparsefit._homotopy import lasso_homotopy, lasso_homotopy_fit
+    from sparsefit.penalties import SeparablePenalty
+
+    X, y = wide(n=35, p=296, seed=3)
+    design, yt, *_ = center_data(X, y, None, True)
+    p = X.shape[1]
+    l1 = np.full(p, 0.01 * np.abs(design.rmatvec(yt)).max())
+    l1[5] = 0.0  # unpenalized
+    l1[10:20] *= 2.0
+    lower, upper = np.full(p, -np.inf), np.full(p, np.inf)
+    lower[9] = upper[9] = 0.0  # excluded
+    pen = SeparablePenalty(l1, np.zeros(p), lower, upper)
+    assert pen.excluded[9] and not pen.constrained
+    free = design.col_norms2 > 0
+    b = design.rmatvec(yt)
+    w = lasso_homotopy_fit(design, b, pen, free)
+    C = design.columns(np.arange(p))
+    W = lasso_homotopy(C.T @ C, b, pen, np.ones(1), free)
+    assert w is not None and W.shape[1] == 1
+    np.testing.assert_allclose(w, W[:, 0], rtol=1e-8, atol=1e-10 * np.abs(w).max())
+    assert w[9] == 0.0 and w[5] != 0.0
+
+
+@pytest.mark.parametrize("weights", [False, True], ids=["sw_none", "sw_random"])
+def test_wide_fit_goes_to_the_homotopy_and_is_certified(weights, monkeypatch):
+    """n << p at a small alpha: coordinate descent's support exceeds the number of samples,
+    the fit takes the exact solution by homotopy through the data (counted), certified by
+    the independent oracle and never above scikit-learn's objective."""
+    from sklearn.linear_model import Lasso
+
+    import sparsefit._cd as cd
+    from sparsefit import LassoCD
+
+    from ._certificates import assert_enet_certified, enet_objective
+
+    X, y = wide(offset=2.0)
+    sw = np.random.default_rng(4).uniform(0.5, 2.0, X.shape[0]) if weights else None
+    calls = []
+    original = cd.lasso_homotopy_fit
+
+    def counted(*args):
+        out = original(*args)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(cd, "lasso_homotopy_fit", counted)
+    Xc = X - np.average(X, axis=0, weights=sw)
+    alpha = np.abs(Xc.T @ (y - np.average(y, weights=sw))).max() / X.shape[0] / 1000
+    est = LassoCD(alpha=alpha, tol=1e-8).fit(X, y, sample_weight=sw)
+    assert calls == [True]
+    assert_enet_certified(est, X, y, sw)
+    ref = Lasso(alpha=alpha, tol=1e-10, max_iter=100_000).fit(X, y, sample_weight=sw)
+    ours = enet_objective(X, y, est.coef_, est.intercept_, alpha=alpha, sample_weight=sw)
+    theirs = enet_objective(X, y, ref.coef_, ref.intercept_, alpha=alpha, sample_weight=sw)
+    assert ours <= theirs + 1e-12 * abs(theirs)
