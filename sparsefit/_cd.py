@@ -176,8 +176,7 @@ def enet_coordinate_descent(
             break  # optimal up to rounding: nothing left to improve
         fit.solve_subproblem(w, ws, tol_in, gap, state)
         n_iter = iteration
-        crowded = np.count_nonzero(w) > tuning.FIT_HOMOTOPY_SUPPORT * design.n_samples
-        if homotopy is None and crowded:
+        if homotopy is None and _crowded(w, design):
             start = lasso_homotopy_fit(design, target.Xty, penalty, valid)
             homotopy = start is not None
             w = w if start is None else start  # (evaluated and certified like any point)
@@ -190,6 +189,11 @@ def enet_coordinate_descent(
     return CDResult(
         w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=fit.n_epochs, summaries=state
     )
+
+
+def _crowded(w, design):
+    """Whether the support exceeds ``FIT_HOMOTOPY_SUPPORT`` times the number of samples."""
+    return np.count_nonzero(w) > tuning.FIT_HOMOTOPY_SUPPORT * design.n_samples
 
 
 class _Fit:
