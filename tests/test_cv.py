@@ -293,6 +293,23 @@ def assert_point_certified(
     return cert
 
 
+def assert_refit_certified(est, X, y, sw):
+    """A CV estimator's refit certified, with the gap and intercept it reported."""
+    return assert_point_certified(
+        X,
+        y,
+        est.coef_,
+        est.alpha_,
+        l1_ratio=getattr(est, "l1_ratio_", 1.0),
+        sw=sw,
+        fit_intercept=est.fit_intercept,
+        positive=est.positive,
+        tol=est.tol,
+        reported_gap=est.dual_gap_,
+        intercept=est.intercept_,
+    )
+
+
 def assert_path_certified(X, y, alphas, coefs, gaps, *, l1_ratio, sw, positive, tol):
     """Every point of a path (no intercept) certified, with the gap it reported."""
     for k, alpha in enumerate(alphas):
@@ -373,20 +390,7 @@ def test_cv_refit_certified(fmt, fit_intercept, alpha_rule):
         ),
     ):
         est.fit(as_format(X, fmt), y, sample_weight=sw)
-        l1_ratio = getattr(est, "l1_ratio_", 1.0)
-        assert_point_certified(
-            X,
-            y,
-            est.coef_,
-            est.alpha_,
-            l1_ratio=l1_ratio,
-            sw=sw,
-            fit_intercept=fit_intercept,
-            positive=est.positive,
-            tol=est.tol,
-            reported_gap=est.dual_gap_,
-            intercept=est.intercept_,
-        )
+        assert_refit_certified(est, X, y, sw)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -736,20 +740,7 @@ def test_refit_takes_the_merged_fold_gram(fit_intercept, monkeypatch):
 
     monkeypatch.setattr(DenseDesign, "full_gram", formed)
     est = LassoCDCV(alphas=10, cv=4, tol=1e-8, precompute=True, fit_intercept=fit_intercept)
-    est.fit(X, y, sample_weight=sw)
-    assert_point_certified(
-        X,
-        y,
-        est.coef_,
-        est.alpha_,
-        l1_ratio=1.0,
-        sw=sw,
-        fit_intercept=fit_intercept,
-        positive=False,
-        tol=est.tol,
-        reported_gap=est.dual_gap_,
-        intercept=est.intercept_,
-    )
+    assert_refit_certified(est.fit(X, y, sample_weight=sw), X, y, sw)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False], ids=["icpt", "noicpt"])
