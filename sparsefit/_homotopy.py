@@ -30,6 +30,11 @@ import numpy as np
 from . import _tuning as tuning
 from ._support import SupportSystem
 
+#: a support feature counts in a blocked feature's dependence when its coefficient in the
+#: fit of that column is above this fraction of the largest (exact dependences, as a one-hot
+#: category's last level or a duplicated column, leave the others at rounding level)
+_DEPENDENCE = 1e-6
+
 __all__ = ["fit_homotopy_applies", "homotopy_applies", "lasso_homotopy", "lasso_homotopy_fit"]
 
 
@@ -116,8 +121,9 @@ class _Path:
         #: the feature that entered at the last breakpoint (-1: none)
         self.entered = -1
         #: features whose entry made the support system singular or ill-conditioned: they
-        #: stay out until a feature leaves (see ``block_entry``)
+        #: stay out until a feature of their dependence leaves (see ``block_entry``)
         self.blocked = np.zeros(m, dtype=bool)
+        self.involved = {}  # blocked feature -> the support's features it depends on (None: any)
 
     def start(self):
         """Fit the unpenalized features; return ``alpha_max`` (None: a singular system)."""
@@ -174,14 +180,36 @@ class _Path:
         last level of a one-hot encoded category, whose centred column is minus the sum of
         the others: its correlation then moves with theirs, and its entry is a rounding
         artefact of a tie on the boundary, where ``w_j = 0`` meets the optimality conditions
-        as well. It stays out until a feature leaves; the duality gap of every grid point
+        as well. It stays out until a feature of that dependence leaves (``unblock``; every
+        other leave keeps its column in the span); the duality gap of every grid point
         checks the result."""
         j = self.entered
         if j < 0:
             return False
         self.in_active[j], self.sign[j], self.blocked[j] = False, 0.0, True
         self.entered = -1
+        self.involved[j] = self._dependence(j)
         return True
+
+    def _dependence(self, j):
+        """The support's features whose columns combine into (nearly) ``j``'s: those with a
+        coefficient above ``DEPENDENCE`` of the largest in the least-squares fit of its
+        column on the support's (None when the factor is not exact: any leave counts)."""
+        system = self.system
+        if not system.exact or not system.base.size:
+            return None
+        x = np.abs(system.solve_base(self.G[system.base, j]))
+        if not np.isfinite(x.sum()):
+            return None
+        return frozenset(system.base[x > _DEPENDENCE * x.max()].tolist())
+
+    def unblock(self, left):
+        """After ``left`` left the support: the blocked features whose dependence involved it
+        may enter again."""
+        for j, involved in list(self.involved.items()):
+            if involved is None or left in involved:
+                self.blocked[j] = False
+                del self.involved[j]
 
     def next_event(self, t, active, d, a):
         """``(delta, feature, enters)`` of the next breakpoint below ``t``."""
@@ -326,7 +354,7 @@ def _follow(path, t, alphas, W, k, budget):
             path.in_active[feature] = False
             path.sign[feature] = 0.0
             path.left = feature
-            path.blocked[:] = False  # a smaller support: the blocked may be independent now
+            path.unblock(feature)  # (the blocked that depended on it may be independent now)
             path.system.remove(feature)
         if (enters or path.through_data) and step % tuning.HOMOTOPY_REFRESH:
             path.corr -= delta * a  # (linear along the segment)

@@ -218,22 +218,11 @@ def test_data_homotopy_equals_the_gram_homotopy():
     assert w[9] == 0.0 and w[5] != 0.0
 
 
-@pytest.mark.parametrize("weights", [False, True], ids=["sw_none", "sw_random"])
-def test_wide_fit_goes_to_the_homotopy_and_is_certified(weights, monkeypatch):
-    """n << p at a small alpha: coordinate descent's support exceeds the number of samples,
-    the fit takes the exact solution by homotopy through the data (counted), certified by
-    the independent oracle and never above scikit-learn's objective."""
-    from sklearn.linear_model import Lasso
-
+def _counted_homotopy(monkeypatch):
+    """Record whether each call of the wide fits' homotopy returned a solution."""
     import sparsefit._cd as cd
-    from sparsefit import LassoCD
 
-    from ._certificates import assert_enet_certified, enet_objective
-
-    X, y = wide(offset=2.0)
-    sw = np.random.default_rng(4).uniform(0.5, 2.0, X.shape[0]) if weights else None
-    calls = []
-    original = cd.lasso_homotopy_fit
+    calls, original = [], cd.lasso_homotopy_fit
 
     def counted(*args):
         out = original(*args)
@@ -241,6 +230,45 @@ def test_wide_fit_goes_to_the_homotopy_and_is_certified(weights, monkeypatch):
         return out
 
     monkeypatch.setattr(cd, "lasso_homotopy_fit", counted)
+    return calls
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4])
+def test_duplicated_columns_stay_blocked_only_while_their_twin_is_in(seed, monkeypatch):
+    """Half the columns are copies (times -1) of the others: each copy's entry is refused
+    while its twin is in the support, and it is let in again only when the twin leaves (not
+    at every leave: re-trying every copy after each leave spent the homotopy's budget of
+    breakpoints, and coordinate descent had to finish). The fit is certified."""
+    from sparsefit import LassoCD
+
+    from ._certificates import assert_enet_certified
+
+    rng = np.random.default_rng(seed)
+    n, p = 30, 330
+    Z = rng.normal(size=(n, p - p // 2))
+    X = np.column_stack([Z, -Z[:, : p // 2]]) + 5.0
+    y = X @ (rng.normal(size=p) * (rng.random(p) < 0.3)) + 0.5 * rng.normal(size=n)
+    calls = _counted_homotopy(monkeypatch)
+    alpha = np.abs((X - X.mean(axis=0)).T @ (y - y.mean())).max() / n / 1000
+    est = LassoCD(alpha=alpha, tol=1e-8).fit(X, y)
+    assert calls == [True]
+    assert_enet_certified(est, X, y)
+
+
+@pytest.mark.parametrize("weights", [False, True], ids=["sw_none", "sw_random"])
+def test_wide_fit_goes_to_the_homotopy_and_is_certified(weights, monkeypatch):
+    """n << p at a small alpha: coordinate descent's support exceeds the number of samples,
+    the fit takes the exact solution by homotopy through the data (counted), certified by
+    the independent oracle and never above scikit-learn's objective."""
+    from sklearn.linear_model import Lasso
+
+    from sparsefit import LassoCD
+
+    from ._certificates import assert_enet_certified, enet_objective
+
+    X, y = wide(offset=2.0)
+    sw = np.random.default_rng(4).uniform(0.5, 2.0, X.shape[0]) if weights else None
+    calls = _counted_homotopy(monkeypatch)
     Xc = X - np.average(X, axis=0, weights=sw)
     alpha = np.abs(Xc.T @ (y - np.average(y, weights=sw))).max() / X.shape[0] / 1000
     est = LassoCD(alpha=alpha, tol=1e-8).fit(X, y, sample_weight=sw)
