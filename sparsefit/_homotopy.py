@@ -14,7 +14,7 @@ cheaper than any iterative method, whatever the tolerance.
 The solves run on the Gram matrix scaled to unit diagonal. A feature whose entry would
 make the support system singular or ill-conditioned (a column in the span of the support's,
 as the last level of a one-hot encoded category) stays out, on the boundary, until a
-feature leaves. Every grid point is then certified by the duality gap like any other
+feature of that dependence leaves. Every grid point is then certified by the duality gap like any other
 solution; a point that fails (rounding, a system that cannot be solved, the breakpoint
 budget spent) is handed back to coordinate descent, warm-started from the homotopy's
 point.
