@@ -1,4 +1,5 @@
-"""Exact Lasso paths by homotopy on a formed Gram matrix (small, tall problems).
+"""Exact Lasso paths by homotopy, on a formed Gram matrix (small, tall problems) or through
+the data (single fits with far more features than samples).
 
 Along a decreasing ``alpha`` the Lasso solution is piecewise linear: between two breakpoints
 the support ``A`` and its signs ``s`` are fixed and ``G_AA w_A = b_A - alpha c_A s_A``
@@ -18,6 +19,11 @@ feature of that dependence leaves. Every grid point is then certified by the dua
 solution; a point that fails (rounding, a system that cannot be solved, the breakpoint
 budget spent) is handed back to coordinate descent, warm-started from the homotopy's
 point.
+
+The same path serves single fits with far more features than samples
+(``lasso_homotopy_fit``), followed through the data rather than a formed Gram matrix
+(``_DataGram``: the entries the support's factor needs, and one product with the data per
+breakpoint), once coordinate descent's support has grown past the number of samples.
 
 Applies to pure L1 penalties (factors allowed, unpenalized and excluded features
 included), without finite bounds.
