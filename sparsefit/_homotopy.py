@@ -15,10 +15,10 @@ cheaper than any iterative method, whatever the tolerance.
 The solves run on the Gram matrix scaled to unit diagonal. A feature whose entry would
 make the support system singular or ill-conditioned (a column in the span of the support's,
 as the last level of a one-hot encoded category) stays out, on the boundary, until a
-feature of that dependence leaves. Every grid point is then certified by the duality gap like any other
-solution; a point that fails (rounding, a system that cannot be solved, the breakpoint
-budget spent) is handed back to coordinate descent, warm-started from the homotopy's
-point.
+feature of that dependence leaves. Every grid point is then certified by the duality gap
+like any other solution; a point that fails (rounding, a system that cannot be solved, the
+breakpoint budget spent) is handed back to coordinate descent, warm-started from the
+homotopy's point.
 
 The same path serves single fits with far more features than samples
 (``lasso_homotopy_fit``), followed through the data rather than a formed Gram matrix
@@ -89,7 +89,7 @@ class _DataGram:
         return out[:, 0] if np.ndim(b) == 0 else out
 
     def product(self, S, v):
-        """``G[:, S] @ v``: through ``Xt`` (``Xt_S v`` is centred: no offset is needed)."""
+        """``G[:, S] @ v`` through the data: ``Xt^T (Xt_S v)``, scaled."""
         out = self.design.rmatvec(self.columns(S) @ v)
         return (out if self.every else out[self.idx]) / self.root
 
@@ -199,7 +199,7 @@ class _Path:
 
     def _dependence(self, j):
         """The support's features whose columns combine into (nearly) ``j``'s: those with a
-        coefficient above ``DEPENDENCE`` of the largest in the least-squares fit of its
+        coefficient above ``_DEPENDENCE`` of the largest in the least-squares fit of its
         column on the support's (None when the factor is not exact: any leave counts)."""
         system = self.system
         if not system.exact or not system.base.size:

@@ -193,7 +193,7 @@ class SupportSystem:
         make it triangular again (``qr_delete`` with ``Q = I``: ``R^T R`` is the Gram
         block, and the rotations leave it unchanged), ``O(k^2)`` where the tail's
         refactorization costs ``O(k tail^2)``: the rotations when the tail is more than
-        ``ROTATE_TAIL`` of the factor (measured on 250 features: 0.31 against 0.76 ms for
+        ``_ROTATE_TAIL`` of the factor (measured on 250 features: 0.31 against 0.76 ms for
         a tail of half, 0.34 against 0.13 ms for a tail of 5). The tail is refactorized (or
         the rest afresh) when that does not keep a usable factor."""
         first = int(self.pos[j])
