@@ -165,7 +165,7 @@ def enet_coordinate_descent(
             gap, state = fit.verified(w, (gap, state))
             if gap <= tol_abs:
                 break
-        if fit.stalled_out(gap):
+        if fit.stalled_out(gap) and not fit.double_blocks():
             merged = fit.merge_parallel(w)
             if merged is None:
                 break
@@ -257,15 +257,18 @@ class _Fit:
 
     def evaluate_best(self, w, known):
         """Evaluate ``w`` and keep the best point: None (and back to the best point, with
-        plain coordinate descent from then on) if the last subproblem raised the objective
-        beyond rounding (a nearly singular system)."""
+        plain coordinate descent from then on, or double-precision blocks if it ran on
+        single-precision ones) if the last subproblem raised the objective beyond rounding
+        (a nearly singular system)."""
         evaluation = self.evaluate(w, known)
         RtR = evaluation[1][1]
         value = primal_objective(RtR, w, self.penalty)
         noise = self.errors.objective(w, RtR, value)
         self.Gw = None
         if self.best is not None and value > self.best[0] + self.best[3] + noise:
-            self.careful = True
+            # (after a subproblem on single-precision blocks: their error, not a nearly
+            # singular system; double precision from now on, the tools kept)
+            self.careful = not self.double_blocks()
             return None
         if self.best is None or value <= self.best[0]:
             self.best = (value, w.copy(), evaluation, noise)
@@ -309,6 +312,16 @@ class _Fit:
             return False
         self.stalled += 1
         return self.stalled >= tuning.STALL_ITERATIONS
+
+    def double_blocks(self):
+        """Leave single-precision Gram blocks (``Workspace.single_blocks``) when the fit
+        stalls or a subproblem raised the objective: on an ill-conditioned design the
+        refinement through them stops gaining. False if they were not in use."""
+        if not self.workspace.single_blocks:
+            return False
+        self.workspace.drop_single_blocks()
+        self.best_gap, self.stall_value, self.stalled = np.inf, np.inf, 0
+        return True
 
     def merge_parallel(self, w):
         """Once per fit, when it stalls: move the mass that ``w`` splits over nearly parallel
@@ -394,16 +407,24 @@ class _Fit:
             return
         ws_, G, coords, system = self._subproblem_gram(ws)
         b = self.target.Xty if coords is not None else self.target.Xty[ws]
+        yty = self.target.yty
+        workspace = self.workspace
+        single = coords is None and workspace.single_blocks and workspace.full_gram is None
+        if single:
+            b, yty = refined_linear_term(G, w[ws], state[0][ws], state[1])
         pen = self.penalty if coords is not None else self.penalty.restrict(ws)
         w_in = w if coords is not None else w[ws]
-        sub = _GramSubproblem(G, b, w_in, self.target.yty, pen, coords, system)
+        sub = _GramSubproblem(G, b, w_in, yty, pen, coords, system)
         w_ws, epochs, q = sub.solve(
             tol_in,
             self.rng,
             finish_first=self.warm and self.n_epochs == 0,
             careful=self.careful,
+            max_epochs=tuning.SINGLE_MAX_EPOCHS if single else None,
         )
         self.n_epochs += epochs
+        if single and (epochs >= tuning.SINGLE_MAX_EPOCHS or sub.singular):
+            self.double_blocks()  # an ill-conditioned block: single precision cannot serve
         if self.final and not self.careful and epochs:
             w_ws, q = self._finish_final(sub, w_ws, q, epochs)
         w[ws] = w_ws
@@ -476,7 +497,7 @@ class _Fit:
         ws_ = self.workspace
         p = self.design.n_features
         if ws_.full_gram is None or 4 * ws.size < p:
-            G = ws_.gram(ws)  # (may form the full Gram matrix)
+            G = ws_.block(ws)  # (may form the full Gram matrix)
             if ws_.full_gram is None or 4 * ws.size < p:
                 return ws, G, None, None
         G = ws_.full_gram
@@ -484,6 +505,20 @@ class _Fit:
         if system is None or not system.matches(G, self.penalty.l2):
             system = ws_.support_system = SupportSystem(G, self.penalty.l2)
         return ws, G, ws, system
+
+
+def refined_linear_term(G, w_ws, XtR_ws, RtR):
+    """``(b, ||yt||^2)`` of a working-set subproblem on an approximate Gram block ``G``
+    (single precision: ``Workspace.single_blocks``), from the data's exact ``Xt_W^T R`` and
+    ``||R||^2`` at the current point: ``b = Xt_W^T R + G w_W`` makes the subproblem's
+    gradient there the exact one, and ``||R||^2 + 2 b^T w_W - w_W^T G w_W`` its objective
+    there the exact one, so that solving it is a step of iterative refinement (with an
+    exact ``G`` they are ``Xt_W^T yt`` and ``||yt||^2``, up to rounding). Each step gains
+    about the digits the block holds (``1e-7`` of the columns' norms) over the conditioning
+    of the support."""
+    Gw = G @ w_ws
+    b = XtR_ws + Gw
+    return b, RtR + 2.0 * float(b @ w_ws) - float(w_ws @ Gw)
 
 
 def certified_gap(workspace, target, penalty, w, state):
@@ -768,22 +803,23 @@ class _GramSubproblem:
         )
         return None if out is None else out[self.coords]
 
-    def solve(self, tol_in, rng=None, finish_first=False, careful=False):
-        """Run coordinate descent to the subproblem gap ``tol_in`` (at most ``MAX_EPOCHS``).
+    def solve(self, tol_in, rng=None, finish_first=False, careful=False, max_epochs=None):
+        """Run coordinate descent to the subproblem gap ``tol_in``.
 
         With ``finish_first`` (a warm start, e.g. the previous ``alpha`` of a path, whose
         support and signs are usually nearly right), the exact finish is tried before the
         first epoch; with ``careful``, neither the finish nor extrapolation is tried (plain
         coordinate descent: every update lowers the objective). Returns the new
-        ``w[coords]``, the number of epochs run and ``G[:, coords] @ w[coords]`` (None when
-        it was accumulated by coordinate updates rather than computed).
+        ``w[coords]``, the number of epochs run (at most ``max_epochs``, default
+        ``MAX_EPOCHS``) and ``G[:, coords] @ w[coords]`` (None when it was accumulated by
+        coordinate updates rather than computed).
         """
         state = _EpochState(self)
         self.state = state  # (``finished``: whether its point is the exact finish's)
         if finish_first and not careful and self._finish_first(state, tol_in):
             return state.w, 0, state.q
         epoch = 0
-        for epoch in range(1, tuning.MAX_EPOCHS + 1):
+        for epoch in range(1, (max_epochs or tuning.MAX_EPOCHS) + 1):
             state.sweep(rng)
             gap = self.gap_of(state.w_array(), state.q)
             if gap <= tol_in:
@@ -791,6 +827,12 @@ class _GramSubproblem:
             if not careful:
                 state.accelerate(gap, tol_in)
         return state.w, epoch, state.q if state.fresh else None
+
+    @property
+    def singular(self):
+        """Whether the exact finish met a singular (or, in floating point, indefinite)
+        support block."""
+        return self._system is not None and self._system.jittered
 
     @property
     def finished(self):

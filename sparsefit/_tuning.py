@@ -77,6 +77,21 @@ MAX_FULL_GRAM = 4000
 CHEAP_GRAM_FEATURES = 256
 #: most features whose Gram block is cached
 MAX_CACHE = 4000
+#: dense data with at least as many samples as features form their cached Gram blocks in
+#: single precision (half the time of the products: synth 10000 x 1000, Lasso at
+#: alpha_max/100, 98 -> 49 ms of blocks) from a single-precision copy of the centred
+#: columns, kept while it takes at most this many bytes (``Workspace.single_blocks``)
+SINGLE_BLOCK_BYTES = 256 * 2**20
+#: ... and while X has at least this many entries (32 MB of float64): below, the products are
+#: cheap, and double-precision blocks keep the fits' agreement to rounding (weights against
+#: repeated rows at the default tolerance, as scikit-learn's checks ask, to 1e-7)
+SINGLE_BLOCK_MIN_ENTRIES = 2**22
+#: a working-set subproblem on single-precision blocks that needs more epochs than this (or
+#: meets a singular support) leaves them for double precision: the design is too
+#: ill-conditioned for them (measured: nearly collinear columns, every subproblem ran
+#: ``MAX_EPOCHS`` on its indefinite single-precision block; a well-conditioned one needs
+#: at most 20)
+SINGLE_MAX_EPOCHS = 100
 #: products of at least this many multiply-adds may use every BLAS thread
 PARALLEL_FLOPS = 5e7
 

@@ -177,11 +177,12 @@ def test_center_data_other_sparse_formats(fmt):
 def test_full_gram_completed_from_the_cached_block(offsets, weights, order):
     """When the cached Gram blocks span most features, the full Gram matrix is completed
     from them and one product for the other columns (not formed again whole): it equals
-    the explicitly centred product and is exactly symmetric."""
+    the explicitly centred product and is exactly symmetric. (Wide: with at least as many
+    samples as features the blocks are single-precision and never completed.)"""
     import sparsefit._data as data_module
 
     rng = np.random.default_rng(21)
-    n, p = 60, 30
+    n, p = 40, 50
     X = rng.normal(size=(n, p)) + rng.uniform(-3, 3, size=p)
     if offsets == "heavy_few":
         X[:, :3] += 1e7
@@ -192,7 +193,8 @@ def test_full_gram_completed_from_the_cached_block(offsets, weights, order):
     design = center_data(X, rng.normal(size=n), sw, fit_intercept=True)[0]
     Xt_ref = center(X, np.zeros(n), sw, True)[0]
     workspace = Workspace(design)
-    workspace.gram(np.arange(18))  # 18 of 30 cached: more than half
+    assert not workspace.single_blocks
+    workspace.gram(np.arange(30))  # 30 of 50 cached: more than half
     calls = []
     symmetric = data_module.gram_product
     data_module.gram_product = lambda A, *t: calls.append(A.shape) or symmetric(A, *t)

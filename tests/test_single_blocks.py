@@ -1,0 +1,152 @@
+"""Gram blocks in single precision (``Workspace.single_blocks``) with iterative refinement.
+
+Tall dense designs above ``SINGLE_BLOCK_MIN_ENTRIES`` form their cached Gram blocks in
+single precision; each working-set solve then takes its linear term from the data's exact
+gradient (``_cd.refined_linear_term``). The tests lower the threshold so that small designs
+take that path, and judge the fits by the independent certificate and scikit-learn's
+objective.
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.linear_model import ElasticNet
+
+import sparsefit._cd as cd_module
+from sparsefit import ElasticNetCD
+from sparsefit import _tuning as tuning
+from sparsefit._data import Workspace, center_data
+
+from ._certificates import enet_certificate, enet_objective
+
+
+@pytest.fixture
+def single(monkeypatch):
+    """Every dense design with at least as many samples as features takes the path."""
+    monkeypatch.setattr(tuning, "SINGLE_BLOCK_MIN_ENTRIES", 1)
+    monkeypatch.setattr(tuning, "CHEAP_GRAM_FEATURES", 0)  # (no full Gram matrix up front)
+
+
+def tall(seed, n=400, p=120, offset=0.0, scales=False):
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, p))
+    X = Z + 0.7 * np.roll(Z, 1, axis=1)  # correlated neighbours
+    if scales:
+        X *= 10.0 ** rng.uniform(-3, 3, size=p)
+    X += offset
+    w = np.zeros(p)
+    w[rng.choice(p, 15, replace=False)] = rng.normal(size=15)
+    y = X @ w + 0.5 * rng.normal(size=n) + 3.0
+    return X, y
+
+
+def alpha_max(X, y, l1_ratio):
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    return float(np.max(np.abs(Xc.T @ yc))) / (X.shape[0] * l1_ratio)
+
+
+def test_blocks_are_single_precision_and_exact_requests_are_not(single):
+    X, y = tall(0)
+    design = center_data(X, y, None, fit_intercept=True)[0]
+    workspace = Workspace(design)
+    assert workspace.single_blocks
+    Xc = X - X.mean(axis=0)
+    idx = np.array([3, 50, 7, 90])
+    exact = Xc[:, idx].T @ Xc[:, idx]
+    block = workspace.block(idx)
+    error = np.abs(block - exact).max() / np.abs(exact).max()
+    assert 0.0 < error < 1e-6  # single precision: neither exact nor worse than float32
+    assert np.array_equal(block, block.T)
+    # an extension is formed against the cached columns' single-precision copy
+    more = np.array([3, 11, 90, 100, 5])
+    exact_more = Xc[:, more].T @ Xc[:, more]
+    assert_allclose(
+        workspace.block(more), exact_more, rtol=0, atol=1e-6 * np.abs(exact_more).max()
+    )
+    # ``gram`` keeps its contract: double precision (not from the approximate cache)
+    assert_allclose(workspace.gram(idx), exact, rtol=1e-12, atol=1e-12 * np.abs(exact).max())
+    assert workspace.full_gram is None  # never completed from single-precision blocks
+
+
+@pytest.mark.parametrize(
+    "seed, l1_ratio, divisor, tol, weights, offset, scales",
+    [
+        (1, 1.0, 10, 1e-4, False, 0.0, False),
+        (2, 1.0, 100, 1e-8, True, 0.0, False),
+        (3, 0.5, 100, 1e-12, False, 1e4, False),
+        (4, 1.0, 1000, 1e-12, True, 0.0, True),
+        (5, 0.2, 1000, 1e-10, False, -50.0, True),
+    ],
+)
+def test_fits_are_certified_and_not_above_sklearn(
+    single, seed, l1_ratio, divisor, tol, weights, offset, scales
+):
+    """Tight tolerances need the refinement: the single-precision blocks alone are off by
+    about 1e-7 of the columns' norms, and without it the fits at 1e-10 and 1e-12 stall
+    above their tolerance (checked by replacing ``refined_linear_term`` with the plain
+    ``Xt_W^T yt``)."""
+    X, y = tall(seed, offset=offset, scales=scales)
+    sw = np.random.default_rng(seed).uniform(0.2, 3.0, size=len(y)) if weights else None
+    alpha = alpha_max(X, y, l1_ratio) / divisor
+    calls = []
+    refined = cd_module.refined_linear_term
+    cd_module.refined_linear_term = lambda *a: calls.append(1) or refined(*a)
+    try:
+        est = ElasticNetCD(alpha=alpha, l1_ratio=l1_ratio, tol=tol).fit(X, y, sample_weight=sw)
+    finally:
+        cd_module.refined_linear_term = refined
+    assert calls  # the path was taken
+    cert = enet_certificate(
+        X, y, est.coef_, alpha=alpha, l1_ratio=l1_ratio, sample_weight=sw, tol=tol
+    )
+    assert cert["gap"] <= cert["tol"]
+    assert_allclose(
+        est.intercept_, cert["intercept"], rtol=1e-9, atol=1e-9 * cert["intercept_scale"]
+    )
+    ref = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=min(tol, 1e-10), max_iter=100000)
+    ref.fit(X, y, sample_weight=sw)
+    ours = enet_objective(
+        X, y, est.coef_, est.intercept_, alpha=alpha, l1_ratio=l1_ratio, sample_weight=sw
+    )
+    theirs = enet_objective(
+        X, y, ref.coef_, ref.intercept_, alpha=alpha, l1_ratio=l1_ratio, sample_weight=sw
+    )
+    # not above scikit-learn's, beyond the tolerance's own slack (the gap bounds the excess)
+    assert ours <= theirs + cert["tol"]
+
+
+def test_small_designs_keep_double_precision_blocks():
+    """Below ``SINGLE_BLOCK_MIN_ENTRIES`` (and for wide or extreme-scale data) the blocks are
+    double precision: weights and repeated rows agree to rounding at the default tolerance."""
+    X, y = tall(7, n=200, p=50)
+    assert not Workspace(center_data(X, y, None, fit_intercept=True)[0]).single_blocks
+    wide = np.random.default_rng(8).normal(size=(50, 200))
+    assert not Workspace(center_data(wide, y[:50], None, fit_intercept=True)[0]).single_blocks
+
+
+def test_extreme_scales_keep_double_precision(single):
+    X, y = tall(9)
+    X[:, 4] *= 1e140  # its square would overflow single precision
+    assert not Workspace(center_data(X, y, None, fit_intercept=True)[0]).single_blocks
+    X, y = tall(9)
+    X[:, 4] *= 1e-140
+    assert not Workspace(center_data(X, y, None, fit_intercept=True)[0]).single_blocks
+
+
+def test_an_ill_conditioned_design_falls_back_to_double_precision(single, monkeypatch):
+    """Columns dominated by large offsets without an intercept are nearly collinear: the
+    refinement through single-precision blocks stops gaining (without the fallback this
+    fit ends with a ConvergenceWarning, its gap far above tol); the fit then continues on
+    double-precision blocks and is certified."""
+    rng = np.random.default_rng(18)
+    Z = rng.normal(size=(300, 120))
+    X = Z + 0.9 * np.roll(Z, 1, axis=1) + 1e3 * rng.normal(size=120)
+    y = X[:, :10] @ rng.normal(size=10) + rng.normal(size=300)
+    drops = []
+    drop = Workspace.drop_single_blocks
+    monkeypatch.setattr(Workspace, "drop_single_blocks", lambda ws: drops.append(1) or drop(ws))
+    alpha = alpha_max(X, y, 1.0) / 300
+    est = ElasticNetCD(alpha=alpha, l1_ratio=1.0, tol=1e-12, fit_intercept=False).fit(X, y)
+    cert = enet_certificate(X, y, est.coef_, alpha=alpha, tol=1e-12, fit_intercept=False)
+    assert drops == [1]
+    assert cert["gap"] <= cert["tol"]
