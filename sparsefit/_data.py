@@ -734,6 +734,7 @@ class Workspace:
             self.full_gram = np.asfortranarray(0.5 * (gram + gram.T))  # exactly symmetric
         elif self.full_gram is None:
             self.full_gram = np.asfortranarray(self.design.full_gram())
+        self.drop_single_blocks()  # every block from the full matrix now
         return self.full_gram
 
     def gram(self, idx=None):
@@ -765,6 +766,10 @@ class Workspace:
                     self._complete_gram(cached)
                     self._cache_G = None
                 else:
+                    if cached.size + new.size > tuning.MAX_CACHE:
+                        # afresh rather than grow without bound: with every feature of idx
+                        self._cache_pos[cached] = -1
+                        cached, new = np.zeros(0, dtype=np.intp), idx
                     self._extend_cache(cached, new)
         # (the blocks are symmetric: the transposed C-ordered copy is the Fortran-ordered one)
         if self.full_gram is not None:
@@ -796,10 +801,8 @@ class Workspace:
         self.full_gram = G
 
     def _extend_cache(self, cached, new):
-        if cached.size + new.size > tuning.MAX_CACHE:  # afresh rather than grow without bound
-            self._cache_pos[cached] = -1
-            cached = np.zeros(0, dtype=np.intp)
-            self._cache_G = np.zeros((0, 0))
+        """Add the rows and columns of ``new`` to the cached block of ``cached`` (the
+        cache itself when it is empty)."""
         design = self.design
         Xn = design.columns(new) if design.has_samples else None
         if self.single_blocks:
@@ -822,6 +825,8 @@ class Workspace:
 
     def drop_single_blocks(self):
         """Form Gram blocks in double precision from now on (the cache emptied)."""
+        if not self.single_blocks:
+            return
         self.single_blocks = False
         self._single_columns = None
         self._cache_pos[self._cache_idx] = -1

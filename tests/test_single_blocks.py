@@ -10,10 +10,11 @@ objective.
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet
 
 import sparsefit._cd as cd_module
-from sparsefit import ElasticNetCD
+from sparsefit import ElasticNetCD, LassoCD
 from sparsefit import _tuning as tuning
 from sparsefit._data import Workspace, center_data
 
@@ -144,9 +145,59 @@ def test_an_ill_conditioned_design_falls_back_to_double_precision(single, monkey
     y = X[:, :10] @ rng.normal(size=10) + rng.normal(size=300)
     drops = []
     drop = Workspace.drop_single_blocks
-    monkeypatch.setattr(Workspace, "drop_single_blocks", lambda ws: drops.append(1) or drop(ws))
+    monkeypatch.setattr(
+        Workspace,
+        "drop_single_blocks",
+        lambda ws: (drops.append(1) if ws.single_blocks else None) or drop(ws),
+    )
     alpha = alpha_max(X, y, 1.0) / 300
     est = ElasticNetCD(alpha=alpha, l1_ratio=1.0, tol=1e-12, fit_intercept=False).fit(X, y)
     cert = enet_certificate(X, y, est.coef_, alpha=alpha, tol=1e-12, fit_intercept=False)
     assert drops == [1]
     assert cert["gap"] <= cert["tol"]
+
+
+def test_a_full_gram_matrix_ends_single_precision(single):
+    """With the full Gram matrix formed (``precompute=True`` here; also narrow tall data,
+    paths, cross-validation and many targets) no single-precision block is used, and the
+    fallback's triggers must not fire either: the fit is the one without single blocks
+    (this design stalls; a first stall absorbed by a needless fallback cost ten more outer
+    iterations)."""
+    rng = np.random.default_rng(1)
+    Z = rng.normal(size=(120, 40))
+    X = np.c_[Z, Z[:, :20] + 1e-8 * rng.normal(size=(120, 20))]  # near-duplicate columns
+    y = X[:, :5] @ rng.normal(size=5) + 0.3 * X[:, 41] + 0.01 * rng.normal(size=120)
+    alpha = alpha_max(X, y, 1.0) * 1e-5
+    design = center_data(X, y, None, fit_intercept=True)[0]
+    workspace = Workspace(design)
+    assert workspace.single_blocks
+    workspace.precompute_gram()
+    assert not workspace.single_blocks
+    fits = []
+    for entries in (1, 2**62):
+        tuning.SINGLE_BLOCK_MIN_ENTRIES = entries  # (restored by the fixture's monkeypatch)
+        with pytest.warns(ConvergenceWarning, match="stopped making progress"):  # (tol 1e-18)
+            fits.append(LassoCD(alpha=alpha, tol=1e-18, precompute=True).fit(X, y))
+    assert fits[0].n_iter_ == fits[1].n_iter_
+    assert np.array_equal(fits[0].coef_, fits[1].coef_)
+
+
+@pytest.mark.parametrize("single_precision", [True, False])
+def test_a_cache_past_its_limit_starts_afresh_with_the_whole_block(
+    single, monkeypatch, single_precision
+):
+    """Past ``MAX_CACHE`` features the cache restarts from the block asked for, all of it
+    (the features cached before lost their place: they were read from the wrong rows)."""
+    monkeypatch.setattr(tuning, "MAX_CACHE", 60)
+    monkeypatch.setattr(tuning, "MAX_FULL_GRAM", 100)  # (p = 120: never completed)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 120))
+    workspace = Workspace(center_data(X, rng.normal(size=400), None, fit_intercept=True)[0])
+    if not single_precision:
+        workspace.drop_single_blocks()
+    workspace.block(np.arange(40))
+    idx = np.concatenate([np.arange(10), np.arange(50, 80)])  # 10 cached + 30 new > 60
+    Xc = X - X.mean(axis=0)
+    exact = Xc[:, idx].T @ Xc[:, idx]
+    rtol = 1e-6 if single_precision else 1e-12
+    assert_allclose(workspace.block(idx), exact, rtol=0, atol=rtol * np.abs(exact).max())
