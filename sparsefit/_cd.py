@@ -159,13 +159,17 @@ def enet_coordinate_descent(
     n_iter = 0  # subproblems solved (0: the starting point met the tolerance)
     for iteration in range(1, max_iter + 1):
         evaluation = fit.evaluate_best(w, summaries0 if iteration == 1 else None)
+        if fit.restart:
+            break
         w = fit.w_best if evaluation is None else w
         gap, state = evaluation if evaluation is not None else fit.best[2]
         if iteration >= min_iter or gap <= 0.0:
             gap, state = fit.verified(w, (gap, state))
             if gap <= tol_abs:
                 break
-        if fit.stalled_out(gap) and not fit.double_blocks():
+        if fit.stalled_out(gap):
+            if fit.double_blocks():
+                break
             merged = fit.merge_parallel(w)
             if merged is None:
                 break
@@ -175,6 +179,8 @@ def enet_coordinate_descent(
         if ws is None:
             break  # optimal up to rounding: nothing left to improve
         fit.solve_subproblem(w, ws, tol_in, gap, state)
+        if fit.restart:
+            break
         n_iter = iteration
         if homotopy is None and _crowded(w, design):
             start = lasso_homotopy_fit(design, target.Xty, penalty, valid)
@@ -186,6 +192,18 @@ def enet_coordinate_descent(
         gap, state = fit.evaluate(w)
         if primal_objective(state[1], w, penalty) > fit.best[0]:
             w, (gap, state) = fit.best[1], fit.best[2]
+    if fit.restart:  # single-precision blocks cannot serve this design: afresh without
+        return enet_coordinate_descent(
+            workspace,
+            target,
+            penalty,
+            tol_abs=tol_abs,
+            max_iter=max_iter,
+            w0=w0,
+            rng=rng,
+            min_iter=min_iter,
+            summaries0=summaries0,
+        )
     return CDResult(
         w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=fit.n_epochs, summaries=state
     )
@@ -217,6 +235,7 @@ class _Fit:
         self.Gw = None  # G @ w from the last subproblem on the full Gram matrix
         self.final = False  # the last working set holds every violator
         self.merged = False  # merge_parallel tried
+        self.restart = False  # single-precision blocks left: the fit is to be redone
 
     @property
     def w_best(self):
@@ -267,7 +286,7 @@ class _Fit:
         self.Gw = None
         if self.best is not None and value > self.best[0] + self.best[3] + noise:
             # (after a subproblem on single-precision blocks: their error, not a nearly
-            # singular system; double precision from now on, the tools kept)
+            # singular system; the fit is redone in double precision)
             self.careful = not self.double_blocks()
             return None
         if self.best is None or value <= self.best[0]:
@@ -314,13 +333,16 @@ class _Fit:
         return self.stalled >= tuning.STALL_ITERATIONS
 
     def double_blocks(self):
-        """Leave single-precision Gram blocks (``Workspace.single_blocks``) when the fit
-        stalls or a subproblem raised the objective: on an ill-conditioned design the
-        refinement through them stops gaining. False if they were not in use."""
+        """Leave single-precision Gram blocks (``Workspace.single_blocks``) when a
+        subproblem on them needs too many epochs or meets a singular support, raises the
+        objective, or the fit stalls: on an ill-conditioned design the refinement through
+        them stops gaining, and the fit is redone in double precision from its start (its
+        trajectory, not only its blocks, then the double-precision fit's: on such designs
+        the solver is sensitive to it). False if they were not in use."""
         if not self.workspace.single_blocks:
             return False
         self.workspace.drop_single_blocks()
-        self.best_gap, self.stall_value, self.stalled = np.inf, np.inf, 0
+        self.restart = True
         return True
 
     def merge_parallel(self, w):
@@ -393,7 +415,24 @@ class _Fit:
             top = np.argpartition(-score[candidates], ws_size - 1)[:ws_size]
             return np.sort(candidates[top]), tuning.INNER_RATIO * gap
         # every violator is in: solving this subproblem accurately usually ends the fit
+        if self.workspace.single_blocks and ws_size > candidates.size:
+            candidates = self._padded(candidates, score, state[0], ws_size)
         return candidates, min(tuning.INNER_RATIO * gap, 0.1 * self.tol_abs)
+
+    def _padded(self, ws, score, XtR, ws_size):
+        """The final working set ``ws`` with up to ``SINGLE_PAD`` of its size more features,
+        those closest to violating their optimality conditions (celer's rule: ``l1_j -
+        |Xt_j^T R|`` over the column's norm, smallest first): where every outer evaluation
+        is a pass over X (single-precision blocks), the next iteration's new violators are
+        often among them."""
+        margin = (self.penalty.l1 - np.abs(XtR)) * self.inv_norms
+        margin[(score != 0) | ~self.valid] = np.inf
+        near = np.isfinite(margin).nonzero()[0]
+        pad = min(ws_size - ws.size, near.size, int(tuning.SINGLE_PAD * ws.size))
+        if pad <= 0:
+            return ws
+        extra = near[np.argpartition(margin[near], pad - 1)[:pad]]
+        return np.sort(np.concatenate([ws, extra]))
 
     def solve_subproblem(self, w, ws, tol_in, gap, state):
         """Solve the working-set problem, updating ``w[ws]`` in place."""
@@ -425,6 +464,7 @@ class _Fit:
         self.n_epochs += epochs
         if single and (epochs >= tuning.SINGLE_MAX_EPOCHS or sub.singular):
             self.double_blocks()  # an ill-conditioned block: single precision cannot serve
+            return
         if self.final and not self.careful and epochs:
             w_ws, q = self._finish_final(sub, w_ws, q, epochs)
         w[ws] = w_ws

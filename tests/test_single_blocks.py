@@ -137,8 +137,10 @@ def test_extreme_scales_keep_double_precision(single):
 def test_an_ill_conditioned_design_falls_back_to_double_precision(single, monkeypatch):
     """Columns dominated by large offsets without an intercept are nearly collinear: the
     refinement through single-precision blocks stops gaining (without the fallback this
-    fit ends with a ConvergenceWarning, its gap far above tol); the fit then continues on
-    double-precision blocks and is certified."""
+    fit ends with a ConvergenceWarning, its gap far above tol); the fit is then redone from
+    its start on double-precision blocks (on such designs the solver's trajectory matters:
+    continued from where single precision left it, a random design of this kind ended
+    with a ConvergenceWarning where the double-precision fit converges)."""
     rng = np.random.default_rng(18)
     Z = rng.normal(size=(300, 120))
     X = Z + 0.9 * np.roll(Z, 1, axis=1) + 1e3 * rng.normal(size=120)
@@ -155,6 +157,10 @@ def test_an_ill_conditioned_design_falls_back_to_double_precision(single, monkey
     cert = enet_certificate(X, y, est.coef_, alpha=alpha, tol=1e-12, fit_intercept=False)
     assert drops == [1]
     assert cert["gap"] <= cert["tol"]
+    # redone from its start in double precision: the double-precision fit itself
+    monkeypatch.setattr(tuning, "SINGLE_BLOCK_MIN_ENTRIES", 2**62)
+    double = ElasticNetCD(alpha=alpha, l1_ratio=1.0, tol=1e-12, fit_intercept=False).fit(X, y)
+    assert np.array_equal(est.coef_, double.coef_)
 
 
 def test_a_full_gram_matrix_ends_single_precision(single):
@@ -201,3 +207,49 @@ def test_a_cache_past_its_limit_starts_afresh_with_the_whole_block(
     exact = Xc[:, idx].T @ Xc[:, idx]
     rtol = 1e-6 if single_precision else 1e-12
     assert_allclose(workspace.block(idx), exact, rtol=0, atol=rtol * np.abs(exact).max())
+
+
+def test_the_final_working_set_is_padded_with_the_closest_features():
+    """With single-precision blocks a working set holding every violator takes
+    ``SINGLE_PAD`` of its size more: the features closest to violating (smallest
+    ``(l1_j - |Xt_j^T R|) / ||Xt_j||``), never a violator or an invalid feature again."""
+    from types import SimpleNamespace
+
+    from sparsefit.penalties import L1
+
+    p = 60
+    rng = np.random.default_rng(3)
+    XtR = rng.uniform(-1.0, 1.0, size=p)
+    norms = rng.uniform(0.5, 2.0, size=p)
+    valid = np.ones(p, dtype=bool)
+    valid[7] = False
+    fit = SimpleNamespace(penalty=L1(1.0).to_solver(1.0, p), inv_norms=1.0 / norms, valid=valid)
+    ws = np.arange(0, 40, 2)  # 20 features: the violators
+    score = np.zeros(p)
+    score[ws] = 1.0
+    padded = cd_module._Fit._padded(fit, ws, score, XtR, ws_size=100)
+    extra = np.setdiff1d(padded, ws)
+    assert extra.size == int(tuning.SINGLE_PAD * ws.size) == 2
+    margin = (1.0 - np.abs(XtR)) / norms
+    others = np.setdiff1d(np.flatnonzero(valid), ws)
+    assert np.array_equal(np.sort(extra), np.sort(others[np.argsort(margin[others])[:2]]))
+    # capped by the working-set size
+    assert cd_module._Fit._padded(fit, ws, score, XtR, ws_size=21).size == 21
+
+
+def test_single_block_fits_pad_their_final_working_set(single, monkeypatch):
+    X, y = tall(11)
+    sizes = []
+    padded = cd_module._Fit._padded
+
+    def record(self, ws, *args):
+        out = padded(self, ws, *args)
+        sizes.append((ws.size, out.size))
+        return out
+
+    monkeypatch.setattr(cd_module._Fit, "_padded", record)
+    alpha = alpha_max(X, y, 1.0) / 100
+    est = ElasticNetCD(alpha=alpha, l1_ratio=1.0, tol=1e-8).fit(X, y)
+    assert sizes and any(after > before for before, after in sizes)
+    cert = enet_certificate(X, y, est.coef_, alpha=alpha, tol=1e-8)
+    assert cert["gap"] <= cert["tol"]
