@@ -94,8 +94,8 @@ SINGLE_BLOCK_MIN_ENTRIES = 2**22
 SINGLE_MAX_EPOCHS = 100
 #: with single-precision blocks (the outer evaluations passes over X), a working set that
 #: holds every violator takes this fraction more features, the closest to violating
-#: (measured on synth 10000 x 1000: 5 outer iterations instead of 7 at alpha_max/1000, 0.70-
-#: 0.75 of the time, 0.88-0.96 at alpha_max/100; on wide data, whose supports near n_samples
+#: (measured on synth 10000 x 1000: 5 outer iterations instead of 7 at alpha_max/1000, 0.77-
+#: 0.93 of the time, 0.90-0.98 at alpha_max/100; on wide data, whose supports near n_samples
 #: make larger subproblems dear, the same padding cost synth 200 x 20000 5-35%)
 SINGLE_PAD = 0.1
 #: products of at least this many multiply-adds may use every BLAS thread
