@@ -142,6 +142,16 @@ def enet_coordinate_descent(
     -------
     CDResult
     """
+    options = dict(tol_abs=tol_abs, max_iter=max_iter, w0=w0, rng=rng, min_iter=min_iter)
+    result = _descend(workspace, target, penalty, summaries0=summaries0, **options)
+    if result is None:  # single-precision blocks cannot serve this design: afresh without
+        result = _descend(workspace, target, penalty, summaries0=summaries0, **options)
+    return result
+
+
+def _descend(workspace, target, penalty, *, tol_abs, max_iter, w0, rng, min_iter, summaries0):
+    """The fit of ``enet_coordinate_descent``, or None when it left single-precision
+    blocks (``_Fit.double_blocks``): it is then to be redone."""
     design = workspace.design
     if workspace.full_gram is None and workspace.gram_is_cheap:
         workspace.precompute_gram()
@@ -192,18 +202,8 @@ def enet_coordinate_descent(
         gap, state = fit.evaluate(w)
         if primal_objective(state[1], w, penalty) > fit.best[0]:
             w, (gap, state) = fit.best[1], fit.best[2]
-    if fit.restart:  # single-precision blocks cannot serve this design: afresh without
-        return enet_coordinate_descent(
-            workspace,
-            target,
-            penalty,
-            tol_abs=tol_abs,
-            max_iter=max_iter,
-            w0=w0,
-            rng=rng,
-            min_iter=min_iter,
-            summaries0=summaries0,
-        )
+    if fit.restart:
+        return None
     return CDResult(
         w=w, gap=gap, tol_abs=tol_abs, n_iter=n_iter, n_epochs=fit.n_epochs, summaries=state
     )
