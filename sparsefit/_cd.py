@@ -447,8 +447,7 @@ class _Fit:
         ws_, G, coords, system = self._subproblem_gram(ws)
         b = self.target.Xty if coords is not None else self.target.Xty[ws]
         yty = self.target.yty
-        workspace = self.workspace
-        single = coords is None and workspace.single_blocks and workspace.full_gram is None
+        single = self.workspace.single_blocks  # (then no full Gram matrix: blocks only)
         if single:
             b, yty = refined_linear_term(G, w[ws], state[0][ws], state[1])
         pen = self.penalty if coords is not None else self.penalty.restrict(ws)

@@ -667,8 +667,9 @@ class Workspace:
     matrix is formed instead (one symmetric product); gap evaluations then cost
     ``O(p |support|)``. A Gram-only design is its full Gram matrix.
 
-    Dense X with at least as many samples as features (``single_blocks``) has its blocks
-    formed in single precision, from a single-precision copy of the centred columns kept
+    Large dense X (``SINGLE_BLOCK_MIN_ENTRIES`` entries or more) with at least as many
+    samples as features (``single_blocks``; never once the full Gram matrix is formed) has
+    its blocks formed in single precision, from a single-precision copy of the centred columns kept
     for the fit: the products take half the time, and their entries are off by about
     ``1e-7`` of the columns' norms. The solver then makes each working-set solve a step of
     iterative refinement (its linear term from the data's exact gradient,
@@ -741,7 +742,7 @@ class Workspace:
         """``Xt[:, idx]^T Xt[:, idx]`` (all features when None), dense, Fortran-ordered."""
         p = self.design.n_features
         idx = np.arange(p) if idx is None else np.asarray(idx, dtype=np.intp)
-        if self.single_blocks and self.full_gram is None:  # (the cache is approximate)
+        if self.single_blocks:  # (the cache is approximate)
             X_idx = self.design.columns(idx)
             return np.asfortranarray(self.design.cross_gram(idx, idx, X_idx, X_idx))
         return self._cached_block(idx)
