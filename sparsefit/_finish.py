@@ -257,7 +257,7 @@ class _FeatureSign:
         S, rhs, keeps = self.S, self._rhs(), keeps.copy()
         held = (self.penalty.l1[S] == 0) | ~keeps  # (unpenalized: no sign to keep)
         for _ in range(_RESOLVES):
-            u = self.system.solve(S[keeps], rhs[keeps])
+            u = self.system.solve_apart(S[keeps], rhs[keeps])
             if u is None or not np.all(np.isfinite(u)):
                 return None
             flips = (np.sign(u) != self.sign[keeps]) & ~held[keeps]

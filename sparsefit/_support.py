@@ -56,7 +56,9 @@ class SupportSystem:
         self._singular = None  # the last block that needed a jitter
 
     def _block(self, a, b):
-        return self.G[np.ix_(a, b)]
+        if isinstance(self.G, np.ndarray):  # columns, then rows: 3x faster than ``np.ix_``
+            return self.G[:, b][a]
+        return self.G[np.ix_(a, b)]  # (a Gram matrix read by entries: ``_homotopy``)
 
     def _reset(self, S, factor, exact):
         """Make ``factor`` (upper, of ``S``) the one in use, in a buffer with spare room."""
@@ -309,10 +311,33 @@ class SupportSystem:
                 self._truncate(first)
                 if tail.size and not self._append(tail) and not self._factorize(S):
                     return None
+        return self._through_factor(S, r)
+
+    def _through_factor(self, S, r):
+        """``solve`` through the factor as it is (of a superset of ``S``)."""
         u = self._constrained(S, r)
         if u is not None and not self.exact:  # ill-conditioned or singular block
             u = self._refine(S, r, u)
         return u if u is not None and np.all(np.isfinite(u)) else None
+
+    def solve_apart(self, S, r):
+        """``u`` on ``S`` (None: none) leaving the factor as it is: through it when it holds
+        ``S`` with few features removed, else from a factorization of ``S``'s own block,
+        discarded after the solve (the feature-sign search tries the support without its
+        sign-changing coefficients, often half of them, and then goes on with the whole
+        support, whose factor the other solve would have replaced)."""
+        S = np.asarray(S, dtype=np.intp)
+        plan = self._plan(S)
+        if plan is not None and not plan[0].size:
+            return self._through_factor(S, r)
+        A = self._block(S, S)
+        if self.l2 is not None:
+            A[np.diag_indices_from(A)] += self.l2[S]
+        factor, info = lapack.dpotrf(A, lower=False, clean=False)
+        if info != 0 or not self._well_conditioned(np.diag(factor)):
+            return self.solve(S, r)  # (singular or ill-conditioned: the shared machinery)
+        u, info = lapack.dpotrs(factor, r, lower=False)
+        return u if info == 0 and np.all(np.isfinite(u)) else None
 
     def _constrained(self, S, r):
         """``F^{-1} r`` on ``S`` through the factor ``F`` of ``base``, a superset of ``S``: the
@@ -329,9 +354,9 @@ class SupportSystem:
             Z = self._removed_columns(pos_D)
             if Z is None:
                 return None
-            try:
-                lam = np.linalg.solve(Z[pos_D], x[pos_D])
-            except np.linalg.LinAlgError:
+            # (LAPACK directly: NumPy's checking wrapper costs more than a small solve)
+            _, _, lam, info = lapack.dgesv(Z[pos_D], x[pos_D])
+            if info != 0:
                 return None
             x = x - Z @ lam
         return x[pos_S]

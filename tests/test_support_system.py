@@ -104,6 +104,36 @@ def test_growing_and_shrinking_supports_match_direct_solves(l2):
     assert np.array_equal(system.base[: base.size], base)
 
 
+@pytest.mark.parametrize("l2", [0.0, 0.7])
+def test_solve_apart_leaves_the_factor_as_it_was(l2):
+    """The feature-sign search's trial solve of the support without half its features:
+    it equals a direct solve of that block, and the factor still serves the whole support
+    afterwards (no refactorization: the same version, the same base)."""
+    G, _, rng = _gram(4, n=80, k=40)
+    system = _SupportSystem(G, l2)
+    S = np.sort(rng.choice(40, size=30, replace=False))
+    system.solve(S, rng.normal(size=S.size))
+    base, version = system.base.copy(), system.version
+    for half in (S[::2], S[:3], S[1:]):  # many removed (own factor), few, one (the factor's)
+        r = rng.normal(size=half.size)
+        assert_allclose(system.solve_apart(half, r), _direct(G, half, r, l2), rtol=1e-9)
+        assert system.version == version and np.array_equal(system.base, base)
+    r = rng.normal(size=S.size)
+    assert_allclose(system.solve(S, r), _direct(G, S, r, l2), rtol=1e-9)
+    assert system.version == version
+
+
+def test_solve_apart_of_a_singular_block_takes_the_shared_machinery():
+    """A singular block (duplicated columns) cannot be factorized apart: its solve goes
+    through the system's jittered factorization and refinement, as ``solve`` does."""
+    G, _, rng = _gram(2, collinear=True)
+    S = np.arange(12)  # holds the copies 2 and 3
+    r = G[np.ix_(S, S)] @ rng.normal(size=12)  # (in the range: a solution exists)
+    u = _SupportSystem(G, 0.0).solve_apart(S, r)
+    assert_allclose(G[np.ix_(S, S)] @ u, r, rtol=1e-6, atol=1e-8)
+    assert_allclose(u, _SupportSystem(G, 0.0).solve(S, r))
+
+
 def test_support_outside_the_factorized_one_is_refactorized():
     G, _, rng = _gram(1)
     system = _SupportSystem(G, 0.0)
