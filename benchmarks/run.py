@@ -43,7 +43,7 @@ from gap import (  # noqa: E402
 )
 from problems import get_problems  # noqa: E402
 from solvers import available_solvers  # noqa: E402
-from timing import Entry, calibrate, time_alternating  # noqa: E402
+from timing import Entry, HostProbe, calibrate, time_alternating  # noqa: E402
 
 MODELS = (("Lasso", 1.0), ("ElasticNet", 0.5))
 RIDGE_ALPHAS = (1.0, 100.0)
@@ -420,7 +420,9 @@ def main(argv=None):
         threadpool_limits(args.threads)
 
     enet_rows, ridge_rows, latency_rows = [], [], []
+    probe = HostProbe()
     for problem in problems:
+        probe.sample()
         X, y = problem.load()
         log(
             f"{problem.name}: {X.shape[0]} x {X.shape[1]} "
@@ -445,7 +447,10 @@ def main(argv=None):
         report += ["", "## Many targets at once", ""] + bench_multitarget(args)
     if args.memory:
         report += ["", "## Peak memory, news20 Lasso", ""] + memory_report(args.data_dir)
+    probe.sample()
     report += [
+        "",
+        probe.line(),
         "",
         f"Total wall time: {time.perf_counter() - started:.0f} s. "
         f"Load average (1 min) at start {load_start:.1f}, at end {os.getloadavg()[0]:.1f} "

@@ -74,3 +74,50 @@ def time_alternating(entries, X, y, repeat):
             entry.times.append(seconds)
             entry.warned |= warned
             entry.error = max(entry.error, entry.accuracy(estimator))
+
+
+#: the host probe's workloads: a dense product (BLAS-3) and a loop of coordinate updates
+#: (an interpreter-bound ``daxpy`` per update, as in the solvers' sweeps)
+PROBE_MATRIX = 600
+PROBE_UPDATES = 20_000
+PROBE_LENGTH = 200
+
+
+class HostProbe:
+    """Two fixed reference workloads, timed before each problem and at the end of a run:
+    how fast the host ran, so that runs (and parts of one run) can be compared. This
+    machine's host drifts by 10-50% between runs and up to 2x within one; a ratio of two
+    solvers timed side by side moves less, but not by nothing (memory-bound and
+    interpreter-bound code slow down differently)."""
+
+    def __init__(self):
+        import numpy as np
+
+        rng = np.random.default_rng(0)
+        self._A = rng.standard_normal((PROBE_MATRIX, PROBE_MATRIX))
+        self._cols = [rng.standard_normal(PROBE_LENGTH) for _ in range(8)]
+        self.blas, self.interpreter = [], []
+
+    def sample(self):
+        from scipy.linalg import blas
+
+        start = time.perf_counter()
+        self._A @ self._A
+        self.blas.append(time.perf_counter() - start)
+        q, cols, daxpy = self._cols[0].copy(), self._cols, blas.daxpy
+        start = time.perf_counter()
+        for i in range(PROBE_UPDATES):
+            daxpy(cols[i & 7], q, a=1e-9)
+        self.interpreter.append(time.perf_counter() - start)
+
+    def line(self):
+        def spread(values):
+            ms = [1e3 * v for v in values]
+            return f"{min(ms):.1f} / {statistics.median(ms):.1f} / {max(ms):.1f} ms"
+
+        return (
+            f"Host probe (min / median / max of {len(self.blas)} samples, before each problem "
+            f"and at the end): {PROBE_MATRIX}x{PROBE_MATRIX} product {spread(self.blas)}; "
+            f"{PROBE_UPDATES:,} coordinate updates (daxpy of {PROBE_LENGTH}) "
+            f"{spread(self.interpreter)}."
+        )
