@@ -77,10 +77,15 @@ class SupportSystem:
         diag = np.abs(diag)
         return bool(diag.min() * tuning.SCHUR_MAX_RATIO > diag.max())
 
-    def _factorize(self, S):
+    def _system_block(self, S):
+        """``G_SS + diag(l2_S)`` (a new array)."""
         A = self._block(S, S)
         if self.l2 is not None:
             A[np.diag_indices_from(A)] += self.l2[S]
+        return A
+
+    def _factorize(self, S):
+        A = self._system_block(S)
         # LAPACK directly (upper Cholesky factor): these systems are often small, and the
         # checking wrappers would cost more than the factorization
         exact = False
@@ -330,10 +335,7 @@ class SupportSystem:
         plan = self._plan(S)
         if plan is not None and not plan[0].size:
             return self._through_factor(S, r)
-        A = self._block(S, S)
-        if self.l2 is not None:
-            A[np.diag_indices_from(A)] += self.l2[S]
-        factor, info = lapack.dpotrf(A, lower=False, clean=False)
+        factor, info = lapack.dpotrf(self._system_block(S), lower=False, clean=False)
         if info != 0 or not self._well_conditioned(np.diag(factor)):
             return self.solve(S, r)  # (singular or ill-conditioned: the shared machinery)
         u, info = lapack.dpotrs(factor, r, lower=False)
