@@ -11,7 +11,10 @@ units.
 
 import numpy as np
 
+from . import _tuning as tuning
 from ._base import parallel_blas, single_threaded_blas, warn_user
+from ._batched import applies as batched_applies
+from ._batched import batched_starts
 from ._cd import Target, enet_coordinate_descent
 from ._data import GramDesign, Workspace, center_data
 from ._objective import LeastSquares
@@ -125,18 +128,43 @@ class FitProblem:
             # product serves them all (blocks would be formed again and again)
             self.workspace.precompute_gram()
         with single_threaded_blas():
-            return [
+            rounds = np.zeros(self.n_targets, dtype=np.intp)
+            if warm is None and max_iter > 1 and self._batch_applies(solver_penalty):
+                warm, rounds = self._batched_starts(solver_penalty, max_iter - 1)
+            results = [
                 enet_coordinate_descent(
                     self.workspace,
                     self.target(k),
                     solver_penalty,
                     tol_abs=self.datafit.tol_abs(tol, self._yty[k]),
-                    max_iter=max_iter,
+                    max_iter=max_iter - int(rounds[k]),  # (the batched rounds count)
                     w0=None if warm is None else warm[k],
                     rng=rng,
                 )
                 for k in range(self.n_targets)
             ]
+        for result, shared in zip(results, rounds, strict=True):
+            result.n_iter += int(shared)  # (the batched rounds are outer iterations too)
+        return results
+
+    def _batch_applies(self, penalty):
+        """Whether the targets start from the batched active-set search (``_batched``):
+        several targets, tall data with the Gram matrix formed, an L1 weight on every
+        feature and no bounds."""
+        design = self.design
+        return (
+            self.n_targets > 1
+            and self.workspace.full_gram is not None
+            and design.n_samples >= design.n_features
+            and batched_applies(penalty)
+        )
+
+    def _batched_starts(self, penalty, max_rounds):
+        """The batched search's starting points (one row per target) and the rounds in
+        which each target moved."""
+        valid = (self.design.col_norms2 > 0.0) & ~penalty.excluded
+        rounds = min(max_rounds, tuning.BATCHED_ROUNDS)
+        return batched_starts(self.workspace.full_gram, self.Xty, penalty, valid, rounds)
 
     def path(self, penalty, alphas, *, tol, max_iter, k=0, w0=None, rng=None, callback=None):
         """The path of target ``k`` at every ``alpha`` (``penalty``: the penalty at

@@ -36,6 +36,13 @@ TYPICAL_EPOCHS = 5
 #: most feature-sign rounds (one factorization each) per exact finish
 NEWTON_ROUNDS = 10
 
+# -- many targets ---------------------------------------------------------------------------
+#: most rounds of the batched active-set search that starts a fit of several targets
+#: (``_batched``, one batched solve each): 50 targets on 5000 x 300 data with supports of
+#: about 17 features took 3-5 rounds, with about 55 5-7; a target still moving after that
+#: (supports near p, where joins double the support each round) is left to its own solver
+BATCHED_ROUNDS = 10
+
 # -- the support system (one Cholesky factorization, updated) --------------------------------
 #: one factorization serves smaller supports while its Cholesky diagonal spans less than this
 SCHUR_MAX_RATIO = 1e4
