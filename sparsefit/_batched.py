@@ -68,6 +68,10 @@ def batched_starts(G, B, penalty, valid, max_rounds):
         The best point of each target (never worse than zero).
     rounds : ndarray of int, shape (n_targets,)
         The rounds in which each target took a step.
+    done : ndarray of bool, shape (n_targets,)
+        The targets whose point is the exact solution, up to rounding (the others stopped
+        early: rounds spent, an active set over ``BATCHED_MAX_ACTIVE``, or no step that
+        lowered the objective).
     """
     k = B.shape[1]
     BT = np.ascontiguousarray(B.T)
@@ -75,6 +79,7 @@ def batched_starts(G, B, penalty, valid, max_rounds):
     best, best_f = W.copy(), np.zeros(k)  # (the objective at zero, up to 1/2 ||yt||^2)
     rounds = np.zeros(k, dtype=np.intp)
     kept = np.ones(k, dtype=bool)  # the last solve kept every sign (zero: no solve yet)
+    done = np.zeros(k, dtype=bool)
     live = np.arange(k)
     inv_norms = 1.0 / np.sqrt(np.where(valid, np.diag(G), 1.0))
     with np.errstate(all="ignore"):
@@ -91,6 +96,7 @@ def batched_starts(G, B, penalty, valid, max_rounds):
             scores = _scores(Wl, grad, penalty, valid, inv_norms)
             # done: the point solves its active-set problem and nothing violates
             pending = ~kept[live] | (scores > -np.inf).any(axis=1)
+            done[live[~pending]] = True
             live, grad, scores = live[pending], grad[pending], scores[pending]
             if live.size == 0:
                 break
@@ -100,7 +106,7 @@ def batched_starts(G, B, penalty, valid, max_rounds):
             live = live[moved]  # (a row that could not lower its objective stops there)
             W[live], kept[live] = W_new[moved], kept_new[moved]
             rounds[live] += 1
-    return best, rounds
+    return best, rounds, done
 
 
 def _round(G, BT, W, kept, grad, scores, penalty):
@@ -112,8 +118,9 @@ def _round(G, BT, W, kept, grad, scores, penalty):
     n_violators = (scores > -np.inf).sum(axis=1)
     n_join = np.minimum(n_violators, np.maximum(tuning.P0, nonzero.sum(axis=1)))
     active, theta = _active_sets(W, grad, scores, n_join)
-    moved, W_new, kept_new = _solve_groups(G, BT, W, active, theta, penalty)
-    retry = ~moved & ((n_join > 1) | ~kept & (n_join > 0))
+    small = active.sum(axis=1) <= tuning.BATCHED_MAX_ACTIVE
+    moved, W_new, kept_new = _solve_groups(G, BT, W, active, theta, penalty, small)
+    retry = small & ~moved & ((n_join > 1) | ~kept & (n_join > 0))
     if retry.any():
         active, theta = _active_sets(W[retry], grad[retry], scores[retry], kept[retry] * 1)
         again = _solve_groups(G, BT[retry], W[retry], active, theta, penalty)
@@ -167,25 +174,28 @@ def _active_sets(W, grad, scores, n_join):
     return active, theta
 
 
-def _solve_groups(G, BT, W, active, theta, penalty):
-    """The steps of every row, rows in groups of similar active-set sizes: ``(moved, W,
-    kept)``, whether each row took a step (the others are to stop), the new points and
-    whether their signs held (the new point then solves the active-set problem)."""
+def _solve_groups(G, BT, W, active, theta, penalty, rows=None):
+    """The steps of the rows (all, or the mask ``rows``), in groups of similar active-set
+    sizes: ``(moved, W, kept)``, whether each row took a step (the others are to stop), the
+    new points and whether their signs held (the new point then solves the active-set
+    problem)."""
     sizes = active.sum(axis=1)
     order = np.argsort(sizes, kind="stable")
+    if rows is not None:
+        order = order[rows[order]]
     moved = np.zeros(sizes.size, dtype=bool)
-    W_new = np.zeros(W.shape)
+    W_new = W.copy()
     kept = np.zeros(sizes.size, dtype=bool)
     start = 0
     while start < order.size:
         stop = start + 1  # the largest group whose padded systems fit _BATCH_ENTRIES
         while stop < order.size and (stop + 1 - start) * sizes[order[stop]] ** 2 <= _BATCH_ENTRIES:
             stop += 1
-        rows = order[start:stop]
-        system = _PaddedSystems(G, BT[rows], active[rows], theta[rows], penalty)
-        result = system.step(W[rows])
+        group = order[start:stop]
+        system = _PaddedSystems(G, BT[group], active[group], theta[group], penalty)
+        result = system.step(W[group])
         if result is not None:
-            moved[rows], W_new[rows], kept[rows] = result
+            moved[group], W_new[group], kept[group] = result
         start = stop
     return moved, W_new, kept
 

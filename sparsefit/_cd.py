@@ -112,6 +112,7 @@ def enet_coordinate_descent(
     rng=None,
     min_iter=1,
     summaries0=None,
+    finish_warm=True,
 ):
     """Solve the (sum-form) elastic net by working-set coordinate descent.
 
@@ -137,19 +138,29 @@ def enet_coordinate_descent(
     summaries0 : tuple, optional
         ``(Xt^T R, R^T R, R^T yt)`` at ``w0`` (they do not depend on the penalty): along a
         path, the previous solve's ``CDResult.summaries`` save the first evaluation.
+    finish_warm : bool
+        Whether the first subproblem from ``w0`` tries the exact finish before coordinate
+        descent: a previous solution along a path usually has the right support; a point
+        the batched search of several targets (``_batched``) stopped at, often far from
+        the solution, does not (measured: 10 targets of 3000 x 1000 data with supports of
+        about 620, stopped at about 155, 1.65 against 1.30 s).
 
     Returns
     -------
     CDResult
     """
-    options = dict(tol_abs=tol_abs, max_iter=max_iter, w0=w0, rng=rng, min_iter=min_iter)
+    options = dict(
+        tol_abs=tol_abs, max_iter=max_iter, w0=w0, rng=rng, min_iter=min_iter, warm=finish_warm
+    )
     result = _descend(workspace, target, penalty, summaries0=summaries0, **options)
     if result is None:  # single-precision blocks cannot serve this design: afresh without
         result = _descend(workspace, target, penalty, summaries0=summaries0, **options)
     return result
 
 
-def _descend(workspace, target, penalty, *, tol_abs, max_iter, w0, rng, min_iter, summaries0):
+def _descend(
+    workspace, target, penalty, *, tol_abs, max_iter, w0, rng, min_iter, summaries0, warm
+):
     """The fit of ``enet_coordinate_descent``, or None when it left single-precision
     blocks (``_Fit.double_blocks``): it is then to be redone."""
     design = workspace.design
@@ -165,7 +176,7 @@ def _descend(workspace, target, penalty, *, tol_abs, max_iter, w0, rng, min_iter
     if summaries0 is not None and not (w0 is not None and np.array_equal(w, w0)):
         summaries0 = None  # they describe a point that was changed above
     fit = _Fit(workspace, target, penalty, tol_abs, valid, rng)
-    fit.warm = w0 is not None and bool(np.any(w))
+    fit.warm = warm and w0 is not None and bool(np.any(w))
     n_iter = 0  # subproblems solved (0: the starting point met the tolerance)
     for iteration in range(1, max_iter + 1):
         evaluation = fit.evaluate_best(w, summaries0 if iteration == 1 else None)

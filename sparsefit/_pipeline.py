@@ -129,7 +129,8 @@ class FitProblem:
             self.workspace.precompute_gram()
         with single_threaded_blas():
             rounds = np.zeros(self.n_targets, dtype=np.intp)
-            if warm is None and max_iter > 1 and self._batch_applies(solver_penalty):
+            batched = warm is None and max_iter > 1 and self._batch_applies(solver_penalty)
+            if batched:
                 warm, rounds = self._batched_starts(solver_penalty, max_iter - 1)
             results = [
                 enet_coordinate_descent(
@@ -140,6 +141,7 @@ class FitProblem:
                     max_iter=max_iter - int(rounds[k]),  # (the batched rounds count)
                     w0=None if warm is None else warm[k],
                     rng=rng,
+                    finish_warm=not batched,
                 )
                 for k in range(self.n_targets)
             ]
@@ -163,8 +165,11 @@ class FitProblem:
         """The batched search's starting points (one row per target) and the rounds in
         which each target moved."""
         valid = (self.design.col_norms2 > 0.0) & ~penalty.excluded
-        rounds = min(max_rounds, tuning.BATCHED_ROUNDS)
-        return batched_starts(self.workspace.full_gram, self.Xty, penalty, valid, rounds)
+        max_rounds = min(max_rounds, tuning.BATCHED_ROUNDS)
+        W, rounds, _ = batched_starts(
+            self.workspace.full_gram, self.Xty, penalty, valid, max_rounds
+        )
+        return W, rounds
 
     def path(self, penalty, alphas, *, tol, max_iter, k=0, w0=None, rng=None, callback=None):
         """The path of target ``k`` at every ``alpha`` (``penalty``: the penalty at

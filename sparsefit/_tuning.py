@@ -42,6 +42,12 @@ NEWTON_ROUNDS = 10
 #: about 17 features took 3-5 rounds, with about 55 5-7; a target still moving after that
 #: (supports near p, where joins double the support each round) is left to its own solver
 BATCHED_ROUNDS = 10
+#: a target leaves the batched search once its active set would exceed this many features:
+#: each round solves every active-set system afresh (LU, ``2/3 m^3`` flops), where each
+#: target's own solver updates one factorization shared by all targets (measured: 10
+#: targets of 3000 x 1000 data with supports of 600-860 took 1.2-1.7 times as long with
+#: the whole search before them; 50 of 5000 x 300 with supports of 250, 0.7-0.9)
+BATCHED_MAX_ACTIVE = 256
 
 # -- the support system (one Cholesky factorization, updated) --------------------------------
 #: one factorization serves smaller supports while its Cholesky diagonal spans less than this

@@ -65,10 +65,11 @@ def test_batched_points_meet_the_optimality_conditions(seed, l1_ratio, scale):
     alpha_max = np.abs(B).max() / l1_ratio
     l1, l2 = scale * alpha_max * l1_ratio, scale * alpha_max * (1 - l1_ratio)
     pen = SeparablePenalty(np.full(p, l1), np.full(p, l2), np.full(p, -np.inf), np.full(p, np.inf))
-    W, rounds = batched_starts(G, B, pen, np.ones(p, dtype=bool), max_rounds=50)
+    W, rounds, done = batched_starts(G, B, pen, np.ones(p, dtype=bool), max_rounds=50)
     # the exact solutions of every target (a point that only looks optimal would violate
     # them by far more than rounding)
     assert kkt_violation(G, B, W, l1, l2) < 1e-9
+    assert done.all()
     moved = W.any(axis=1)  # (a target whose alpha_max is below l1 stays at zero)
     assert np.all(rounds[moved] >= 1) and np.all(rounds[~moved] == 0) and rounds.max() <= 50
     assert moved.sum() >= W.shape[0] // 2 and np.count_nonzero(W) < W.size
@@ -88,7 +89,7 @@ def test_batched_points_are_never_worse_than_zero():
     pen = SeparablePenalty(np.full(p, l1), np.zeros(p), np.full(p, -np.inf), np.full(p, np.inf))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        W, _ = batched_starts(G, B, pen, valid, max_rounds=20)
+        W, _, _ = batched_starts(G, B, pen, valid, max_rounds=20)
     assert np.all(np.isfinite(W))
     assert np.all(W[:, ~valid] == 0) and np.all(W[0] == 0)
     assert np.all(objective(G, B, W, l1, 0.0) <= 1e-12 * np.abs(B).max() ** 2)
