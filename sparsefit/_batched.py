@@ -23,7 +23,10 @@ violates the conditions: it is then the exact solution, up to rounding.
 The result is only a starting point. Every target is then solved and certified by its own
 coordinate descent, which from the exact solution needs one evaluation of the duality gap.
 The objective never rises from round to round and starts at zero's, so a search that stops
-early (its rounds spent, a nearly singular active set) costs time, never the answer.
+early (its rounds spent, a nearly singular active set) costs time, never the answer. A
+target whose active set would exceed ``BATCHED_MAX_ACTIVE`` features stops where it is:
+each round solves the active-set systems afresh, while each target's own solver updates
+one factorization of the Gram matrix that all targets share.
 
 Numeric core: imports NumPy only.
 """
