@@ -126,7 +126,9 @@ FLOPS_PER_PASS_ENTRY = 25.0
 
 # -- exact Lasso paths by homotopy -------------------------------------------------------------
 #: Lasso paths on a formed Gram matrix of at most this many features follow the homotopy
-#: (one support solve per breakpoint; measured ... )
+#: (one support solve per breakpoint); beyond, warm-started coordinate descent with exact
+#: finishes (measured: scikit-learn's 100-point path on synthetic 10000 x 1000 data, supports
+#: up to about 900, took 1.09-1.19 times as long by homotopy, one thread)
 HOMOTOPY_MAX_FEATURES = 500
 #: the homotopy gives up (coordinate descent takes over) after this many breakpoints per
 #: feature: paths with many sign changes are cheaper by warm-started coordinate descent
