@@ -933,15 +933,19 @@ class _EpochState:
         # along a path the warm start's exact finish often ends the subproblem before one)
 
     def _coordinates(self):
-        """``(cols, rows, inv, thr, den, bl, lo, hi)``: each coordinate's column of ``G``,
-        its row, ``1 / G_ii``, threshold, denominator, ``b_i`` and bounds, as Python lists."""
+        """Each coordinate's constants as one tuple ``(i, column of G, its row, 1 / G_ii,
+        threshold, denominator, b_i, lower, upper)``, Python objects: a sweep unpacks one
+        tuple per coordinate instead of indexing eight lists (measured: 10-15% of an epoch
+        on 300 coordinates)."""
         sub = self.sub
         diag = sub.diag.copy()
         diag[~(diag > 0)] = np.inf  # a zero column never moves from zero
         G, coords = sub.G, sub.coords
         thr, den, lo, hi = sub.sub_penalty.coordinate_constants(np.arange(coords.size), diag)
         cols = [G[:, j] for j in coords.tolist()]  # contiguous (G is Fortran-ordered)
-        return cols, coords.tolist(), (1.0 / diag).tolist(), thr, den, sub.bc.tolist(), lo, hi
+        inv, bl = (1.0 / diag).tolist(), sub.bc.tolist()
+        rows = coords.tolist()
+        return list(zip(range(len(rows)), cols, rows, inv, thr, den, bl, lo, hi, strict=True))
 
     @staticmethod
     def signature(w):
@@ -964,23 +968,24 @@ class _EpochState:
 
     def sweep(self, rng):
         """One epoch of coordinate updates (cyclic, or in a random order)."""
-        k = len(self.wl)
-        order = range(k) if rng is None else rng.permutation(k).tolist()
         if self.coordinates is None:
             self.coordinates = self._coordinates()
-        cols, rows, inv, thr, den, bl, lo, hi = self.coordinates
+        packed = self.coordinates
+        if rng is not None:
+            packed = [packed[i] for i in rng.permutation(len(packed)).tolist()]
         wl, q, bounded = self.wl, self.q, self.sub.sub_penalty.bounded
-        daxpy, item = blas.daxpy, q.item
+        # (positional arguments: ``daxpy``'s keyword parsing costs a third of its call)
+        daxpy, item, m = blas.daxpy, q.item, q.shape[0]
         moved = False
-        for i in order:
+        for i, col, row, inv, t, den, b, lo, hi in packed:
             wi = wl[i]
-            z, t = wi - (item(rows[i]) - bl[i]) * inv[i], thr[i]
+            z = wi - (item(row) - b) * inv
             # soft-thresholding written out: a function call would cost as much as the update
-            new = ((z - t) if z > t else (z + t) if z < -t else 0.0) / den[i]
+            new = ((z - t) if z > t else (z + t) if z < -t else 0.0) / den
             if bounded:
-                new = min(max(new, lo[i]), hi[i])
+                new = min(max(new, lo), hi)
             if new != wi:
-                daxpy(cols[i], q, a=new - wi)
+                daxpy(col, q, m, new - wi)
                 wl[i] = new
                 moved = True
         if moved:
