@@ -1036,8 +1036,8 @@ class _EpochState:
 def _finish_pays(k, length, flops, epochs_left):
     """Whether an exact finish costing ``flops`` costs less than the sweeps over ``k``
     coordinates (``daxpy`` of ``length``) it would save, in units of one coordinate update
-    (about 1.5 us): a sweep costs ``k`` of them plus its ``daxpy`` work, the finish its flops
-    at about 20 GFlop/s plus a fixed overhead."""
+    (see ``_tuning.AXPY_PER_UNIT``): a sweep costs ``k`` of them plus its ``daxpy`` work,
+    the finish its flops at about 20 GFlop/s plus a fixed overhead."""
     return epochs_left * _sweep_units(k, length) > _finish_units(flops)
 
 

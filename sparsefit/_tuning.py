@@ -22,9 +22,12 @@ ANDERSON_K = 5
 STALL_ITERATIONS = 10
 
 # -- coordinate descent: when an exact finish pays ------------------------------------------
-#: cost model of ``_cd._finish_pays``, in units of one coordinate update (about 1.5 us):
-#: elements of an in-cache ``daxpy``, flops of a factorization, and the fixed overhead of
-#: an exact finish, per unit
+#: cost model of ``_cd._finish_pays``, in units of one coordinate update (about 1.5 us when
+#: these were set): elements of an in-cache ``daxpy``, flops of a factorization, and the
+#: fixed overhead of an exact finish, per unit. Updates have since become cheaper (0.5-1.1
+#: us, the sweep's constants packed per coordinate), but a finish made dearer in these
+#: units (``FINISH_OVERHEAD`` 200, 1000; ``FLOPS_PER_UNIT`` 10000) measured unchanged,
+#: slower or inconclusive, so they stand
 AXPY_PER_UNIT = 3750.0
 FLOPS_PER_UNIT = 30000.0
 FINISH_OVERHEAD = 40.0
