@@ -47,6 +47,7 @@ import numpy as np
 from scipy.linalg import blas
 
 from . import _tuning as tuning
+from ._dual_newton import dual_newton_applies, dual_newton_fit
 from ._finish import solve_on_support
 from ._homotopy import fit_homotopy_applies, lasso_homotopy_fit
 from ._objective import duality_gap, primal_objective
@@ -178,7 +179,13 @@ def _descend(
     fit = _Fit(workspace, target, penalty, tol_abs, valid, rng)
     fit.warm = warm and w0 is not None and bool(np.any(w))
     n_iter = 0  # subproblems solved (0: the starting point met the tolerance)
-    for iteration in range(1, max_iter + 1):
+    if w0 is None and max_iter > 1 and dual_newton_applies(workspace, penalty, valid):
+        # its iterations count as outer ones (one is left for the certificate); a point
+        # short of the tolerance is coordinate descent's warm start
+        budget = max_iter - 1
+        start, n_iter = dual_newton_fit(design, target, penalty, valid, tol_abs, budget)
+        w = w if start is None else start
+    for iteration in range(n_iter + 1, max_iter + 1):
         evaluation = fit.evaluate_best(w, summaries0 if iteration == 1 else None)
         if fit.restart:
             break

@@ -155,6 +155,22 @@ FIT_HOMOTOPY_SUPPORT = 1.25
 #: its breakpoints per sample before coordinate descent takes over (a Lasso path's support
 #: stays below ``n``: entries and leaves take about 1.5 n breakpoints to alpha_max / 100)
 FIT_HOMOTOPY_STEPS_PER_SAMPLE = 4
+#: the elastic net's dual Newton method (``_dual_newton``) starts cold fits with at most this
+#: many samples and at least this many times as many features: each iteration factorizes
+#: a system of size up to ``n`` (measured at l1_ratio 0.5, alpha_max/10 and /100, against
+#: coordinate descent alone: 200 x 300 0.56 / 0.36, 500 x 1000 0.57 / 0.42, 500 x 5000
+#: 0.75 / 0.33; 1000 x 5000 1.23 / 0.66)
+DUAL_NEWTON_MAX_SAMPLES = 500
+DUAL_NEWTON_MIN_RATIO = 1.5
+#: and L2 weights of at least this fraction of the L1 weights (``l1_ratio`` up to 0.8, with
+#: room for its rounding: ``1 - 0.8 < 0.25 * 0.8`` in floating point): with
+#: less the dual is nearly the Lasso's, non-smooth, and its steps shrink (measured on
+#: leukemia at alpha_max/100: 26-28 iterations, 0.30-0.35 of coordinate descent's time, at
+#: ``l1_ratio`` 0.7-0.8; 41-43 and 1.45-1.6 times its time at 0.9-0.99)
+DUAL_NEWTON_MIN_L2 = 0.24
+#: its iterations at most (5-28 on the benchmark's wide problems); a fit that has not
+#: settled by then starts coordinate descent from zero
+DUAL_NEWTON_MAX_ITER = 40
 #: columns whose centred cosine is within this of 1 count as nearly parallel for the merge of
 #: a stalled fit (``_Fit.merge_parallel``): the near-duplicates that stall coordinate
 #: descent differ by 1e-10 to 1e-4 of their norm, so 1 - cos is below 1e-8 for them

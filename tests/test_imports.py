@@ -20,6 +20,7 @@ CORE = [
     "_path.py",
     "_moments.py",
     "_homotopy.py",
+    "_dual_newton.py",
 ]
 #: optional packages the core may use when installed (never required): the penalties'
 #: array-API support for namespaces without a standard __array_namespace__ (PyTorch)

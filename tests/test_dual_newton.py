@@ -1,0 +1,158 @@
+"""The elastic net on wide data through its dual (``_dual_newton``): the fits it starts are
+judged by the independent certificates, by the optimality conditions written out in
+``_certificates`` and by scikit-learn; a spy checks which fits it served."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from sklearn.linear_model import ElasticNet
+
+import sparsefit._cd as cd
+from sparsefit import ElasticNetCD, LassoCD
+
+from ._certificates import assert_enet_certified, factor_kkt, factor_objective
+
+
+def wide_problem(seed, n=40, p=300, duplicate=False):
+    """Correlated wide data with a sparse signal (and an offset, so the intercept matters)."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, p))
+    X = Z + 0.6 * np.roll(Z, 1, axis=1) + 3.0
+    if duplicate:
+        X[:, 1] = X[:, 0]
+        X[:, 2] = 0.0  # a constant column: zero once centred
+    w = np.zeros(p)
+    w[rng.choice(p, 8, replace=False)] = rng.normal(scale=2.0, size=8)
+    return X, X @ w + rng.normal(size=n) + 5.0
+
+
+def alpha_at(X, y, l1_ratio, divisor):
+    Xc, yc = X - X.mean(0), y - y.mean()
+    return np.abs(Xc.T @ yc).max() / X.shape[0] / l1_ratio / divisor
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Records the outcome of every dual Newton run: the point, or None."""
+    runs = []
+    original = cd.dual_newton_fit
+
+    def record(*args, **kwargs):
+        out = original(*args, **kwargs)
+        runs.append(out[0])
+        return out
+
+    monkeypatch.setattr(cd, "dual_newton_fit", record)
+    return runs
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("l1_ratio", [0.1, 0.5, 0.8])
+@pytest.mark.parametrize("divisor", [3, 30, 300])
+def test_matches_sklearn_and_is_certified(spy, seed, l1_ratio, divisor):
+    X, y = wide_problem(seed)
+    alpha = alpha_at(X, y, l1_ratio, divisor)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = ElasticNetCD(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10).fit(X, y)
+    assert len(spy) == 1 and spy[0] is not None
+    # its point is the answer, certified below (coordinate descent had nothing left to do)
+    assert_allclose(est.coef_, spy[0], rtol=0, atol=0)
+    assert_enet_certified(est, X, y)
+    ref = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-14, max_iter=1_000_000).fit(X, y)
+    problem = dict(alpha=alpha, l1_ratio=l1_ratio)
+    ours = factor_objective(X, y, est.coef_, est.intercept_, **problem)
+    theirs = factor_objective(X, y, ref.coef_, ref.intercept_, **problem)
+    assert ours <= theirs * (1 + 1e-12)
+    assert_allclose(est.coef_, ref.coef_, rtol=1e-5, atol=1e-7 * np.abs(ref.coef_).max())
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_weights_factors_and_degenerate_columns(spy, seed):
+    """Sample weights, positive and infinite penalty factors, a duplicated and a constant
+    column: the certificate and the optimality conditions, written out, hold."""
+    X, y = wide_problem(seed, duplicate=True)
+    rng = np.random.default_rng(seed)
+    sw = rng.uniform(0.2, 3.0, size=X.shape[0])
+    pf = rng.uniform(0.5, 2.0, size=X.shape[1])
+    pf[5] = np.inf  # excluded
+    alpha = alpha_at(X, y, 0.5, 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = ElasticNetCD(alpha=alpha, l1_ratio=0.5, tol=1e-10, penalty_factor=pf)
+        est.fit(X, y, sample_weight=sw)
+    assert len(spy) == 1 and spy[0] is not None
+    assert est.coef_[5] == 0.0 and est.coef_[2] == 0.0
+    problem = dict(alpha=alpha, l1_ratio=0.5, penalty_factor=pf, sample_weight=sw)
+    viol, checked, _ = factor_kkt(X, y, est.coef_, **problem)
+    scale = np.abs(X - X.mean(0)).max() * np.abs(y - y.mean()).max()
+    assert viol.max() <= 1e-7 * scale
+
+
+def test_sparse_input_gives_the_same_fit(spy):
+    X, y = wide_problem(0)
+    alpha = alpha_at(X, y, 0.5, 30)
+    dense = ElasticNetCD(alpha=alpha, l1_ratio=0.5, tol=1e-10).fit(X, y)
+    sparse = ElasticNetCD(alpha=alpha, l1_ratio=0.5, tol=1e-10).fit(sp.csc_matrix(X), y)
+    assert spy[0] is not None and len(spy) == 1  # (sparse data: coordinate descent only)
+    assert_enet_certified(sparse, X, y)
+    assert_allclose(sparse.coef_, dense.coef_, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["lasso", "l1_ratio_0.95", "positive", "bounds", "zero_factor", "tall", "warm_start"],
+)
+def test_not_applied_outside_its_conditions(spy, case):
+    """Where the dual is not smooth enough, has bounds, or the data are not wide, coordinate
+    descent alone serves the fit, still certified."""
+    X, y = wide_problem(1)
+    kwargs = dict(l1_ratio=0.5, tol=1e-10)
+    if case == "tall":
+        X, y = X[:, :20], y
+    if case == "l1_ratio_0.95":
+        kwargs["l1_ratio"] = 0.95
+    if case == "positive":
+        kwargs["positive"] = True
+    if case == "bounds":
+        kwargs["bounds"] = (-1.0, 1.0)
+    if case == "zero_factor":
+        kwargs["penalty_factor"] = np.r_[0.0, np.ones(X.shape[1] - 1)]
+    alpha = alpha_at(X, y, kwargs["l1_ratio"], 30)
+    if case == "lasso":
+        est = LassoCD(alpha=alpha, tol=1e-10).fit(X, y)
+    else:
+        est = ElasticNetCD(alpha=alpha, **kwargs)
+        if case == "warm_start":
+            est.set_params(warm_start=True).fit(X, y)
+            spy.clear()
+            est.set_params(alpha=0.8 * alpha)
+        est.fit(X, y)
+    assert spy == []
+    if case not in ("bounds", "zero_factor"):
+        assert_enet_certified(est, X, y)
+
+
+@pytest.mark.parametrize("max_iter", [1, 2, 3, 5])
+def test_iterations_count_against_max_iter(spy, max_iter):
+    X, y = wide_problem(2)
+    alpha = alpha_at(X, y, 0.5, 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (a small budget may end without convergence)
+        est = ElasticNetCD(alpha=alpha, l1_ratio=0.5, max_iter=max_iter).fit(X, y)
+    assert 1 <= est.n_iter_ <= max_iter
+    assert len(spy) == (0 if max_iter == 1 else 1)
+
+
+def test_unsettled_run_hands_the_fit_to_coordinate_descent(spy, monkeypatch):
+    """A run stopped before its support settles returns no point: coordinate descent fits
+    from zero and certifies."""
+    monkeypatch.setattr(cd.tuning, "DUAL_NEWTON_MAX_ITER", 1)
+    X, y = wide_problem(0)
+    alpha = alpha_at(X, y, 0.5, 30)
+    est = ElasticNetCD(alpha=alpha, l1_ratio=0.5, tol=1e-10).fit(X, y)
+    assert spy == [None]
+    assert_enet_certified(est, X, y)
