@@ -179,11 +179,10 @@ def _descend(
     fit = _Fit(workspace, target, penalty, tol_abs, valid, rng)
     fit.warm = warm and w0 is not None and bool(np.any(w))
     n_iter = 0  # subproblems solved (0: the starting point met the tolerance)
-    if w0 is None and max_iter > 1 and dual_newton_applies(workspace, penalty, valid):
-        # its iterations count as outer ones (one is left for the certificate); a point
-        # short of the tolerance is coordinate descent's warm start
-        budget = max_iter - 1
-        start, n_iter = dual_newton_fit(design, target, penalty, valid, tol_abs, budget)
+    if w0 is None and dual_newton_applies(workspace, penalty, valid, max_iter):
+        # its iterations count as outer ones; a point short of the tolerance is coordinate
+        # descent's warm start
+        start, n_iter = dual_newton_fit(design, target, penalty, valid, tol_abs)
         w = w if start is None else start
     for iteration in range(n_iter + 1, max_iter + 1):
         evaluation = fit.evaluate_best(w, summaries0 if iteration == 1 else None)

@@ -38,16 +38,20 @@ _ARMIJO, _BACKTRACK = 1e-4, 0.5
 _MIN_STEP = 1e-10
 
 
-def dual_newton_applies(workspace, penalty, valid):
+def dual_newton_applies(workspace, penalty, valid, max_iter):
     """Whether a cold-started fit begins with the dual Newton method: dense data with few
     samples and many more features (no Gram matrix), an L2 weight on every feature that may
-    move of at least ``DUAL_NEWTON_MIN_L2`` times its L1 weight, some L1 weight, no
-    bounds."""
+    move of at least ``DUAL_NEWTON_MIN_L2`` times its L1 weight, some L1 weight, no bounds,
+    and an outer-iteration budget ``max_iter`` of more than twice its own: a run that does
+    not settle leaves coordinate descent at least half of it (with a budget of a few
+    iterations, two fits of ``max_iter`` each from a warm start then do what one fit of
+    twice that does, as scikit-learn's ``warm_start`` promises)."""
     design = workspace.design
     n, p = design.n_samples, design.n_features
     free = valid & ~penalty.excluded
     return (
-        workspace.full_gram is None
+        max_iter > 2 * tuning.DUAL_NEWTON_MAX_ITER
+        and workspace.full_gram is None
         and design.has_samples
         and not design.sparse
         and n <= tuning.DUAL_NEWTON_MAX_SAMPLES
@@ -75,7 +79,7 @@ class _Dual:
         )
 
 
-def dual_newton_fit(design, target, penalty, valid, tol_abs, max_iter):
+def dual_newton_fit(design, target, penalty, valid, tol_abs):
     """A point near the elastic net's solution (its gap at most ``tol_abs`` in exact
     arithmetic, by the dual's own gap), and the Newton iterations run; ``(None, k)`` when
     a system could not be factorized or no progress was possible."""
@@ -90,7 +94,7 @@ def dual_newton_fit(design, target, penalty, valid, tol_abs, max_iter):
     top = float(v.max())
     dual = _Dual(design, yt, l1, l2, free, yt * (1.0 / top if top > 1.0 else 1.0))
     prev, prev_gap, k = None, np.inf, 0
-    for k in range(1, min(max_iter, tuning.DUAL_NEWTON_MAX_ITER) + 1):
+    for k in range(1, tuning.DUAL_NEWTON_MAX_ITER + 1):
         X_A = design.columns(dual.A)
         r = yt - X_A @ dual.w_A
         grad = r - dual.theta

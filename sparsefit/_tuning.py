@@ -169,7 +169,8 @@ DUAL_NEWTON_MIN_RATIO = 1.5
 #: ``l1_ratio`` 0.7-0.8; 41-43 and 1.45-1.6 times its time at 0.9-0.99)
 DUAL_NEWTON_MIN_L2 = 0.24
 #: its iterations at most (5-28 on the benchmark's wide problems); a fit that has not
-#: settled by then starts coordinate descent from zero
+#: settled by then starts coordinate descent from zero (and it runs only when ``max_iter``
+#: exceeds twice this)
 DUAL_NEWTON_MAX_ITER = 40
 #: columns whose centred cosine is within this of 1 count as nearly parallel for the merge of
 #: a stalled fit (``_Fit.merge_parallel``): the near-duplicates that stall coordinate

@@ -136,15 +136,29 @@ def test_not_applied_outside_its_conditions(spy, case):
         assert_enet_certified(est, X, y)
 
 
-@pytest.mark.parametrize("max_iter", [1, 2, 3, 5])
+@pytest.mark.parametrize("max_iter", [1, 5, 80, 81, 90])
 def test_iterations_count_against_max_iter(spy, max_iter):
+    """Its iterations count as outer ones; it runs only with a budget of more than twice
+    its own (``DUAL_NEWTON_MAX_ITER``, 40), so that coordinate descent keeps half."""
     X, y = wide_problem(2)
     alpha = alpha_at(X, y, 0.5, 30)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (a small budget may end without convergence)
         est = ElasticNetCD(alpha=alpha, l1_ratio=0.5, max_iter=max_iter).fit(X, y)
     assert 1 <= est.n_iter_ <= max_iter
-    assert len(spy) == (0 if max_iter == 1 else 1)
+    assert len(spy) == (1 if max_iter > 80 else 0)
+
+
+def test_warm_start_rounds_add_up():
+    """scikit-learn's warm-start contract (its ``test_warm_start``): two fits of a small
+    budget from a warm start end where one fit of twice the budget does."""
+    X, y = wide_problem(3, n=50, p=200)
+    half = ElasticNetCD(alpha=0.1, max_iter=5, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        half.fit(X, y).fit(X, y)
+        whole = ElasticNetCD(alpha=0.1, max_iter=10).fit(X, y)
+    assert_allclose(half.coef_, whole.coef_, rtol=0, atol=1e-6)
 
 
 def test_unsettled_run_hands_the_fit_to_coordinate_descent(spy, monkeypatch):
