@@ -168,10 +168,27 @@ DUAL_NEWTON_MIN_RATIO = 1.5
 #: leukemia at alpha_max/100: 26-28 iterations, 0.30-0.35 of coordinate descent's time, at
 #: ``l1_ratio`` 0.7-0.8; 41-43 and 1.45-1.6 times its time at 0.9-0.99)
 DUAL_NEWTON_MIN_L2 = 0.24
-#: its iterations at most (5-28 on the benchmark's wide problems); a fit that has not
-#: settled by then starts coordinate descent from zero (and it runs only when ``max_iter``
-#: exceeds twice this)
-DUAL_NEWTON_MAX_ITER = 40
+#: its Newton iterations at most (5-28 for the elastic net on the benchmark's wide problems,
+#: 15-110 for the Lasso's proximal rounds); a fit that has not settled by then starts
+#: coordinate descent from zero (and it runs only when ``max_iter`` exceeds twice this)
+DUAL_NEWTON_MAX_ITER = 120
+#: the Lasso's proximal rounds: the first weight ``sigma`` of ``1/(2 sigma) ||w - w_k||^2``
+#: times the mean squared column norm (the proximal term 1% of the data's mean curvature),
+#: its growth between rounds and its cap (``1e-8`` of the curvature: the systems' condition
+#: numbers stay below ``1e8`` times the support, and the rounds' contraction is already
+#: total). Measured (whole fits, one thread, leukemia and 100 x 5000 at alpha_max/10 and
+#: /100): start 10 / 100 / 1000 and growth 5 / 20 all within 0.6-1.4 of each other; 100 and
+#: 5 the best on both
+DUAL_NEWTON_SIGMA0 = 100.0
+DUAL_NEWTON_SIGMA_GROWTH = 5.0
+DUAL_NEWTON_SIGMA_MAX = 1e8
+#: rounds run on every feature while ``n p`` is at most this (a product with the data costs
+#: less than the iterations a working set adds: leukemia 72 x 7129 at alpha_max/100 15.9 ms
+#: on all features, 26.8 on a working set); above it on a working set of this many features
+#: per sample first (200 x 20000 at alpha_max/10 and /100: 114 / 234 ms on all, 33 / 94 on
+#: 6 n; 4 n 44 / 88, 12 n 36 / 89)
+DUAL_NEWTON_FULL_ENTRIES = 1_000_000
+DUAL_NEWTON_WS_PER_SAMPLE = 6
 #: columns whose centred cosine is within this of 1 count as nearly parallel for the merge of
 #: a stalled fit (``_Fit.merge_parallel``): the near-duplicates that stall coordinate
 #: descent differ by 1e-10 to 1e-4 of their norm, so 1 - cos is below 1e-8 for them

@@ -1,6 +1,6 @@
-"""The elastic net on wide data through its dual (``_dual_newton``): the fits it starts are
-judged by the independent certificates, by the optimality conditions written out in
-``_certificates`` and by scikit-learn; a spy checks which fits it served."""
+"""The Lasso and the elastic net on wide data through a dual (``_dual_newton``): the fits it
+starts are judged by the independent certificates, by the optimality conditions written out
+in ``_certificates`` and by scikit-learn; a spy checks which fits it served."""
 
 import warnings
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
-from sklearn.linear_model import ElasticNet
+from sklearn.linear_model import ElasticNet, Lasso
 
 import sparsefit._cd as cd
 from sparsefit import ElasticNetCD, LassoCD
@@ -49,20 +49,32 @@ def spy(monkeypatch):
     return runs
 
 
-@pytest.mark.parametrize("seed", range(3))
-@pytest.mark.parametrize("l1_ratio", [0.1, 0.5, 0.8])
-@pytest.mark.parametrize("divisor", [3, 30, 300])
-def test_matches_sklearn_and_is_certified(spy, seed, l1_ratio, divisor):
-    X, y = wide_problem(seed)
-    alpha = alpha_at(X, y, l1_ratio, divisor)
+def fit_pair(X, y, alpha, l1_ratio, **kwargs):
+    """Ours at tol 1e-10 (warnings as errors) and scikit-learn's at tol 1e-14."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        est = ElasticNetCD(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10).fit(X, y)
+        if l1_ratio == 1.0:
+            est = LassoCD(alpha=alpha, tol=1e-10, **kwargs).fit(X, y)
+        else:
+            est = ElasticNetCD(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10, **kwargs).fit(X, y)
+    ref = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-14, max_iter=1_000_000)
+    if l1_ratio == 1.0:
+        ref = Lasso(alpha=alpha, tol=1e-14, max_iter=1_000_000)
+    return est, ref.fit(X, y)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("l1_ratio", [0.1, 0.5, 0.8, 0.95, 1.0])
+@pytest.mark.parametrize("divisor", [3, 30, 300])
+def test_matches_sklearn_and_is_certified(spy, seed, l1_ratio, divisor):
+    """The smooth dual (l1_ratio up to 0.8) and the proximal rounds (above, the Lasso)."""
+    X, y = wide_problem(seed)
+    alpha = alpha_at(X, y, l1_ratio, divisor)
+    est, ref = fit_pair(X, y, alpha, l1_ratio)
     assert len(spy) == 1 and spy[0] is not None
     # its point is the answer, certified below (coordinate descent had nothing left to do)
     assert_allclose(est.coef_, spy[0], rtol=0, atol=0)
     assert_enet_certified(est, X, y)
-    ref = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-14, max_iter=1_000_000).fit(X, y)
     problem = dict(alpha=alpha, l1_ratio=l1_ratio)
     ours = factor_objective(X, y, est.coef_, est.intercept_, **problem)
     theirs = factor_objective(X, y, ref.coef_, ref.intercept_, **problem)
@@ -71,7 +83,8 @@ def test_matches_sklearn_and_is_certified(spy, seed, l1_ratio, divisor):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_weights_factors_and_degenerate_columns(spy, seed):
+@pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
+def test_weights_factors_and_degenerate_columns(spy, seed, l1_ratio):
     """Sample weights, positive and infinite penalty factors, a duplicated and a constant
     column: the certificate and the optimality conditions, written out, hold."""
     X, y = wide_problem(seed, duplicate=True)
@@ -79,14 +92,14 @@ def test_weights_factors_and_degenerate_columns(spy, seed):
     sw = rng.uniform(0.2, 3.0, size=X.shape[0])
     pf = rng.uniform(0.5, 2.0, size=X.shape[1])
     pf[5] = np.inf  # excluded
-    alpha = alpha_at(X, y, 0.5, 20)
+    alpha = alpha_at(X, y, l1_ratio, 20)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        est = ElasticNetCD(alpha=alpha, l1_ratio=0.5, tol=1e-10, penalty_factor=pf)
+        est = ElasticNetCD(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10, penalty_factor=pf)
         est.fit(X, y, sample_weight=sw)
     assert len(spy) == 1 and spy[0] is not None
     assert est.coef_[5] == 0.0 and est.coef_[2] == 0.0
-    problem = dict(alpha=alpha, l1_ratio=0.5, penalty_factor=pf, sample_weight=sw)
+    problem = dict(alpha=alpha, l1_ratio=l1_ratio, penalty_factor=pf, sample_weight=sw)
     viol, checked, _ = factor_kkt(X, y, est.coef_, **problem)
     scale = np.abs(X - X.mean(0)).max() * np.abs(y - y.mean()).max()
     assert viol.max() <= 1e-7 * scale
@@ -104,26 +117,24 @@ def test_sparse_input_gives_the_same_fit(spy):
 
 @pytest.mark.parametrize(
     "case",
-    ["lasso", "l1_ratio_0.95", "positive", "bounds", "zero_factor", "tall", "warm_start"],
+    ["lasso_zero_factor", "positive", "bounds", "zero_factor", "tall", "warm_start"],
 )
 def test_not_applied_outside_its_conditions(spy, case):
-    """Where the dual is not smooth enough, has bounds, or the data are not wide, coordinate
+    """Where a feature has no penalty, there are bounds, or the data are not wide, coordinate
     descent alone serves the fit, still certified."""
     X, y = wide_problem(1)
     kwargs = dict(l1_ratio=0.5, tol=1e-10)
     if case == "tall":
         X, y = X[:, :20], y
-    if case == "l1_ratio_0.95":
-        kwargs["l1_ratio"] = 0.95
     if case == "positive":
         kwargs["positive"] = True
     if case == "bounds":
         kwargs["bounds"] = (-1.0, 1.0)
-    if case == "zero_factor":
+    if case in ("zero_factor", "lasso_zero_factor"):
         kwargs["penalty_factor"] = np.r_[0.0, np.ones(X.shape[1] - 1)]
     alpha = alpha_at(X, y, kwargs["l1_ratio"], 30)
-    if case == "lasso":
-        est = LassoCD(alpha=alpha, tol=1e-10).fit(X, y)
+    if case == "lasso_zero_factor":
+        est = LassoCD(alpha=alpha, tol=1e-10, penalty_factor=kwargs["penalty_factor"]).fit(X, y)
     else:
         est = ElasticNetCD(alpha=alpha, **kwargs)
         if case == "warm_start":
@@ -132,21 +143,24 @@ def test_not_applied_outside_its_conditions(spy, case):
             est.set_params(alpha=0.8 * alpha)
         est.fit(X, y)
     assert spy == []
-    if case not in ("bounds", "zero_factor"):
+    if case not in ("bounds", "zero_factor", "lasso_zero_factor"):
         assert_enet_certified(est, X, y)
 
 
-@pytest.mark.parametrize("max_iter", [1, 5, 80, 81, 90])
-def test_iterations_count_against_max_iter(spy, max_iter):
+@pytest.mark.parametrize("offset", [-239, -235, 0, 1, 20])
+@pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
+def test_iterations_count_against_max_iter(spy, offset, l1_ratio):
     """Its iterations count as outer ones; it runs only with a budget of more than twice
-    its own (``DUAL_NEWTON_MAX_ITER``, 40), so that coordinate descent keeps half."""
+    its own (``DUAL_NEWTON_MAX_ITER``), so that coordinate descent keeps half."""
+    threshold = 2 * cd.tuning.DUAL_NEWTON_MAX_ITER
+    max_iter = threshold + offset
     X, y = wide_problem(2)
-    alpha = alpha_at(X, y, 0.5, 30)
+    alpha = alpha_at(X, y, l1_ratio, 30)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (a small budget may end without convergence)
-        est = ElasticNetCD(alpha=alpha, l1_ratio=0.5, max_iter=max_iter).fit(X, y)
+        est = ElasticNetCD(alpha=alpha, l1_ratio=l1_ratio, max_iter=max_iter).fit(X, y)
     assert 1 <= est.n_iter_ <= max_iter
-    assert len(spy) == (1 if max_iter > 80 else 0)
+    assert len(spy) == (1 if max_iter > threshold else 0)
 
 
 def test_warm_start_rounds_add_up():
@@ -170,3 +184,21 @@ def test_unsettled_run_hands_the_fit_to_coordinate_descent(spy, monkeypatch):
     est = ElasticNetCD(alpha=alpha, l1_ratio=0.5, tol=1e-10).fit(X, y)
     assert spy == [None]
     assert_enet_certified(est, X, y)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
+@pytest.mark.parametrize("divisor", [5, 50])
+def test_working_set_grows_to_the_violators(spy, monkeypatch, l1_ratio, divisor):
+    """With a working set of one feature per sample to start (``n p`` above the threshold),
+    the rounds add the features whose optimality conditions fail until none does."""
+    monkeypatch.setattr(cd.tuning, "DUAL_NEWTON_FULL_ENTRIES", 0)
+    monkeypatch.setattr(cd.tuning, "DUAL_NEWTON_WS_PER_SAMPLE", 1)
+    X, y = wide_problem(4)
+    alpha = alpha_at(X, y, l1_ratio, divisor)
+    est, ref = fit_pair(X, y, alpha, l1_ratio)
+    assert len(spy) == 1 and spy[0] is not None
+    assert_allclose(est.coef_, spy[0], rtol=0, atol=0)
+    assert_enet_certified(est, X, y)
+    problem = dict(alpha=alpha, l1_ratio=l1_ratio)
+    ours = factor_objective(X, y, est.coef_, est.intercept_, **problem)
+    assert ours <= factor_objective(X, y, ref.coef_, ref.intercept_, **problem) * (1 + 1e-12)
