@@ -182,10 +182,12 @@ def _descend(
     if w0 is None and dual_newton_applies(workspace, penalty, valid, max_iter):
         # its iterations count as outer ones; a point short of the tolerance is coordinate
         # descent's warm start
-        start, n_iter = dual_newton_fit(design, target, penalty, valid, tol_abs)
-        w = w if start is None else start
+        start, n_iter, state = dual_newton_fit(design, target, penalty, valid, tol_abs)
+        if start is not None:
+            w, summaries0 = start, state
     for iteration in range(n_iter + 1, max_iter + 1):
-        evaluation = fit.evaluate_best(w, summaries0 if iteration == 1 else None)
+        evaluation = fit.evaluate_best(w, summaries0)
+        summaries0 = None  # (they describe the first point only)
         if fit.restart:
             break
         w = fit.w_best if evaluation is None else w

@@ -39,7 +39,7 @@ Numeric core: imports NumPy and SciPy only.
 """
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.linalg import lapack
 
 from . import _tuning as tuning
 from ._objective import duality_gap
@@ -173,26 +173,27 @@ class _Point:
 
 def dual_newton_fit(design, target, penalty, valid, tol_abs):
     """A point near the solution (its duality gap at most ``tol_abs`` unless rounding or the
-    elastic net's own dual stopped it first: the best of the rounds) and the Newton
-    iterations run; ``(None, k)`` when the first round could not factorize a system or did
-    not settle within ``DUAL_NEWTON_MAX_ITER`` iterations (its point may be a poor start,
-    with a large support)."""
+    elastic net's own dual stopped it first: the best of the rounds), the Newton iterations
+    run and the point's summaries ``(Xt^T R, R^T R, R^T yt)``; ``(None, k, None)`` when the
+    first round could not factorize a system or did not settle within
+    ``DUAL_NEWTON_MAX_ITER`` iterations (its point may be a poor start, with a large
+    support)."""
     rounds = _Rounds(design, target, penalty, valid & ~penalty.excluded)
-    k, best = 0, (np.inf, None)
+    k, best = 0, (np.inf, None, None)
     while True:
         dual, used, settled = rounds.solve(tuning.DUAL_NEWTON_MAX_ITER - k)
         k += used
         if not settled:
-            return best[1], k
-        w, gap, grow = rounds.certify(dual)
+            return best[1], k, best[2]
+        w, gap, state, grow = rounds.certify(dual)
         progress = gap < best[0]
-        best = (gap, w) if progress else best
+        best = (gap, w, state) if progress else best
         if gap <= tol_abs or k >= tuning.DUAL_NEWTON_MAX_ITER:
-            return best[1], k
+            return best[1], k, best[2]
         if grow.size:
             rounds.grow(grow)
         elif rounds.smooth or not progress:
-            return best[1], k  # exact on its support (smooth), or rounding stops progress
+            return best[1], k, best[2]  # exact on its support (smooth), or rounding
         else:
             rounds.tighten()
         rounds.centre, rounds.theta = w, dual.theta
@@ -232,18 +233,20 @@ class _Rounds:
         return rnd.maximize(rnd.at(self.theta, self.ops.rmatvec(self.theta)), budget)
 
     def certify(self, dual):
-        """The point ``w(theta)`` on all features, its duality gap and the free features
-        outside ``W`` that violate their optimality condition (most violated first)."""
+        """The point ``w(theta)`` on all features, its duality gap, its summaries and the
+        free features outside ``W`` that violate their optimality condition (most violated
+        first)."""
         yt, p = self.target.yt, self.design.n_features
         w = np.zeros(p)
         w[self.W[dual.A]] = dual.w_A
         r = yt - self.ops.columns(dual.A) @ dual.w_A
         XtR = self.design.rmatvec(r)
-        gap = duality_gap(XtR, float(r @ r), float(r @ yt), w, self.penalty)
+        state = (XtR, float(r @ r), float(r @ yt))
+        gap = duality_gap(*state, w, self.penalty)
         pull = _pull(XtR, self.penalty.l1, self.free)
         pull[self.W] = 0.0
         out = (pull > 1.0).nonzero()[0]
-        return w, gap, out[np.argsort(-pull[out], kind="stable")]
+        return w, gap, state, out[np.argsort(-pull[out], kind="stable")]
 
     def grow(self, violators):
         """Add the most violated features (the working set at most doubles) and step the
@@ -281,17 +284,25 @@ def _first_working_set(design, target, l1, free):
 def _newton_step(X_A, L_A, grad):
     """``(I + X_A diag(1 / L_A) X_A^T)^{-1} grad``, through an ``n x n`` factorization or,
     with fewer active features than samples, an ``|A| x |A|`` one (Woodbury); None when
-    it fails."""
+    it fails. (LAPACK directly: SciPy's wrappers cost more than these small systems.)"""
     n, m = X_A.shape
-    try:
-        if m >= n:
-            Z = X_A / np.sqrt(L_A)
-            M = Z @ Z.T
-            M.flat[:: n + 1] += 1.0
-            return cho_solve(cho_factor(M, check_finite=False), grad, check_finite=False)
-        K = X_A.T @ X_A
-        K.flat[:: m + 1] += L_A
-        inner = cho_solve(cho_factor(K, check_finite=False), X_A.T @ grad, check_finite=False)
-        return grad - X_A @ inner
-    except (LinAlgError, ValueError):
+    if m == 0:
+        return grad.copy()  # (no active feature: the Hessian is minus the identity)
+    if m >= n:
+        Z = X_A / np.sqrt(L_A)
+        M = Z @ Z.T
+        M.flat[:: n + 1] += 1.0
+        return _cholesky_solve(M, grad)
+    K = X_A.T @ X_A
+    K.flat[:: m + 1] += L_A
+    inner = _cholesky_solve(K, X_A.T @ grad)
+    return None if inner is None else grad - X_A @ inner
+
+
+def _cholesky_solve(M, b):
+    """``M^{-1} b`` for a symmetric positive definite ``M`` (overwritten), or None."""
+    factor, info = lapack.dpotrf(M, lower=False, clean=False, overwrite_a=True)
+    if info != 0:
         return None
+    x, info = lapack.dpotrs(factor, b, lower=False)
+    return x if info == 0 and np.all(np.isfinite(x)) else None
