@@ -157,6 +157,9 @@ class _DataDesign:
         self._norms2 = None
         self._scales = None
         self._heavy = None
+        #: ``X^T X`` of the uncentred, unweighted X when centring formed it (dense only),
+        #: taken by the first ``full_gram``
+        self.raw_gram = None
         # (sum_i s_i X_ij, sum_i s_i X_ij^2) when the caller has them (centring does)
         self._raw_moments = raw_moments
 
@@ -420,7 +423,8 @@ class DenseDesign(_DataDesign):
         rows."""
         with self._parallel_if(self.n_samples * self.n_features**2) as threads:
             if self.sqrt_sw is None:
-                G = gram_product(self.X, threads is not None)
+                G, self.raw_gram = self.raw_gram, None
+                G = gram_product(self.X, threads is not None) if G is None else G
                 if self.x_offset is None:
                     return G
                 G -= self.n_samples * np.outer(self.x_offset, self.x_offset)
@@ -710,10 +714,9 @@ class Workspace:
         instead of a pass over X.
         """
         d = self.design
-        p = d.n_features
         if d.sparse or d.gram_on_demand:
             return False
-        return p <= tuning.CHEAP_GRAM_FEATURES and d.n_samples >= 8 * p
+        return gram_is_cheap_shape(d.n_samples, d.n_features)
 
     @property
     def gram_pays_along_path(self):
@@ -940,7 +943,13 @@ def _sparse_weighted_sq_col_sums(X, sw, block=2**22):
 
 
 def center_data(
-    X, y, sample_weight=None, fit_intercept=True, normalize_weights=True, parallel=None
+    X,
+    y,
+    sample_weight=None,
+    fit_intercept=True,
+    normalize_weights=True,
+    parallel=None,
+    gram_first=False,
 ):
     """Weighted centring and sqrt-weight scaling of ``X`` and ``y``.
 
@@ -956,6 +965,11 @@ def center_data(
         weights enter as ``1/(2 sum(s)) sum s_i r_i^2``); keep them as given for Ridge.
     parallel : callable returning a context manager, optional
         The design's thread policy for large products.
+    gram_first : bool, default=False
+        The caller forms the Gram matrix of a design whose Gram is cheap
+        (``gram_is_cheap_shape``): for dense X without weights, ``X^T X`` is then formed
+        here, and its diagonal gives the columns' raw second moments (one pass over X
+        fewer); the design keeps it for ``full_gram``.
 
     Returns
     -------
@@ -983,8 +997,13 @@ def center_data(
     raw_moments = None
     if sp.issparse(X) and X.format not in ("csr", "csc"):
         X = X.tocsc()  # (as the design would: its passes read the compressed structure)
+    raw_gram = None
+    if gram_first and sw is None and not sp.issparse(X) and X.dtype == np.float64:
+        if gram_is_cheap_shape(n_samples, n_features):
+            raw_gram = _raw_gram(X, parallel)
     if fit_intercept:
-        x_offset, raw_moments = _column_means(X, sw)
+        raw = None if raw_gram is None else np.diag(raw_gram).copy()
+        x_offset, raw_moments = _column_means(X, sw, raw)
         y_offset = y.mean(axis=0) if sw is None else sw @ y / sw.sum()
         y_offset = y_offset + _mean_correction(y - y_offset, sw)
     else:
@@ -995,7 +1014,23 @@ def center_data(
         yt = yt * (sqrt_sw[:, None] if y.ndim > 1 else sqrt_sw)
     offset = x_offset if fit_intercept else None
     design = make_design(X, offset, sqrt_sw, parallel, raw_moments)
+    if raw_gram is not None:
+        design.raw_gram = raw_gram
     return design, yt, x_offset, y_offset
+
+
+def gram_is_cheap_shape(n_samples, n_features):
+    """Dense data this tall and narrow have their Gram matrix formed for every fit: it costs
+    about as much as a few passes, and every later product then costs ``O(p^2)``."""
+    return n_features <= tuning.CHEAP_GRAM_FEATURES and n_samples >= 8 * n_features
+
+
+def _raw_gram(X, parallel):
+    """``X^T X`` of dense ``X`` itself (no copy), on every BLAS thread when large."""
+    n, p = X.shape
+    big = parallel is not None and n * p * p >= tuning.PARALLEL_FLOPS
+    with parallel() if big else contextlib.nullcontext() as threads:
+        return gram_product(np.asarray(X, dtype=np.float64), threads is not None)
 
 
 def _mean_correction(centred, sw):
@@ -1005,10 +1040,11 @@ def _mean_correction(centred, sw):
     return sw @ centred / sw.sum()
 
 
-def _column_means(X, sw):
+def _column_means(X, sw, raw=None):
     """Weighted column means of ``X`` and its raw moments ``(sum_i s_i X_ij, sum_i s_i
     X_ij^2)``, accumulated in float64 whatever the dtype of X (products that correct for
-    the offsets instead of centring assume the exact means).
+    the offsets instead of centring assume the exact means). ``raw``: the sums of squares,
+    when known (the diagonal of ``X^T X``).
 
     A one-pass mean loses about ``log10(mean / spread)`` digits, and a centred column
     shifted by that error is a different column: the means of the columns whose mean
@@ -1023,7 +1059,7 @@ def _column_means(X, sw):
     else:
         # pairwise summation without weights (error growing as log n, not n)
         sums = X.sum(axis=0, dtype=np.float64) if sw is None else X.T @ sw
-        raw = _dense_weighted_sq_col_sums(X, sw)
+        raw = _dense_weighted_sq_col_sums(X, sw) if raw is None else raw
     means = sums / total
     spread2 = raw / total - means**2
     bad = np.flatnonzero((spread2 * _MEAN_SPREAD_RATIO**2 <= means**2) & (means != 0))

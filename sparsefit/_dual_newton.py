@@ -29,8 +29,10 @@ When ``n * p`` is large, the rounds run on a working set of features (the ones m
 correlated with ``yt`` first); the full correlations, computed for each round's gap, add
 the features that violate their optimality condition.
 
-Measured against coordinate descent alone (one thread, whole fits, tol 1e-6): the Lasso on
-100 x 5000 data at alpha_max/10 and /100 ... (see ``_tuning``).
+Measured against coordinate descent alone (one thread, interleaved whole fits, tol 1e-6,
+at alpha_max/10 and /100): the Lasso on leukemia (72 x 7129) 0.84 / 0.45 of its time, on
+100 x 5000 data 0.51 / 0.38, on 200 x 20000 data 0.61 / 0.27; the elastic net at
+``l1_ratio=0.5`` 0.14-0.62.
 
 Every point is certified afterwards like any other (``_cd``): a point that does not meet the
 tolerance is handed back to coordinate descent as a warm start.

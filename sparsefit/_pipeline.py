@@ -44,9 +44,15 @@ class FitProblem:
         ``n_samples``), or ``sum s r^2`` (Ridge; weights as given).
     parallel : bool, default=True
         Whether large products may use every BLAS thread (False inside parallel folds).
+    gram_first : bool, default=False
+        The fit forms the Gram matrix of tall, narrow dense data itself (not given one):
+        centring forms it first and takes the columns' second moments from its diagonal
+        (``center_data``).
     """
 
-    def __init__(self, X, y, sample_weight, *, fit_intercept, mean=True, parallel=True):
+    def __init__(
+        self, X, y, sample_weight, *, fit_intercept, mean=True, parallel=True, gram_first=False
+    ):
         design, yt, x_offset, y_offset = center_data(
             X,
             y,
@@ -54,6 +60,7 @@ class FitProblem:
             fit_intercept,
             normalize_weights=mean,
             parallel=parallel_blas if parallel else None,
+            gram_first=gram_first,
         )
         self._setup(design, yt.reshape(X.shape[0], -1), x_offset, y_offset, mean)
 
@@ -261,12 +268,14 @@ class FitProblem:
         return results
 
 
-def fit_problem(X, y, sample_weight, *, fit_intercept, mean=True):
+def fit_problem(X, y, sample_weight, *, fit_intercept, mean=True, gram_first=False):
     """The :class:`FitProblem` of validated data: in memory, or distributed (``X`` a
     ``_dask.DaskData``, which builds it from one pass over the cluster's blocks)."""
     if getattr(X, "is_distributed", False):
         return X.problem(fit_intercept, mean)
-    return FitProblem(X, y, sample_weight, fit_intercept=fit_intercept, mean=mean)
+    return FitProblem(
+        X, y, sample_weight, fit_intercept=fit_intercept, mean=mean, gram_first=gram_first
+    )
 
 
 def _scaled(unit, alpha):

@@ -155,30 +155,32 @@ FIT_HOMOTOPY_SUPPORT = 1.25
 #: its breakpoints per sample before coordinate descent takes over (a Lasso path's support
 #: stays below ``n``: entries and leaves take about 1.5 n breakpoints to alpha_max / 100)
 FIT_HOMOTOPY_STEPS_PER_SAMPLE = 4
-#: the elastic net's dual Newton method (``_dual_newton``) starts cold fits with at most this
-#: many samples and at least this many times as many features: each iteration factorizes
-#: a system of size up to ``n`` (measured at l1_ratio 0.5, alpha_max/10 and /100, against
-#: coordinate descent alone: 200 x 300 0.56 / 0.36, 500 x 1000 0.57 / 0.42, 500 x 5000
-#: 0.75 / 0.33; 1000 x 5000 1.23 / 0.66)
+#: the dual Newton method (``_dual_newton``: the Lasso and the elastic net) starts cold fits
+#: with at most this many samples and at least this many times as many features: each
+#: iteration factorizes a system of size up to ``n`` (measured at l1_ratio 0.5,
+#: alpha_max/10 and /100, against coordinate descent alone: 200 x 300 0.56 / 0.36,
+#: 500 x 1000 0.57 / 0.42, 500 x 5000 0.75 / 0.33; 1000 x 5000 1.23 / 0.66)
 DUAL_NEWTON_MAX_SAMPLES = 500
 DUAL_NEWTON_MIN_RATIO = 1.5
-#: and L2 weights of at least this fraction of the L1 weights (``l1_ratio`` up to 0.8, with
-#: room for its rounding: ``1 - 0.8 < 0.25 * 0.8`` in floating point): with
-#: less the dual is nearly the Lasso's, non-smooth, and its steps shrink (measured on
-#: leukemia at alpha_max/100: 26-28 iterations, 0.30-0.35 of coordinate descent's time, at
-#: ``l1_ratio`` 0.7-0.8; 41-43 and 1.45-1.6 times its time at 0.9-0.99)
+#: L2 weights of at least this fraction of the L1 weights (``l1_ratio`` up to 0.8, with
+#: room for its rounding: ``1 - 0.8 < 0.25 * 0.8`` in floating point) are solved by one
+#: maximization of the elastic net's own dual; with less (and the Lasso) that dual is nearly
+#: the Lasso's, non-smooth, and its steps shrink (measured on leukemia at alpha_max/100:
+#: 26-28 iterations, 0.30-0.35 of coordinate descent's time, at ``l1_ratio`` 0.7-0.8; 41-43
+#: and 1.45-1.6 times its time at 0.9-0.99): proximal rounds then add their own L2 weight
 DUAL_NEWTON_MIN_L2 = 0.24
 #: its Newton iterations at most (5-28 for the elastic net on the benchmark's wide problems,
-#: 15-110 for the Lasso's proximal rounds); a fit that has not settled by then starts
-#: coordinate descent from zero (and it runs only when ``max_iter`` exceeds twice this)
+#: 15-110 for the Lasso's proximal rounds); a fit that has not settled by then goes on by
+#: coordinate descent from the best round's point (from zero when the first round did not
+#: settle), and it runs only when ``max_iter`` exceeds twice this
 DUAL_NEWTON_MAX_ITER = 120
 #: the Lasso's proximal rounds: the first weight ``sigma`` of ``1/(2 sigma) ||w - w_k||^2``
 #: times the mean squared column norm (the proximal term 1% of the data's mean curvature),
-#: its growth between rounds and its cap (``1e-8`` of the curvature: the systems' condition
-#: numbers stay below ``1e8`` times the support, and the rounds' contraction is already
-#: total). Measured (whole fits, one thread, leukemia and 100 x 5000 at alpha_max/10 and
-#: /100): start 10 / 100 / 1000 and growth 5 / 20 all within 0.6-1.4 of each other; 100 and
-#: 5 the best on both
+#: its growth between rounds and its cap (a proximal term ``1e-8`` of the curvature: the
+#: systems' condition numbers stay below ``1e8`` times the support, and a weaker term
+#: changes the rounds' points by less than the tolerances can see). Measured (whole fits,
+#: one thread, leukemia and 100 x 5000 at alpha_max/10 and /100): start 10 / 100 / 1000
+#: and growth 5 / 20 all within 0.6-1.4 of each other; 100 and 5 the best on both
 DUAL_NEWTON_SIGMA0 = 100.0
 DUAL_NEWTON_SIGMA_GROWTH = 5.0
 DUAL_NEWTON_SIGMA_MAX = 1e8

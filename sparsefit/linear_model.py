@@ -228,7 +228,11 @@ class ElasticNetCD(LinearRegressorBase):
             )
         n_samples, n_features = X.shape
         penalty = self._penalty(n_features)
-        problem = fit_problem(X, y, sample_weight, fit_intercept=self.fit_intercept)
+        # (tall, narrow dense data: the solver forms the Gram matrix unless one is given)
+        given = not isinstance(self.precompute, (str, bool, np.bool_))
+        problem = fit_problem(
+            X, y, sample_weight, fit_intercept=self.fit_intercept, gram_first=not given
+        )
         auto = problem.workspace.gram_pays_along_path and n_samples > n_features
         problem.precompute(self.precompute, X.dtype, self.fit_intercept, auto)
         rng = check_random_state(self.random_state) if self.selection == "random" else None
@@ -534,7 +538,7 @@ class RidgeGD(LinearRegressorBase):
         # against 1.14 ms), as scikit-learn's Ridge does; X itself is left as it is
         X_ops = X.tocsr() if sp.issparse(X) and X.format != "csr" else X
         problem = fit_problem(
-            X_ops, y, sample_weight, fit_intercept=self.fit_intercept, mean=False
+            X_ops, y, sample_weight, fit_intercept=self.fit_intercept, mean=False, gram_first=True
         )
         if n_samples >= n_features and n_features <= 2000:
             problem.workspace.precompute_gram()

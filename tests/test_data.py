@@ -206,3 +206,42 @@ def test_full_gram_completed_from_the_cached_block(offsets, weights, order):
     ref = Xt_ref.T @ Xt_ref
     assert_allclose(G, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
     assert np.array_equal(G, G.T)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("heavy", [False, True])
+def test_gram_formed_first_gives_the_same_design(fit_intercept, heavy, monkeypatch):
+    """Tall, narrow dense data whose Gram matrix the fit forms anyway: centring forms it
+    first and reads the second moments off its diagonal. The means (refined where a mean
+    dwarfs its spread: exact reference by math.fsum), the column norms and the Gram matrix
+    match the explicitly centred data, and X^T X is formed once."""
+    import math
+
+    import sparsefit._data as data_module
+
+    rng = np.random.default_rng(5)
+    n, p = 400, 6
+    X = rng.normal(size=(n, p)) + rng.uniform(-3, 3, size=p)
+    if heavy:
+        X[:, 0] += 1e8
+    products = []
+    original = data_module.gram_product
+
+    def counted(*args, **kwargs):
+        products.append(args[0].shape)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(data_module, "gram_product", counted)
+    design = center_data(X, np.zeros(n), fit_intercept=fit_intercept, gram_first=True)[0]
+    assert products == [(n, p)]
+    means = np.array([math.fsum(X[:, j]) / n for j in range(p)]) if fit_intercept else 0.0
+    if fit_intercept:
+        spread = X.std(axis=0)
+        assert np.all(
+            np.abs(design.x_offset - means) <= 2 * np.spacing(np.abs(means)) + 1e-14 * spread
+        )
+    Xc = X - means
+    assert_allclose(design.col_norms2, (Xc**2).sum(axis=0), rtol=1e-9)
+    G = Workspace(design).precompute_gram()
+    assert products == [(n, p)]  # (the one formed first, taken)
+    assert_allclose(G, Xc.T @ Xc, rtol=1e-9, atol=1e-9 * np.abs(Xc.T @ Xc).max())
