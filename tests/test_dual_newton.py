@@ -202,3 +202,35 @@ def test_working_set_grows_to_the_violators(spy, monkeypatch, l1_ratio, divisor)
     problem = dict(alpha=alpha, l1_ratio=l1_ratio)
     ours = factor_objective(X, y, est.coef_, est.intercept_, **problem)
     assert ours <= factor_objective(X, y, ref.coef_, ref.intercept_, **problem) * (1 + 1e-12)
+
+
+def test_proximal_rounds_only_on_few_samples(spy):
+    """Above ``DUAL_NEWTON_ROUNDS_MAX_SAMPLES`` samples the Lasso is coordinate descent's
+    (the rounds' systems grow with the support, near ``n``), the elastic net's smooth dual
+    still served; both certified."""
+    n = cd.tuning.DUAL_NEWTON_ROUNDS_MAX_SAMPLES + 10
+    X, y = wide_problem(5, n=n, p=2 * n)
+    lasso = LassoCD(alpha=alpha_at(X, y, 1.0, 30), tol=1e-10).fit(X, y)
+    assert spy == []
+    assert_enet_certified(lasso, X, y)
+    enet = ElasticNetCD(alpha=alpha_at(X, y, 0.5, 30), l1_ratio=0.5, tol=1e-10).fit(X, y)
+    assert len(spy) == 1 and spy[0] is not None
+    assert_enet_certified(enet, X, y)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lasso_rounds_end_on_the_exact_solution(spy, seed):
+    """At a loose tolerance the rounds stop as soon as it is met, and the support's exact
+    solution replaces their point: the answer matches coordinate descent's on the same data
+    given as a sparse matrix (whose exact finish ends on it too) and scikit-learn's at tol
+    1e-14, far below the tolerance (scikit-learn's ``test_sparse_dense_equality``)."""
+    X, y = wide_problem(seed, n=12, p=40)
+    alpha = alpha_at(X, y, 1.0, 20)
+    dense = LassoCD(alpha=alpha, tol=1e-6).fit(X, y)
+    assert len(spy) == 1 and spy[0] is not None
+    sparse = LassoCD(alpha=alpha, tol=1e-6).fit(sp.csc_matrix(X), y)
+    ref = Lasso(alpha=alpha, tol=1e-14, max_iter=1_000_000).fit(X, y)
+    scale = np.abs(ref.coef_).max()
+    assert_allclose(dense.coef_, ref.coef_, rtol=1e-7, atol=1e-9 * scale)
+    assert_allclose(dense.coef_, sparse.coef_, rtol=1e-7, atol=1e-9 * scale)
+    assert_enet_certified(dense, X, y)
