@@ -63,6 +63,17 @@ def fit_pair(X, y, alpha, l1_ratio, **kwargs):
     return est, ref.fit(X, y)
 
 
+def assert_served_and_no_worse(spy, est, ref, X, y, alpha, l1_ratio):
+    """One run, whose point is the answer (coordinate descent had nothing left to do),
+    certified, its objective never above scikit-learn's (``ref``)."""
+    assert len(spy) == 1 and spy[0] is not None
+    assert_allclose(est.coef_, spy[0], rtol=0, atol=0)
+    assert_enet_certified(est, X, y)
+    problem = dict(alpha=alpha, l1_ratio=l1_ratio)
+    ours = factor_objective(X, y, est.coef_, est.intercept_, **problem)
+    assert ours <= factor_objective(X, y, ref.coef_, ref.intercept_, **problem) * (1 + 1e-12)
+
+
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("l1_ratio", [0.1, 0.5, 0.8, 0.95, 1.0])
 @pytest.mark.parametrize("divisor", [3, 30, 300])
@@ -71,14 +82,7 @@ def test_matches_sklearn_and_is_certified(spy, seed, l1_ratio, divisor):
     X, y = wide_problem(seed)
     alpha = alpha_at(X, y, l1_ratio, divisor)
     est, ref = fit_pair(X, y, alpha, l1_ratio)
-    assert len(spy) == 1 and spy[0] is not None
-    # its point is the answer, certified below (coordinate descent had nothing left to do)
-    assert_allclose(est.coef_, spy[0], rtol=0, atol=0)
-    assert_enet_certified(est, X, y)
-    problem = dict(alpha=alpha, l1_ratio=l1_ratio)
-    ours = factor_objective(X, y, est.coef_, est.intercept_, **problem)
-    theirs = factor_objective(X, y, ref.coef_, ref.intercept_, **problem)
-    assert ours <= theirs * (1 + 1e-12)
+    assert_served_and_no_worse(spy, est, ref, X, y, alpha, l1_ratio)
     assert_allclose(est.coef_, ref.coef_, rtol=1e-5, atol=1e-7 * np.abs(ref.coef_).max())
 
 
@@ -196,12 +200,7 @@ def test_working_set_grows_to_the_violators(spy, monkeypatch, l1_ratio, divisor)
     X, y = wide_problem(4)
     alpha = alpha_at(X, y, l1_ratio, divisor)
     est, ref = fit_pair(X, y, alpha, l1_ratio)
-    assert len(spy) == 1 and spy[0] is not None
-    assert_allclose(est.coef_, spy[0], rtol=0, atol=0)
-    assert_enet_certified(est, X, y)
-    problem = dict(alpha=alpha, l1_ratio=l1_ratio)
-    ours = factor_objective(X, y, est.coef_, est.intercept_, **problem)
-    assert ours <= factor_objective(X, y, ref.coef_, ref.intercept_, **problem) * (1 + 1e-12)
+    assert_served_and_no_worse(spy, est, ref, X, y, alpha, l1_ratio)
 
 
 def test_proximal_rounds_only_on_few_samples(spy):
