@@ -1026,11 +1026,11 @@ def gram_is_cheap_shape(n_samples, n_features):
 
 
 def _raw_gram(X, parallel):
-    """``X^T X`` of dense ``X`` itself (no copy), on every BLAS thread when large."""
+    """``X^T X`` of dense float64 ``X`` itself (no copy), on every BLAS thread when large."""
     n, p = X.shape
     big = parallel is not None and n * p * p >= tuning.PARALLEL_FLOPS
     with parallel() if big else contextlib.nullcontext() as threads:
-        return gram_product(np.asarray(X, dtype=np.float64), threads is not None)
+        return gram_product(X, threads is not None)
 
 
 def _mean_correction(centred, sw):

@@ -58,8 +58,9 @@ _MIN_STEP = 1e-10
 
 def dual_newton_applies(workspace, penalty, valid, max_iter):
     """Whether a cold-started fit begins with the dual Newton method: dense data with few
-    samples and many more features (no Gram matrix), an L1 weight on every feature that may
-    move (or the elastic net's smooth dual), no bounds, and an iteration budget ``max_iter``
+    samples and many more features (no Gram matrix), the elastic net's smooth dual or (the
+    proximal rounds, on fewer samples still) an L1 weight on every feature that may move, no
+    bounds, and an iteration budget ``max_iter``
     of more than twice its own: a run that does not settle leaves coordinate descent at
     least half of it (with a budget of a few iterations, two fits of ``max_iter`` each from
     a warm start then do what one fit of twice that does, as scikit-learn's ``warm_start``
@@ -126,11 +127,11 @@ class _Round:
         progress above rounding; not when a system failed or the budget ran out."""
         prev, full = None, False
         for k in range(budget):
-            X_A = self.ops.columns(dual.A)
-            grad = self.yt - X_A @ dual.w_A - dual.theta
             if full and np.array_equal(prev, dual.A):
                 return dual, k, True
             prev = dual.A
+            X_A = self.ops.columns(dual.A)
+            grad = self.yt - X_A @ dual.w_A - dual.theta
             step = _newton_step(X_A, self.L[dual.A], grad)
             if step is None:
                 return dual, k + 1, False
