@@ -604,15 +604,23 @@ def _to_project(w, penalty):
 
 def _projected_gap(XtR, RtR, Rty, w, penalty, U, G_cols, Xty):
     """The gap at the dual point ``R - Xt_U c`` orthogonal to the unpenalized columns ``U``
-    (``c`` solves ``G_UU c = Xt_U^T R``), from Gram statistics: ``G_cols = Xt^T Xt_U``."""
+    (``c`` solves ``G_UU c = Xt_U^T R``), from Gram statistics: ``G_cols = Xt^T Xt_U``.
+
+    ``duality_gap`` given the projected summaries takes ``||R - Xt_U c||^2`` for the primal's
+    ``||R||^2`` too: it is then the gap of ``w + c`` on ``U`` (the unpenalized coefficients
+    moved to their best values, the residual ``R - Xt_U c``), not of ``w``. The primal at
+    ``w`` itself is higher by ``(||R||^2 - ||R - Xt_U c||^2) / 2 = c.Xt_U^T R - c.G_UU c /
+    2``, which is added: a point whose unpenalized coefficients are off their optimum is not
+    certified by the optimum's gap."""
     G_UU = G_cols[U]
     c = np.linalg.lstsq(G_UU, XtR[U], rcond=None)[0]
     XtR_p = XtR - G_cols @ c
-    RtR_p = RtR - 2.0 * float(c @ XtR[U]) + float(c @ (G_UU @ c))
+    cXtR, cGc = float(c @ XtR[U]), float(c @ (G_UU @ c))
+    RtR_p = RtR - 2.0 * cXtR + cGc
     Rty_p = Rty - float(c @ Xty[U])
     fixed = np.zeros(XtR.shape[0], dtype=bool)
     fixed[U] = True
-    return duality_gap(XtR_p, RtR_p, Rty_p, w, penalty, fixed)
+    return duality_gap(XtR_p, RtR_p, Rty_p, w, penalty, fixed) + max(cXtR - 0.5 * cGc, 0.0)
 
 
 class Rounding:

@@ -196,3 +196,50 @@ def test_gap_with_no_features():
     RtR = Rty = float(yt @ yt)
     # dual norm is 0 <= l1 so scale = 1: primal = ||y||^2/2, dual = -||y||^2/2 + ||y||^2
     assert_allclose(duality_gap(XtR, RtR, Rty, w, 1.0, 0.0), 0.0, atol=1e-15)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.7])
+@pytest.mark.parametrize("seed", range(4))
+def test_projected_gap_bounds_the_suboptimality(seed, l2):
+    """With unpenalized features the gap is taken at the dual point projected orthogonally
+    to their columns; it must still bound ``P(w) - P*`` at any ``w``, in particular at a
+    point whose unpenalized coefficients are off their optimum (the projected residual's
+    norm is the primal of ``w`` with them moved to it, not of ``w``)."""
+    from scipy.optimize import minimize
+
+    from sparsefit._cd import _projected_gap
+
+    n, p = 40, 8
+    X, y, _ = problem(seed, n=n, p=p)
+    Xt, yt = X - X.mean(0), y - y.mean()
+    l1 = np.full(p, 3.0)
+    l1[[1, 5]] = 0.0  # unpenalized (with l2 = 0 for them: no penalty at all)
+    l2v = np.where(l1 > 0, l2, 0.0)
+    pen = SeparablePenalty(l1, l2v, np.full(p, -np.inf), np.full(p, np.inf))
+
+    def primal(w):
+        r = yt - Xt @ w
+        return 0.5 * r @ r + l1 @ np.abs(w) + 0.5 * l2v @ (w * w)
+
+    # the optimum, to the last digits: a smooth reformulation w = u - v, u, v >= 0
+    G = Xt.T @ Xt
+    best = minimize(
+        lambda z: primal(z[:p] - z[p:]),
+        np.zeros(2 * p),
+        jac=lambda z: np.r_[
+            (G @ (z[:p] - z[p:]) - Xt.T @ yt) + l1 + l2v * (z[:p] - z[p:]),
+            -(G @ (z[:p] - z[p:]) - Xt.T @ yt) + l1 - l2v * (z[:p] - z[p:]),
+        ],
+        bounds=[(0, None)] * (2 * p),
+        method="L-BFGS-B",
+        options=dict(ftol=1e-15, gtol=1e-12, maxiter=20000),
+    )
+    p_star = best.fun
+    w_star = best.x[:p] - best.x[p:]
+    U = np.array([1, 5])
+    for shift in (0.0, 0.05, 0.5):
+        w = w_star.copy()
+        w[U] += shift * np.array([1.0, -2.0])  # unpenalized coefficients moved off
+        XtR, RtR, Rty = summaries(Xt, yt, w)
+        gap = _projected_gap(XtR, RtR, Rty, w, pen, U, G[:, U], Xt.T @ yt)
+        assert gap >= primal(w) - p_star - 1e-9 * abs(p_star), (shift, gap, primal(w) - p_star)
