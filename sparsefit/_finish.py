@@ -15,7 +15,7 @@ import numpy as np
 from . import _tuning as tuning
 from ._support import SupportSystem
 
-__all__ = ["solve_on_support"]
+__all__ = ["path_step", "solve_on_support"]
 
 _EPS = np.finfo(np.float64).eps
 #: a decrease counts only when it exceeds this many times its own rounding error
@@ -70,6 +70,23 @@ def solve_on_support(
     return search.w if search.improved else None
 
 
+def path_step(G, b, w, support, penalty, *, system, coords, ceiling):
+    """``solve_on_support`` over the whole problem, with the gradient it ends on: from the
+    previous solution ``w`` of a path at a new penalty, the search over the coordinates
+    ``coords`` (the valid features) ends on the new solution when its last round finds
+    no violator. Returns ``(w_new, grad)`` with ``grad = (G w_new - b)[coords]`` computed by
+    that last check (the certificate needs no other product), ``(w_new, None)`` when the
+    search stopped short of it (rounds spent, a system it could not solve), or None when
+    it gained nothing."""
+    search = _FeatureSign(G, b, w, support, penalty, system, coords, ceiling)
+    for _ in range(2 * tuning.NEWTON_ROUNDS):
+        if not search.round():
+            break
+    if not search.improved:
+        return None
+    return search.w, search.optimal_grad
+
+
 class _FeatureSign:
     """The state of one feature-sign search (see ``solve_on_support``)."""
 
@@ -86,6 +103,9 @@ class _FeatureSign:
         self.joined = 0  # features that joined in the last round (0: none)
         self.fallback = None  # (S, sign, the worst violator, its sign): a retry after a join
         self._coords_penalty = None  # the penalty restricted to coords (formed once)
+        #: the gradient at coords of the last check that found no violator (None: w has
+        #: moved since, or no check found none)
+        self.optimal_grad = None
 
     def _at_bound(self, idx):
         wi = self.w[idx]
@@ -124,6 +144,7 @@ class _FeatureSign:
                 return False  # rounding: not the solution
             # (the objective at u is not above the one at w_S: the caller checks it)
             self.w[S] = u
+            self.optimal_grad = None
             self.improved = self.improved or self.joined > 0 or not np.array_equal(u, w_S)
             # done, unless other coordinates of the working set violate optimality
             return self.coords is not None and self._join()
@@ -274,6 +295,7 @@ class _FeatureSign:
         """Take the point ``P`` (values of ``S``): zeros leave, bounds join ``B``."""
         S, pen = self.S, self.penalty
         self.w[S] = P
+        self.optimal_grad = None
         self.ceiling += change
         self.improved = True
         self.joined = 0
@@ -319,6 +341,7 @@ class _FeatureSign:
         excess[free[coords]] = 0.0
         violators = (excess > 0.0).nonzero()[0]
         if violators.size == 0:
+            self.optimal_grad = grad
             return False
         n_join = min(violators.size, max(4, self.S.size // 4))
         if n_join < violators.size:

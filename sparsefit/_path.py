@@ -19,8 +19,11 @@ import numpy as np
 
 from . import _tuning as tuning
 from ._cd import CDResult, Rounding, certified_gap, enet_coordinate_descent
+from ._finish import path_step
 from ._homotopy import homotopy_applies, lasso_homotopy
 from ._moments import Moments, merge_all
+from ._objective import primal_objective
+from ._support import SupportSystem
 
 __all__ = ["alpha_grid", "fold_grams", "solve_lasso_path", "solve_path"]
 
@@ -64,24 +67,98 @@ def solve_path(
     coefs = np.empty((n_features, len(penalties)))
     results = []
     known = None  # residual summaries at w, carried from one alpha to the next
+    step = _ExactStep(workspace, target, tol_abs)
     for i, penalty in enumerate(penalties):
-        result = enet_coordinate_descent(
-            workspace,
-            target,
-            penalty,
-            tol_abs=tol_abs,
-            max_iter=max_iter,
-            w0=w,
-            rng=rng,
-            min_iter=2,
-            summaries0=known,
-        )
+        result = None
+        if known is not None and step.applies:
+            result, w, known = step(penalty, w, known)
+        if result is None:
+            result = enet_coordinate_descent(
+                workspace,
+                target,
+                penalty,
+                tol_abs=tol_abs,
+                max_iter=max_iter,
+                w0=w,
+                rng=rng,
+                min_iter=2,
+                summaries0=known,
+            )
         w, known = result.w, result.summaries
         coefs[:, i] = w
         results.append(result)
         if callback is not None:
             callback(i, result)
     return coefs, results
+
+
+class _ExactStep:
+    """One ``alpha`` of a path on the full Gram matrix by the exact finish alone: from the
+    previous solution, the feature-sign search over every valid feature
+    (``_finish.path_step``) through the support factorization the path keeps. Its point is
+    taken when its duality gap (from the gradient of its last optimality check) meets the
+    tolerance, that gap's rounding stays well below it, and its objective is not above the
+    previous point's beyond rounding; otherwise coordinate descent solves this ``alpha``
+    from the better of the two. Along a path the support changes by a few features per
+    ``alpha``: one or two solves through the updated factor and one product with the Gram
+    matrix each, where coordinate descent's subproblem, finish and evaluation take about
+    five (measured on 10000 x 1000 correlated data: the Lasso path 0.67-0.72 of the time,
+    ``LassoCDCV`` 0.62-0.65)."""
+
+    def __init__(self, workspace, target, tol_abs):
+        self.workspace, self.target, self.tol_abs = workspace, target, tol_abs
+        self.applies = workspace.full_gram is not None
+        design = workspace.design
+        self.errors = Rounding(design, target.yty) if target.yt is not None else None
+        self.valid = design.col_norms2 > 0.0
+
+    def _system(self, penalty):
+        ws, G = self.workspace, self.workspace.full_gram
+        if ws.support_system is None or not ws.support_system.matches(G, penalty.l2):
+            ws.support_system = SupportSystem(G, penalty.l2)
+        return ws.support_system
+
+    def _noise(self, w, RtR, value):
+        return 0.0 if self.errors is None else self.errors.objective(w, RtR, value)
+
+    def __call__(self, penalty, w, known):
+        """``(result or None, the point to go on from, its summaries)``."""
+        G, b, yty = self.workspace.full_gram, self.target.Xty, self.target.yty
+        coords = (self.valid & ~penalty.excluded).nonzero()[0]
+        value = primal_objective(known[1], w, penalty)
+        noise = self._noise(w, known[1], value)
+        support = (w != 0).nonzero()[0]
+        if penalty.any_unpenalized:  # (always free: ``_GramSubproblem.finish``)
+            support = np.union1d(support, coords[penalty.unpenalized[coords]])
+        out = path_step(
+            G,
+            b,
+            w,
+            support,
+            penalty,
+            system=self._system(penalty),
+            coords=coords,
+            ceiling=value + noise,
+        )
+        if out is None:
+            return None, w, known
+        w_new, grad = out
+        Gw = G @ w_new if grad is None or coords.size < w.size else grad + b
+        bw, wGw = float(b @ w_new), float(w_new @ Gw)
+        state = (b - Gw, yty - 2.0 * bw + wGw, yty - bw)
+        new = primal_objective(state[1], w_new, penalty)
+        if new > value + noise + self._noise(w_new, state[1], new):
+            return None, w, known  # (rounding on a nearly singular support: not kept)
+        if grad is None:
+            return None, w_new, state
+        gap = certified_gap(self.workspace, self.target, penalty, w_new, state)
+        error = 0.0 if self.errors is None else self.errors(w_new, bw, wGw, state[0], penalty)
+        if not (gap <= self.tol_abs and error <= tuning.RELIABLE * self.tol_abs):
+            return None, w_new, state
+        result = CDResult(
+            w=w_new, gap=gap, tol_abs=self.tol_abs, n_iter=1, n_epochs=0, summaries=state
+        )
+        return result, w_new, state
 
 
 def solve_lasso_path(
