@@ -52,7 +52,7 @@ class SupportSystem:
         self.jittered = False
         self._jitter = 0.0  # (added to the diagonal of a jittered factor and its appendices)
         self._version = 0  # changes with the factor
-        self._removed = None  # (version and removed positions, F^{-1} E_D)
+        self._removed = None  # ((version, removed positions), R^{-T} E_D): ``_removed_half``
         self._singular = None  # the last block that needed a jitter
 
     def _block(self, a, b):
@@ -146,6 +146,7 @@ class SupportSystem:
         self.buf[k : k + m, k : k + m] = factor
         self.pos[T] = np.arange(k, k + m)
         self.base = np.concatenate([self.base, T])
+        self._extend_removed(self._version - 1, Z, factor)
         return True
 
     def _append_one(self, j):
@@ -177,6 +178,7 @@ class SupportSystem:
         self.buf[k, k] = r
         self.pos[j] = k
         self.base = np.append(self.base, j)
+        self._extend_removed(self._version - 1, z[:, None], np.array([[r]]))
         return True
 
     def _room(self, size):
@@ -342,40 +344,55 @@ class SupportSystem:
         return u if info == 0 and np.all(np.isfinite(u)) else None
 
     def _constrained(self, S, r):
-        """``F^{-1} r`` on ``S`` through the factor ``F`` of ``base``, a superset of ``S``: the
-        solution of the ``base`` system constrained to zero on the features not in ``S``
-        (None if it cannot be computed)."""
+        """``F^{-1} r`` on ``S`` through the factor ``F = R^T R`` of ``base``, a superset of
+        ``S``: the solution of the ``base`` system constrained to zero on the features ``D``
+        not in ``S`` (None if it cannot be computed). With ``h = R^{-T} r`` and ``Y = R^{-T}
+        E_D`` it is ``R^{-1} (h - Y lam)``, ``lam`` solving ``Y^T Y lam = Y^T h`` (``h``
+        projected orthogonally to ``Y``: then ``u_D = Y^T (h - Y lam) = 0``), so one forward
+        and one backward solve serve any ``D``."""
         pos_S, pos_D = self._split(S)
-        rhs = np.zeros((self.buf.shape[0], 1), order="F")
-        rhs[pos_S, 0] = r
-        X = self._potrs(rhs)
-        if X is None:
-            return None
-        x = X[:, 0]
+        h = np.zeros(self.buf.shape[0])
+        h[pos_S] = r
+        h = blas.dtrsv(self.buf, h, trans=1, overwrite_x=1)
         if pos_D.size:
-            Z = self._removed_columns(pos_D)
-            if Z is None:
+            Y = self._removed_half(pos_D)
+            if Y is None:
                 return None
+            k = Y.shape[0]
             # (LAPACK directly: NumPy's checking wrapper costs more than a small solve)
-            _, _, lam, info = lapack.dgesv(Z[pos_D], x[pos_D])
+            _, _, lam, info = lapack.dgesv(Y.T @ Y, Y.T @ h[:k])
             if info != 0:
                 return None
-            x = x - Z @ lam
-        return x[pos_S]
+            h[:k] -= Y @ lam
+        return blas.dtrsv(self.buf, h, overwrite_x=1)[pos_S]
 
-    def _removed_columns(self, pos_D):
-        """``F^{-1} E_D`` for the removed positions ``pos_D`` (the same for every solve until
-        the factor or ``D`` changes: kept), or None."""
-        key = (self._version, pos_D.tobytes())
-        if self._removed is None or self._removed[0] != key:
+    def _removed_half(self, pos_D):
+        """``Y = R^{-T} E_D`` (rows of ``base``) for the removed positions ``pos_D``, kept
+        until ``D`` changes or the factor does other than by appending (``_extend_removed``),
+        or None."""
+        key = pos_D.tobytes()
+        if self._removed is None or self._removed[0] != (self._version, key):
             rhs = np.zeros((self.buf.shape[0], pos_D.size), order="F")
             rhs[pos_D, np.arange(pos_D.size)] = 1.0
-            Z = self._potrs(rhs)
-            # (the diagonal of a positive definite inverse is positive)
-            if Z is None or not np.all(Z[pos_D, np.arange(pos_D.size)] > 0.0):
+            Y = self._trsm(rhs)
+            if Y is None:
                 return None
-            self._removed = (key, Z)
+            self._removed = ((self._version, key), Y[: self.base.size])
         return self._removed[1]
+
+    def _extend_removed(self, version, Z, factor):
+        """After an append to the factor of version ``version`` (new columns ``[Z; Rc]``,
+        ``Z`` of shape ``(k, m)``): the kept ``Y`` extended by its new rows, ``Rc^T Y_T =
+        -Z^T Y`` (the old rows do not change), so that solves with removed features cost no
+        new triangular solves of ``E_D`` as features join along a path."""
+        if self._removed is None or self._removed[0][0] != version:
+            return
+        (_, key), Y = self._removed
+        Y_T, info = lapack.dtrtrs(factor, -(Z.T @ Y), lower=False, trans=1)
+        if info != 0 or not np.all(np.isfinite(Y_T)):
+            self._removed = None
+            return
+        self._removed = ((self._version, key), np.vstack([Y, Y_T]))
 
     def _refine(self, S, r, u):
         """Iterative refinement of a solution through the factor of an ill-conditioned or
@@ -403,19 +420,6 @@ class SupportSystem:
             return out
         Z, info = lapack.dtrtrs(self.buf, rhs, lower=False, trans=1)
         return Z if info == 0 else None
-
-    def _potrs(self, rhs):
-        """``(R^T R)^{-1} rhs`` with the whole buffer (None if LAPACK reports an error)."""
-        if rhs.shape[1] <= tuning.TRSV_COLUMNS:
-            # triangular solves column by column: OpenBLAS's blocked routines cost several
-            # times more than two BLAS-2 solves on a few right-hand sides
-            out = np.empty_like(rhs)
-            for j in range(rhs.shape[1]):
-                half = blas.dtrsv(self.buf, rhs[:, j], trans=1)
-                out[:, j] = blas.dtrsv(self.buf, half, overwrite_x=1)
-            return out
-        X, info = lapack.dpotrs(self.buf, rhs, lower=False)
-        return X if info == 0 else None
 
     def matches(self, G, l2):
         """Whether this system is the one of ``G`` and ``l2`` (it may then be reused)."""

@@ -58,8 +58,9 @@ SCHUR_MAX_RATIO = 1e4
 #: removed features are dropped from the factor (its tail refactorized) when the tail after
 #: the first of them is at most this many features per removed one
 TAIL_PER_REMOVED = 8
-#: right-hand sides up to which two BLAS-2 triangular solves each beat LAPACK's ``dpotrs``
-#: (OpenBLAS's blocked routines cost about 4x more there: 0.41 vs 0.11 ms at 1000 unknowns)
+#: right-hand sides up to which BLAS-2 triangular solves, one per column, beat LAPACK's
+#: ``dtrtrs`` (OpenBLAS's blocked routines cost several times more there; measured for the
+#: pair of solves of ``dpotrs``: 0.41 against 0.11 ms at 1000 unknowns)
 TRSV_COLUMNS = 4
 #: refinement steps of a solve through a jittered (singular) or ill-conditioned factorization
 REFINE_STEPS = 3

@@ -105,6 +105,38 @@ def test_growing_and_shrinking_supports_match_direct_solves(l2):
 
 
 @pytest.mark.parametrize("l2", [0.0, 0.7])
+def test_removed_features_stay_served_as_features_join(l2, monkeypatch):
+    """Features left out of the factorized support while others join, one and several at a
+    time (a path's pattern): every solve equals a direct solve of its block, and the kept
+    ``R^{-T} E_D`` of the removed ones is extended by each append, not solved again."""
+    G, _, rng = _gram(5, n=150, k=100)
+    system = _SupportSystem(G, l2)
+    S0 = np.sort(rng.choice(100, size=60, replace=False))
+    r = rng.normal(size=S0.size)
+    assert_allclose(system.solve(S0, r), _direct(G, S0, r, l2), rtol=1e-9, atol=1e-12)
+    # three removed near the factor's start (a long tail: not refactorized): constrained
+    # solves from now on
+    S = np.delete(S0, [1, 4, 6])
+    r = rng.normal(size=S.size)
+    assert_allclose(system.solve(S, r), _direct(G, S, r, l2), rtol=1e-9, atol=1e-12)
+    trsm, solve = [], system._trsm
+
+    def counted(rhs):
+        trsm.append(rhs.shape[1])
+        return solve(rhs)
+
+    monkeypatch.setattr(system, "_trsm", counted)
+    outside = np.setdiff1d(np.arange(100), S0)
+    for joining in (outside[:1], outside[1:3], outside[3:4], outside[4:8]):
+        S = np.append(S, joining)
+        r = rng.normal(size=S.size)
+        u = system.solve(S, r)
+        assert_allclose(u, _direct(G, S, r, l2), rtol=1e-9, atol=1e-12)
+    assert system.base.size == S0.size + 8  # (appended: the removed three still in it)
+    assert [m for m in trsm if m == 3] == []  # (E_D never solved again)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.7])
 def test_solve_apart_leaves_the_factor_as_it_was(l2):
     """The feature-sign search's trial solve of the support without half its features:
     it equals a direct solve of that block, and the factor still serves the whole support
