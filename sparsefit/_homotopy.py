@@ -115,6 +115,7 @@ class _Path:
         self.b = b[self.idx] / r
         self.c = l1[self.idx] / r
         self.penalized = self.c > 0
+        self.any_unpenalized = not self.penalized.all()
         self.system = SupportSystem(self.G, 0.0)
         m = self.idx.size
         self.u = np.zeros(m)
@@ -238,9 +239,12 @@ class _Path:
         steps[self.in_active | self.blocked] = np.inf  # (unpenalized features are active)
         feature = int(steps.argmin())
         best, enters = float(steps[feature]), True
-        ua = self.u[active]
-        zero_at = -ua / d
-        zero_at[~((ua * d < 0) & self.penalized[active])] = np.inf  # (only those shrinking)
+        zero_at = -self.u[active] / d
+        # only those shrinking (``u d < 0``: a positive ratio; a zero, negative or undefined
+        # one never reaches zero), and penalized
+        zero_at[~(zero_at > 0)] = np.inf
+        if self.any_unpenalized:
+            zero_at[~self.penalized[active]] = np.inf
         if zero_at.size:
             k = int(zero_at.argmin())
             if zero_at[k] < best:

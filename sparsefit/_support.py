@@ -54,6 +54,7 @@ class SupportSystem:
         self._version = 0  # changes with the factor
         self._removed = None  # ((version, removed positions), R^{-T} E_D): ``_removed_half``
         self._singular = None  # the last block that needed a jitter
+        self._span = None  # (version, min, max) of the factor's diagonal: ``_diagonal_span``
 
     def _block(self, a, b):
         if isinstance(self.G, np.ndarray):  # columns, then rows: 3x faster than ``np.ix_``
@@ -159,7 +160,10 @@ class SupportSystem:
             self.exact, self.jittered = True, False
         else:
             g = np.zeros(cap)
-            g[:k] = self.G[self.base, j]
+            # (a column, then the rows: half the cost of indexing both at once)
+            g[:k] = (
+                self.G[:, j][self.base] if isinstance(self.G, np.ndarray) else self.G[self.base, j]
+            )
             z = blas.dtrsv(self.buf, g, trans=1)[:k]  # R^T z = G_Bj
         c = float(self.G[j, j]) - float(z @ z) + (self._jitter if self.jittered else 0.0)
         if self.l2 is not None:
@@ -167,19 +171,33 @@ class SupportSystem:
         if not (c > 0.0 and np.isfinite(c)):
             return False
         r = np.sqrt(c)
+        span = None
         if k and not self.jittered:
-            diag = self.buf.diagonal()[:k]  # (positive)
-            low, high = min(float(diag.min()), r), max(float(diag.max()), r)
-            if not low * tuning.SCHUR_MAX_RATIO > high:
+            low, high = self._diagonal_span()  # (positive)
+            span = min(low, r), max(high, r)
+            if not span[0] * tuning.SCHUR_MAX_RATIO > span[1]:
                 return False
         self._room(k + 1)
         self._version += 1
         self.buf[:k, k] = z
         self.buf[k, k] = r
         self.pos[j] = k
-        self.base = np.append(self.base, j)
-        self._extend_removed(self._version - 1, z[:, None], np.array([[r]]))
+        base = np.empty(k + 1, dtype=np.intp)  # (``np.append`` costs twice as much)
+        base[:k] = self.base
+        base[k] = j
+        self.base = base
+        if span is not None:
+            self._span = (self._version, *span)
+        if self._removed is not None:
+            self._extend_removed(self._version - 1, z[:, None], np.array([[r]]))
         return True
+
+    def _diagonal_span(self):
+        """``(min, max)`` of the factor's diagonal, kept from one append to the next."""
+        if self._span is None or self._span[0] != self._version:
+            diag = self.buf.diagonal()[: self.base.size]
+            self._span = (self._version, float(diag.min()), float(diag.max()))
+        return self._span[1], self._span[2]
 
     def _room(self, size):
         """A buffer for a factor of ``size`` features (more room, the factor copied once)."""
