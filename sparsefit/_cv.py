@@ -34,7 +34,7 @@ from ._base import (
     warn_not_converged,
     warn_user,
 )
-from ._path import alpha_grid, fold_grams
+from ._path import alpha_grid, fold_moments
 from ._pipeline import FitProblem
 from .penalties import L1L2, check_bounds, check_penalty_factor
 
@@ -560,7 +560,7 @@ def one_standard_error_index(alphas, mse_path):
     return int(within[np.argmax(alphas[within])])
 
 
-def _fold_task(k, n_folds, X, y, sample_weight, train, test, alphas, settings, gram, progress):
+def _fold_task(k, n_folds, X, y, sample_weight, train, test, alphas, settings, moments, progress):
     """Mean squared test error along the path of each l1_ratio, for fold ``k``: returns
     ``(k, mse of shape (n_l1_ratio, n_alphas), number of unconverged fits)``. Runs in a
     worker process when folds run in parallel (hence its own BLAS thread policy)."""
@@ -575,27 +575,31 @@ def _fold_task(k, n_folds, X, y, sample_weight, train, test, alphas, settings, g
             test,
             alphas,
             settings,
-            gram,
+            moments,
             progress,
         )
 
 
-def _fold_errors(k, n_folds, X, y, sample_weight, train, test, alphas, settings, gram, progress):
-    X_train, y_train = X[train], y[train]
-    sw_train = None if sample_weight is None else sample_weight[train]
-    problem = FitProblem(
-        X_train,
-        y_train,
-        sw_train,
-        fit_intercept=settings.fit_intercept,
-        parallel=settings.parallel_products,
-    )
-    if gram is not None:
-        problem.workspace.precompute_gram(gram)
-    elif settings.precompute is True or (
-        settings.precompute == "auto" and problem.workspace.gram_pays_along_path
-    ):
-        problem.workspace.precompute_gram()
+def _fold_errors(
+    k, n_folds, X, y, sample_weight, train, test, alphas, settings, moments, progress
+):
+    """``path_errors`` of fold ``k``: its training problem from the training set's moments
+    when given (``fold_moments``: its statistics, no rows gathered), else from its rows."""
+    if moments is not None:
+        problem = FitProblem.from_moments(moments, X.shape[1])
+    else:
+        sw_train = None if sample_weight is None else sample_weight[train]
+        problem = FitProblem(
+            X[train],
+            y[train],
+            sw_train,
+            fit_intercept=settings.fit_intercept,
+            parallel=settings.parallel_products,
+        )
+        if settings.precompute is True or (
+            settings.precompute == "auto" and problem.workspace.gram_pays_along_path
+        ):
+            problem.workspace.precompute_gram()
     X_test, y_test = X[test], y[test]
     sw_test = None if sample_weight is None else sample_weight[test]
 
@@ -905,10 +909,10 @@ class ElasticNetCDCV(LinearRegressorBase):
             n_tasks=len(folds),
             sequential=not parallel,
         )
-        grams, full_gram = self._fold_grams(X, folds, sample_weight, precompute)
-        mse = self._cross_validate(X, y, sample_weight, folds, alphas, settings, grams, progress)
-        if full_gram is not None:  # (the folds' moments merged: no product for the refit)
-            problem.workspace.precompute_gram(full_gram)
+        moments, full = self._fold_moments(X, y, folds, sample_weight, precompute)
+        mse = self._cross_validate(X, y, sample_weight, folds, alphas, settings, moments, progress)
+        if full is not None:  # (the folds' moments merged: no product for the refit)
+            problem.workspace.precompute_gram(full.least_squares(X.shape[1])[0])
         return self._refit(X, y, problem, penalties, alphas, mse, settings, progress)
 
     def _settings(self, penalties, n_folds, precompute="auto", parallel=False):
@@ -1007,7 +1011,7 @@ class ElasticNetCDCV(LinearRegressorBase):
             )
         return np.tile(_checked_alpha_array(self.alphas), (len(penalties), 1))
 
-    def _cross_validate(self, X, y, sample_weight, folds, alphas, settings, grams, progress):
+    def _cross_validate(self, X, y, sample_weight, folds, alphas, settings, moments, progress):
         """The test error of every fold along every path: (n_l1_ratio, n_alphas, n_folds)."""
         tasks = [
             delayed(_fold_task)(
@@ -1020,7 +1024,7 @@ class ElasticNetCDCV(LinearRegressorBase):
                 test,
                 alphas,
                 settings,
-                None if grams is None else grams[k],
+                None if moments is None else moments[k],
                 progress,
             )
             for k, (train, test) in enumerate(folds)
@@ -1084,9 +1088,10 @@ class ElasticNetCDCV(LinearRegressorBase):
         problem.precompute(self.precompute, dtype, self.fit_intercept, False)
         return "auto"
 
-    def _fold_grams(self, X, folds, sample_weight, precompute):
-        """Shared fold Gram matrices and the one of all the data (dense data, ``precompute``
-        allowing), else ``(None, None)``."""
+    def _fold_moments(self, X, y, folds, sample_weight, precompute):
+        """The moments of every training set and of all the data (dense data, ``precompute``
+        allowing: the folds are then solved on their Gram matrices), else ``(None,
+        None)``."""
         n_samples, n_features = X.shape
         if sp.issparse(X) or precompute is False:
             return None, None
@@ -1097,7 +1102,7 @@ class ElasticNetCDCV(LinearRegressorBase):
         tests = np.concatenate([test for _, test in folds])
         if tests.size != n_samples or np.unique(tests).size != n_samples:
             return None, None  # the test sets do not partition the samples
-        out = fold_grams(X, folds, sample_weight, center=self.fit_intercept)
+        out = fold_moments(X, y, folds, sample_weight, center=self.fit_intercept)
         return (None, None) if out is None else out
 
     def get_metadata_routing(self):

@@ -8,9 +8,9 @@ sequential strong rules: each solve starts from the previous support plus the fe
 violate the optimality conditions most at the new ``alpha``, and the final duality-gap check
 over all features certifies every point of the path.
 
-Cross-validation folds share their Gram matrices: for dense data the moments of each test
-fold are computed once, and those of each training set are merged from the other folds'
-(``fold_grams``).
+Cross-validation folds share their statistics: for dense data the moments of ``[X | y]``
+over each test fold are computed once, and those of each training set are merged from the
+other folds' (``fold_moments``).
 
 Numeric core: imports NumPy (and the moments of ``_moments``) only.
 """
@@ -25,7 +25,7 @@ from ._moments import Moments, merge_all
 from ._objective import primal_objective
 from ._support import SupportSystem
 
-__all__ = ["alpha_grid", "fold_grams", "solve_lasso_path", "solve_path"]
+__all__ = ["alpha_grid", "fold_moments", "solve_lasso_path", "solve_path"]
 
 
 def alpha_grid(alpha_max, eps=1e-3, n_alphas=100):
@@ -214,37 +214,40 @@ def solve_lasso_path(
     return coefs, results
 
 
-def fold_grams(X, folds, sample_weight=None, center=True):
-    """The centred Gram matrix of every training set, from one product per test fold.
+def fold_moments(X, y, folds, sample_weight=None, center=True):
+    """The moments of every training set, from one pass over each test fold.
 
-    For each ``(train, test)`` in ``folds`` returns ``Xt^T Xt`` of the training set ``X[train]``
-    (centred, sqrt-weighted, weights rescaled to sum to its size, as ``center_data`` does).
-    The test sets must partition the samples: the moments of each test fold (weight, means,
-    centred cross-products: ``_moments``) are computed once, and those of each training set
-    are the pairwise merge of the other folds' (no cancellation, whatever the offsets).
-    Returns ``(grams, full)``, ``full`` the Gram matrix of all the samples (the merge of
-    every fold: the refit's), or None if a training set has no positive weight.
+    For each ``(train, test)`` in ``folds`` returns the moments (``_moments.Moments``) of
+    ``[X | y]`` over ``train``: its weight, means and centred cross-products, from which the
+    training problem is known by its statistics (``FitProblem.from_moments``: the Gram
+    matrix ``Xt^T Xt`` and ``Xt^T yt`` as ``center_data`` would centre and weight them), so
+    that no training set is gathered or centred. The test sets must partition the samples:
+    the moments of each test fold are computed once, and those of each training set are the
+    pairwise merge of the other folds' (no cancellation, whatever the offsets). Returns
+    ``(trains, full)``, ``full`` the moments of all the samples (every fold merged: the
+    refit's), or None if a training set has no positive weight.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), dense
+    y : ndarray of shape (n_samples,)
     folds : list of (train, test) index arrays
     sample_weight : ndarray of shape (n_samples,), optional
     center : bool, default=True
-        Centre each training set (``fit_intercept``); if False the Gram matrices are
-        uncentred.
+        Centre each training set (``fit_intercept``); if False the moments are uncentred.
     """
     sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    parts = [
-        Moments.of_rows(X[test], None if sw is None else sw[test], centred=center)
-        for _, test in folds
-    ]
-    grams = []
-    for k, (train, _) in enumerate(folds):
+    p = X.shape[1]
+    parts = []
+    for _, test in folds:
+        rows = np.empty((test.size, p + 1), order="F")  # ([X | y] of the fold: one gather)
+        rows[:, :p] = X[test]
+        rows[:, p] = y[test]
+        parts.append(Moments.of_rows(rows, None if sw is None else sw[test], centred=center))
+    trains = []
+    for k in range(len(folds)):
         moments = merge_all(parts[:k] + parts[k + 1 :])
         if not moments.weight > 0:
             return None
-        grams.append(np.asfortranarray(moments.cross * (len(train) / moments.weight)))
-    moments = merge_all(parts)
-    n_samples = sum(len(test) for _, test in folds)
-    return grams, np.asfortranarray(moments.cross * (n_samples / moments.weight))
+        trains.append(moments)
+    return trains, merge_all(parts)

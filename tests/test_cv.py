@@ -744,6 +744,33 @@ def test_refit_takes_the_merged_fold_gram(fit_intercept, monkeypatch):
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False], ids=["icpt", "noicpt"])
+def test_folds_are_solved_from_their_moments(fit_intercept, monkeypatch):
+    """With shared fold statistics no training set is gathered and centred: the only
+    problem built from rows is the refit's, and the CV errors are the plain solver's
+    (``precompute=False``: every fold from its rows)."""
+    import sparsefit._cv as cv_module
+
+    X, y, sw = make_problem(seed_of("fold-moments", fit_intercept), n=120, p=12, weights=True)
+    X = X + 5.0
+    kw = dict(alphas=10, cv=4, tol=1e-8, fit_intercept=fit_intercept)
+    plain = LassoCDCV(precompute=False, **kw).fit(X, y, sample_weight=sw)
+    built = []
+    original = cv_module.FitProblem
+
+    class Counted(original):
+        def __init__(self, X, *args, **kwargs):
+            built.append(X.shape[0])
+            super().__init__(X, *args, **kwargs)
+
+    monkeypatch.setattr(cv_module, "FitProblem", Counted)
+    est = LassoCDCV(precompute=True, **kw).fit(X, y, sample_weight=sw)
+    assert built == [X.shape[0]]  # (the refit's)
+    assert_allclose(est.mse_path_, plain.mse_path_, rtol=1e-9)
+    assert est.alpha_ == plain.alpha_
+    assert_refit_certified(est, X, y, sw)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["icpt", "noicpt"])
 @pytest.mark.parametrize("weights", [False, True], ids=["sw_none", "sw_random"])
 def test_precompute_does_not_change_the_cv(weights, fit_intercept):
     """Shared fold Gram matrices (dense, n_train >= p, precompute 'auto' or True) are only a

@@ -105,15 +105,15 @@ def test_least_squares_statistics_and_validation_errors():
     np.testing.assert_allclose(M.mean_squared_errors(p, coefs, intercepts), direct, rtol=1e-11)
 
 
-def test_fold_grams_equal_each_training_sets_centred_gram():
-    """Training-set Gram matrices from merged fold moments equal those of the explicitly
-    centred training data, also with a large offset and a column constant on a training set
-    (the cases where a rank-one downdate of raw sums loses every digit); so does the one of
-    all the data (every fold merged: the refit's)."""
+def test_fold_moments_give_each_training_sets_centred_statistics():
+    """Training-set statistics from merged fold moments (the Gram matrix and ``Xt^T yt``)
+    equal those of the explicitly centred training data, also with a large offset and a
+    column constant on a training set (the cases where a rank-one downdate of raw sums
+    loses every digit); so do the ones of all the data (every fold merged: the refit's)."""
     from sklearn.model_selection import KFold
 
     from sparsefit._data import center_data
-    from sparsefit._path import fold_grams
+    from sparsefit._path import fold_moments
 
     rng = np.random.default_rng(3)
     n, p = 250, 5
@@ -121,18 +121,24 @@ def test_fold_grams_equal_each_training_sets_centred_gram():
     X[:, 1] += 1e6
     X[:, 4] = 0.0
     X[:50, 4] = 1.0  # a rare category: constant (zero) outside the first fold
+    y = X[:, 0] - 2e-6 * X[:, 1] + rng.normal(size=n) + 50.0
     sw = rng.uniform(0.3, 2.0, n)
     folds = list(KFold(5).split(X))
     for weights in (None, sw):
-        grams, full = fold_grams(X, folds, weights)
-        pairs = [(train, G) for (train, _), G in zip(folds, grams, strict=True)]
-        for k, (train, G) in enumerate(pairs + [(np.arange(n), full)]):
-            design, *_ = center_data(
-                X[train], X[train, 0], None if weights is None else weights[train]
+        trains, full = fold_moments(X, y, folds, weights)
+        pairs = [(train, M) for (train, _), M in zip(folds, trains, strict=True)]
+        for k, (train, M) in enumerate(pairs + [(np.arange(n), full)]):
+            G, Xty, yty, _, _ = M.least_squares(p)
+            design, yt, *_ = center_data(
+                X[train], y[train], None if weights is None else weights[train]
             )
             C = design.centred_columns(np.arange(p))
             ref = C.T @ C
             scale = np.sqrt(np.outer(np.diag(ref), np.diag(ref))) + 1e-300
             assert np.max(np.abs(G - ref) / np.where(scale > 0, scale, 1.0)) < 1e-12
+            ref_b = C.T @ yt
+            b_scale = np.sqrt(np.diag(ref) * float(yt @ yt)) + 1e-300
+            assert np.max(np.abs(Xty[:, 0] - ref_b) / b_scale) < 1e-12
+            assert abs(yty[0] - yt @ yt) <= 1e-12 * (yt @ yt)
             if k == 0:  # the rare category is absent from this training set
                 assert np.all(G[4] == 0.0) and np.all(G[:, 4] == 0.0)
