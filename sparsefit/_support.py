@@ -233,19 +233,26 @@ class SupportSystem:
         return self.exact
 
     def _delete_column(self, first):
-        """``remove`` by rotations (False: the factor is left as it was)."""
+        """``remove`` by rotations (False: the factor is left as it was). Only the rows from
+        the deleted column's down change: the rotations run on that trailing block, and the
+        rows above only lose the column (``O(t^2)`` for a tail of ``t``, not ``O(k^2)``)."""
         k = self.base.size
-        R = np.triu(self.buf[:k, :k])  # (below the diagonal: not part of the factor)
-        _, R = qr_delete(np.eye(k, order="F"), R, first, 1, which="col", check_finite=False)
-        R = R[: k - 1]
-        diag = R.diagonal()
-        if not np.all(np.isfinite(R)) or not np.all(diag != 0.0):
+        t = k - first
+        # (below the diagonal: not part of the factor)
+        T = np.triu(self.buf[first:k, first:k])
+        _, T = qr_delete(np.eye(t, order="F"), T, 0, 1, which="col", check_finite=False)
+        T = T[: t - 1]
+        diag = T.diagonal()
+        if not np.all(np.isfinite(T)) or not np.all(diag != 0.0):
             return False
-        R *= np.sign(diag)[:, None]  # (rows of -R: the same R^T R, a positive diagonal)
-        if self.exact and not self._well_conditioned(np.abs(diag)):
+        T *= np.sign(diag)[:, None]  # (rows of -T: the same T^T T, a positive diagonal)
+        if self.exact and not self._well_conditioned(
+            np.concatenate([self.buf.diagonal()[:first], np.abs(diag)])
+        ):
             return False
         self._version += 1
-        self.buf[: k - 1, : k - 1] = R
+        self.buf[:first, first : k - 1] = self.buf[:first, first + 1 : k]
+        self.buf[first : k - 1, first : k - 1] = T
         self.buf[:k, k - 1] = 0.0
         self.buf[k - 1, k - 1] = 1.0
         self.pos[self.base[first]] = -1
