@@ -950,6 +950,7 @@ def center_data(
     normalize_weights=True,
     parallel=None,
     gram_first=False,
+    check_finite=None,
 ):
     """Weighted centring and sqrt-weight scaling of ``X`` and ``y``.
 
@@ -970,6 +971,11 @@ def center_data(
         (``gram_is_cheap_shape``): for dense X without weights, ``X^T X`` is then formed
         here, and its diagonal gives the columns' raw second moments (one pass over X
         fewer); the design keeps it for ``full_gram``.
+    check_finite : callable, optional
+        The scan of ``X`` for NaN and infinity (raising validation's error), left here by
+        validation: run unless ``X^T X`` was formed and its diagonal is finite (a NaN or
+        infinite entry makes its column's entry non-finite), always before any other
+        arithmetic on ``X``.
 
     Returns
     -------
@@ -1001,6 +1007,10 @@ def center_data(
     if gram_first and sw is None and not sp.issparse(X) and X.dtype == np.float64:
         if gram_is_cheap_shape(n_samples, n_features):
             raw_gram = _raw_gram(X, parallel)
+    if check_finite is not None and (raw_gram is None or not np.isfinite(raw_gram.trace())):
+        # (a NaN or infinite entry makes its column's diagonal entry non-finite: only then
+        # is X scanned, before any other arithmetic on it; squares that overflow pass it)
+        check_finite()
     if fit_intercept:
         raw = None if raw_gram is None else np.diag(raw_gram).copy()
         x_offset, raw_moments = _column_means(X, sw, raw)

@@ -48,10 +48,22 @@ class FitProblem:
         The fit forms the Gram matrix of tall, narrow dense data itself (not given one):
         centring forms it first and takes the columns' second moments from its diagonal
         (``center_data``).
+    check_finite : callable, optional
+        The scan of ``X`` for NaN and infinity that validation left to centring
+        (``center_data``).
     """
 
     def __init__(
-        self, X, y, sample_weight, *, fit_intercept, mean=True, parallel=True, gram_first=False
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        fit_intercept,
+        mean=True,
+        parallel=True,
+        gram_first=False,
+        check_finite=None,
     ):
         design, yt, x_offset, y_offset = center_data(
             X,
@@ -61,6 +73,7 @@ class FitProblem:
             normalize_weights=mean,
             parallel=parallel_blas if parallel else None,
             gram_first=gram_first,
+            check_finite=check_finite,
         )
         self._setup(design, yt.reshape(X.shape[0], -1), x_offset, y_offset, mean)
 
@@ -268,13 +281,21 @@ class FitProblem:
         return results
 
 
-def fit_problem(X, y, sample_weight, *, fit_intercept, mean=True, gram_first=False):
+def fit_problem(
+    X, y, sample_weight, *, fit_intercept, mean=True, gram_first=False, check_finite=None
+):
     """The :class:`FitProblem` of validated data: in memory, or distributed (``X`` a
     ``_dask.DaskData``, which builds it from one pass over the cluster's blocks)."""
     if getattr(X, "is_distributed", False):
         return X.problem(fit_intercept, mean)
     return FitProblem(
-        X, y, sample_weight, fit_intercept=fit_intercept, mean=mean, gram_first=gram_first
+        X,
+        y,
+        sample_weight,
+        fit_intercept=fit_intercept,
+        mean=mean,
+        gram_first=gram_first,
+        check_finite=check_finite,
     )
 
 

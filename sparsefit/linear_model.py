@@ -217,7 +217,14 @@ class ElasticNetCD(LinearRegressorBase):
         self : object
             The fitted estimator.
         """
-        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, check_input)
+        given = not isinstance(self.precompute, (str, bool, np.bool_))
+        if given:
+            X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, check_input)
+            check_finite = None
+        else:  # (tall, narrow dense data: the solver forms the Gram matrix, which scans X)
+            X, y, sample_weight, check_finite = self._validate_fit_data_gram_first(
+                X, y, sample_weight, check_input
+            )
         if self.alpha == 0:
             warn_user(
                 "With alpha=0, this algorithm does not converge well. You are advised to use "
@@ -228,10 +235,13 @@ class ElasticNetCD(LinearRegressorBase):
             )
         n_samples, n_features = X.shape
         penalty = self._penalty(n_features)
-        # (tall, narrow dense data: the solver forms the Gram matrix unless one is given)
-        given = not isinstance(self.precompute, (str, bool, np.bool_))
         problem = fit_problem(
-            X, y, sample_weight, fit_intercept=self.fit_intercept, gram_first=not given
+            X,
+            y,
+            sample_weight,
+            fit_intercept=self.fit_intercept,
+            gram_first=not given,
+            check_finite=check_finite,
         )
         auto = problem.workspace.gram_pays_along_path and n_samples > n_features
         problem.precompute(self.precompute, X.dtype, self.fit_intercept, auto)
@@ -513,7 +523,7 @@ class RidgeGD(LinearRegressorBase):
         self : object
             The fitted estimator.
         """
-        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        X, y, sample_weight, check_finite = self._validate_fit_data_gram_first(X, y, sample_weight)
         solver = self.solver
         if solver == "auto":
             solver = "agd" if self.positive else "cg"
@@ -538,7 +548,13 @@ class RidgeGD(LinearRegressorBase):
         # against 1.14 ms), as scikit-learn's Ridge does; X itself is left as it is
         X_ops = X.tocsr() if sp.issparse(X) and X.format != "csr" else X
         problem = fit_problem(
-            X_ops, y, sample_weight, fit_intercept=self.fit_intercept, mean=False, gram_first=True
+            X_ops,
+            y,
+            sample_weight,
+            fit_intercept=self.fit_intercept,
+            mean=False,
+            gram_first=True,
+            check_finite=check_finite,
         )
         if n_samples >= n_features and n_features <= 2000:
             problem.workspace.precompute_gram()

@@ -51,6 +51,44 @@ def test_non_finite_input(cls, where, value, match, sparse):
 
 
 @pytest.mark.parametrize("cls", ALL, ids=ALL_IDS)
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_non_finite_tall_input_found_by_the_gram_matrix(cls, value, monkeypatch):
+    """Tall, narrow dense X has its NaN/infinity scan left to the Gram matrix the fit forms
+    first (a non-finite entry makes its column's diagonal entry non-finite): the error is
+    scikit-learn's, word for word, and nothing warns before it; finite data are not
+    scanned at all, and squares that overflow are not taken for infinity."""
+    from sklearn.linear_model import ElasticNet, Lasso, Ridge
+
+    import sparsefit._base as base
+
+    X, y = data(n=80, p=4)
+    scans = []
+    scan = base._assert_all_finite
+    monkeypatch.setattr(
+        base, "_assert_all_finite", lambda *a, **k: (scans.append(1), scan(*a, **k))
+    )
+    cls().fit(X, y)
+    assert scans == []
+    X[3, 1] = value
+    theirs = {LassoCD: Lasso, ElasticNetCD: ElasticNet, RidgeGD: Ridge}[cls]
+    with pytest.raises(ValueError) as expected:
+        theirs().fit(X, y)
+    message = str(expected.value).replace(theirs.__name__, cls.__name__)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=re.escape(message)):
+            cls().fit(X, y)
+    assert scans == [1]
+    X[3, 1] = 1e200  # (finite: its square overflows; what follows is not validation's)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cls().fit(X, y)
+    except ValueError as error:
+        assert "contains" not in str(error)
+
+
+@pytest.mark.parametrize("cls", ALL, ids=ALL_IDS)
 def test_non_finite_input_at_predict(cls):
     X, y = data()
     est = cls().fit(X, y)
