@@ -75,8 +75,9 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
     #: sentence for coordinate descent)
     _iterations_name = "Coordinate descent iterations"
 
-    def _validate_fit_data(self, X, y, sample_weight, check_input=True):
-        """Validate ``X``, ``y`` and ``sample_weight``; none of them is ever modified.
+    def _validate_fit_data(self, X, y, sample_weight, check_input=True, ensure_all_finite=True):
+        """Validate ``X``, ``y`` and ``sample_weight``; none of them is ever modified
+        (``ensure_all_finite=False``: ``X`` not scanned for NaN and infinity).
 
         Returns ``X`` (float32 or float64, sparse kept sparse), ``y`` (float64) and the
         weights (float64 array, or None). With ``check_input=False`` (scikit-learn's
@@ -107,8 +108,10 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
             dtype=_DTYPES,
             multi_output=True,
             y_numeric=True,
+            ensure_all_finite=ensure_all_finite,
         )
-        X = self._validated_sparse(X)
+        if sp.issparse(X) and X.format == "coo":
+            X = X.tocsc()
         y = np.asarray(y, dtype=np.float64)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X)
@@ -125,18 +128,7 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         None."""
         if not check_input or _is_dask(X) or sample_weight is not None:
             return (*self._validate_fit_data(X, y, sample_weight, check_input), None)
-        if sp.issparse(y):
-            return (*self._validate_fit_data(X, y, sample_weight, check_input), None)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=_SPARSE_FORMATS,
-            dtype=_DTYPES,
-            multi_output=True,
-            y_numeric=True,
-            ensure_all_finite=False,
-        )
+        X, y, _ = self._validate_fit_data(X, y, None, ensure_all_finite=False)
         name = type(self).__name__
 
         def check_finite():
@@ -146,12 +138,8 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         if sp.issparse(X) or X.dtype != np.float64 or not gram_is_cheap_shape(*X.shape):
             check_finite()
-            return self._validated_sparse(X), np.asarray(y, dtype=np.float64), None, None
-        return X, np.asarray(y, dtype=np.float64), None, check_finite
-
-    @staticmethod
-    def _validated_sparse(X):
-        return X.tocsc() if sp.issparse(X) and X.format == "coo" else X
+            return X, y, None, None
+        return X, y, None, check_finite
 
     def _trusted_fit_data(self, X, y, sample_weight):
         """``X``, ``y`` and the weights of a caller that validated them (``check_input=False``).

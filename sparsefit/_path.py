@@ -73,23 +73,28 @@ def solve_path(
         if known is not None and step.applies:
             result, w, known = step(penalty, w, known)
         if result is None:
-            result = enet_coordinate_descent(
-                workspace,
-                target,
-                penalty,
-                tol_abs=tol_abs,
-                max_iter=max_iter,
-                w0=w,
-                rng=rng,
-                min_iter=2,
-                summaries0=known,
-            )
+            result = _descend(workspace, target, penalty, tol_abs, max_iter, w, rng, 2, known)
         w, known = result.w, result.summaries
         coefs[:, i] = w
         results.append(result)
         if callback is not None:
             callback(i, result)
     return coefs, results
+
+
+def _descend(workspace, target, penalty, tol_abs, max_iter, w0, rng, min_iter, known):
+    """One point of a path by coordinate descent, from ``w0`` and its summaries ``known``."""
+    return enet_coordinate_descent(
+        workspace,
+        target,
+        penalty,
+        tol_abs=tol_abs,
+        max_iter=max_iter,
+        w0=w0,
+        rng=rng,
+        min_iter=min_iter,
+        summaries0=known,
+    )
 
 
 class _ExactStep:
@@ -195,16 +200,9 @@ def solve_lasso_path(
             known = None
         if result is None:
             w0 = W[:, i] if i < W.shape[1] else (results[-1].w if results else None)
-            result = enet_coordinate_descent(
-                workspace,
-                target,
-                penalty,
-                tol_abs=tol_abs,
-                max_iter=max_iter,
-                w0=w0,
-                rng=rng,
-                min_iter=1 if i < W.shape[1] else 2,
-                summaries0=known,
+            min_iter = 1 if i < W.shape[1] else 2
+            result = _descend(
+                workspace, target, penalty, tol_abs, max_iter, w0, rng, min_iter, known
             )
         known = result.summaries
         coefs[:, i] = result.w
