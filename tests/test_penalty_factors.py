@@ -129,6 +129,38 @@ def test_random_factors_and_bounds_against_lbfgsb(seed):
     _check_optimal(est, X, y, None, alpha, l1_ratio, pf, (lower, upper))
 
 
+def test_an_unpenalized_coefficient_off_its_optimum_is_not_certified():
+    """Regression (found by a randomized path test): the gap of the dual point projected
+    for the unpenalized features certified a point whose unpenalized, boxed coefficient was
+    off its optimum (reported gap 2e-16, objective 2e-4 above L-BFGS-B's): that gap was the
+    one of the point with the coefficient moved to its optimum."""
+    rng = np.random.default_rng(258)  # (the randomized test's draws, in its order)
+    n = int(rng.integers(20, 120))
+    p = int(rng.integers(3, max(4, n // 3)))
+    X = rng.standard_normal((n, p))
+    if rng.random() < 0.3:
+        X[:, rng.integers(0, p)] = X[:, rng.integers(0, p)]
+    if rng.random() < 0.3:
+        cats = rng.integers(0, 3, size=n)
+        X[:, :3] = 0
+        X[np.arange(n), cats] = 1.0
+    y = X @ (rng.standard_normal(p) * (rng.random(p) < 0.4)) + rng.standard_normal(n) * 0.5
+    pf = np.array([1.0, 1.0, 1.0, 2.0, 1.0, 0.0, 1.0, 2.0, 2.0, 0.0])
+    lower = np.array([-np.inf, 0.0, -np.inf, -np.inf, -0.2, -0.2, -1.0, 0.0, 0.0, 0.0])
+    upper = np.array([0.2, 1.0, np.inf, 0.2, 0.0, 1.0, np.inf, 0.2, 0.2, np.inf])
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    alpha = 0.26902696721353603
+    est = ElasticNetCD(
+        alpha=alpha,
+        l1_ratio=1.0,
+        penalty_factor=pf,
+        bounds=(lower, upper),
+        fit_intercept=False,
+        tol=1e-10,
+    ).fit(Xc, yc)
+    _check_optimal(est, Xc, yc, None, alpha, 1.0, pf, (lower, upper))
+
+
 # -- equivalences --------------------------------------------------------------------------
 @pytest.mark.parametrize("cls", [LassoCD, ElasticNetCD])
 def test_unit_factors_are_no_factors(cls):
