@@ -55,6 +55,8 @@ class SupportSystem:
         self._removed = None  # ((version, removed positions), R^{-T} E_D): ``_removed_half``
         self._singular = None  # the last block that needed a jitter
         self._span = None  # (version, min, max) of the factor's diagonal: ``_diagonal_span``
+        self._last_forward = None  # (version, rhs, R^{-T} rhs) on base: ``_forward``
+        self._grown = None  # (version before, version after, Z, Rc) of the last append
 
     def _block(self, a, b):
         if isinstance(self.G, np.ndarray):  # columns, then rows: 3x faster than ``np.ix_``
@@ -147,7 +149,7 @@ class SupportSystem:
         self.buf[k : k + m, k : k + m] = factor
         self.pos[T] = np.arange(k, k + m)
         self.base = np.concatenate([self.base, T])
-        self._extend_removed(self._version - 1, Z, factor)
+        self._appended(self._version - 1, Z, factor)
         return True
 
     def _append_one(self, j):
@@ -188,8 +190,7 @@ class SupportSystem:
         self.base = base
         if span is not None:
             self._span = (self._version, *span)
-        if self._removed is not None:
-            self._extend_removed(self._version - 1, z[:, None], np.array([[r]]))
+        self._appended(self._version - 1, z[:, None], np.array([[r]]))
         return True
 
     def _diagonal_span(self):
@@ -378,7 +379,7 @@ class SupportSystem:
         pos_S, pos_D = self._split(S)
         h = np.zeros(self.buf.shape[0])
         h[pos_S] = r
-        h = blas.dtrsv(self.buf, h, trans=1, overwrite_x=1)
+        h = self._forward(h)
         if pos_D.size:
             Y = self._removed_half(pos_D)
             if Y is None:
@@ -390,6 +391,30 @@ class SupportSystem:
                 return None
             h[:k] -= Y @ lam
         return blas.dtrsv(self.buf, h, overwrite_x=1)[pos_S]
+
+    def _forward(self, rhs):
+        """``R^{-T} rhs`` (``rhs`` of the buffer's length, zero beyond ``base``; a new
+        array). Where the factor only grew by one append since the last forward solve and
+        ``rhs`` agrees with that solve's on the old rows (a feature-sign search that let
+        features join, at the same penalty and signs), the old rows' solution is the last
+        one and only the new rows are solved, ``Rc^T h_T = r_T - Z^T h_B``: a small solve
+        instead of a triangular solve with the whole factor."""
+        k = self.base.size
+        last, grown = self._last_forward, self._grown
+        if last is not None and grown is not None and grown[1] == self._version:
+            version, r_old, h_old = last
+            before, _, Z, factor = grown
+            kb = r_old.size
+            if version == before and kb == Z.shape[0] and np.array_equal(rhs[:kb], r_old):
+                h_T, info = lapack.dtrtrs(factor, rhs[kb:k] - Z.T @ h_old, lower=False, trans=1)
+                if info == 0:
+                    h = np.zeros(rhs.shape[0])
+                    h[:kb], h[kb:k] = h_old, h_T
+                    self._last_forward = (self._version, rhs[:k].copy(), h[:k].copy())
+                    return h
+        h = blas.dtrsv(self.buf, rhs, trans=1)
+        self._last_forward = (self._version, rhs[:k].copy(), h[:k].copy())
+        return h
 
     def _removed_half(self, pos_D):
         """``Y = R^{-T} E_D`` (rows of ``base``) for the removed positions ``pos_D``, kept
@@ -404,6 +429,13 @@ class SupportSystem:
                 return None
             self._removed = ((self._version, key), Y[: self.base.size])
         return self._removed[1]
+
+    def _appended(self, version, Z, factor):
+        """After an append to the factor of version ``version`` (new columns ``[Z; Rc]``):
+        what the kept half solves need to follow it (``_forward``, ``_extend_removed``)."""
+        self._grown = (version, self._version, Z, factor)
+        if self._removed is not None:
+            self._extend_removed(version, Z, factor)
 
     def _extend_removed(self, version, Z, factor):
         """After an append to the factor of version ``version`` (new columns ``[Z; Rc]``,

@@ -137,6 +137,46 @@ def test_removed_features_stay_served_as_features_join(l2, monkeypatch):
 
 
 @pytest.mark.parametrize("l2", [0.0, 0.7])
+def test_joined_features_reuse_the_last_forward_solve(l2, monkeypatch):
+    """A feature-sign search's joins: the support grows by an append and the right-hand side
+    keeps its old rows. The forward solve's old rows are then the last one's and only the
+    new rows are solved; every solve equals a direct one, also when the old rows change
+    (then solved afresh)."""
+    import sparsefit._support as support
+
+    G, _, rng = _gram(6, n=150, k=100)
+    system = _SupportSystem(G, l2)
+    S = np.arange(40)
+    r = rng.normal(size=S.size)
+    assert_allclose(system.solve(S, r), _direct(G, S, r, l2), rtol=1e-9, atol=1e-12)
+    full, dtrsv, forward = [], support.blas.dtrsv, system._forward
+    inside = []
+
+    def counted(a, x, **kwargs):
+        if inside:  # (a triangular solve of the forward one, not of an append)
+            full.append(kwargs.get("trans", 0))
+        return dtrsv(a, x, **kwargs)
+
+    def watched(rhs):
+        inside.append(1)
+        try:
+            return forward(rhs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(support.blas, "dtrsv", counted)
+    monkeypatch.setattr(system, "_forward", watched)
+    for m in (1, 3, 2):  # one feature (its column appended alone), then blocks
+        S = np.append(S, np.arange(S.size, S.size + m))
+        r = np.append(r, rng.normal(size=m))
+        assert_allclose(system.solve(S, r), _direct(G, S, r, l2), rtol=1e-9, atol=1e-12)
+    assert 1 not in full  # (no forward solve with the whole factor)
+    r = r + 1.0  # (the old rows changed: a full forward solve)
+    assert_allclose(system.solve(S, r), _direct(G, S, r, l2), rtol=1e-9, atol=1e-12)
+    assert 1 in full
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.7])
 def test_solve_apart_leaves_the_factor_as_it_was(l2):
     """The feature-sign search's trial solve of the support without half its features:
     it equals a direct solve of that block, and the factor still serves the whole support
