@@ -14,8 +14,9 @@ from joblib.externals.loky import get_reusable_executor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_array, check_scalar
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import _assert_all_finite, column_or_1d
 
+from . import _tuning as tuning
 from ._base import (
     Hidden,
     Interval,
@@ -197,7 +198,12 @@ def enet_path(
     if params:
         raise ValueError(f"Unexpected parameters in params: {sorted(params)}")
     _check_path_params(tol, max_iter, selection)
-    X = check_array(X, accept_sparse=("csc", "csr"), dtype=[np.float64, np.float32])
+    X = check_array(
+        X, accept_sparse=("csc", "csr"), dtype=[np.float64, np.float32], ensure_all_finite=False
+    )
+    gram_first = _forms_gram_first(X, sample_weight, precompute)
+    if not gram_first:
+        _assert_all_finite(X.data if sp.issparse(X) else X)  # (check_array's own message)
     y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
     if y.ndim != 1:
         raise ValueError(
@@ -219,7 +225,14 @@ def enet_path(
         bounds=check_bounds(bounds, positive, n_features) if bounds is not None else None,
         positive=positive,
     )
-    problem = FitProblem(X, y, sample_weight, fit_intercept=False)
+    problem = FitProblem(
+        X,
+        y,
+        sample_weight,
+        fit_intercept=False,
+        gram_first="always" if gram_first else False,
+        check_finite=(lambda: _assert_all_finite(X)) if gram_first else None,
+    )
     auto = problem.workspace.gram_pays_along_path
     problem.precompute(precompute, X.dtype, False, auto)
     w0 = None
@@ -252,6 +265,21 @@ def enet_path(
     if return_n_iter:
         return alphas, coefs, dual_gaps, [res.n_iter for res in results]
     return alphas, coefs, dual_gaps
+
+
+def _forms_gram_first(X, sample_weight, precompute):
+    """Whether a path forms the Gram matrix of ``X`` (dense float64, no weights, at least as
+    tall as wide or ``precompute=True``, at most ``MAX_FULL_GRAM`` features): then as its
+    first product, whose diagonal gives the columns' norms and shows any NaN or infinity
+    (``center_data``'s ``gram_first='always'``: a pass over X fewer, and X scanned only if
+    the diagonal is not finite)."""
+    if sp.issparse(X) or X.dtype != np.float64 or sample_weight is not None:
+        return False
+    if isinstance(precompute, str):
+        wanted = precompute == "auto" and X.shape[0] >= X.shape[1]
+    else:
+        wanted = isinstance(precompute, (bool, np.bool_)) and bool(precompute)
+    return wanted and X.shape[1] <= tuning.MAX_FULL_GRAM
 
 
 def _path_alpha_max(problem, penalty, l1_ratio, Xy=None, sample_weight=None):

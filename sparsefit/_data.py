@@ -966,11 +966,12 @@ def center_data(
         weights enter as ``1/(2 sum(s)) sum s_i r_i^2``); keep them as given for Ridge.
     parallel : callable returning a context manager, optional
         The design's thread policy for large products.
-    gram_first : bool, default=False
+    gram_first : bool or 'always', default=False
         The caller forms the Gram matrix of a design whose Gram is cheap
-        (``gram_is_cheap_shape``): for dense X without weights, ``X^T X`` is then formed
-        here, and its diagonal gives the columns' raw second moments (one pass over X
-        fewer); the design keeps it for ``full_gram``.
+        (``gram_is_cheap_shape``), or of any shape (``'always'``: a path that forms it): for
+        dense X without weights, ``X^T X`` is then formed here, and its diagonal gives the
+        columns' raw second moments (one pass over X fewer); the design keeps it for
+        ``full_gram``.
     check_finite : callable, optional
         The scan of ``X`` for NaN and infinity (raising validation's error), left here by
         validation: run unless ``X^T X`` was formed and its diagonal is finite (a NaN or
@@ -1005,7 +1006,7 @@ def center_data(
         X = X.tocsc()  # (as the design would: its passes read the compressed structure)
     raw_gram = None
     if gram_first and sw is None and not sp.issparse(X) and X.dtype == np.float64:
-        if gram_is_cheap_shape(n_samples, n_features):
+        if gram_first == "always" or gram_is_cheap_shape(n_samples, n_features):
             raw_gram = _raw_gram(X, parallel)
     if check_finite is not None and (raw_gram is None or not np.isfinite(raw_gram.trace())):
         # (a NaN or infinite entry makes its column's diagonal entry non-finite: only then
@@ -1019,6 +1020,8 @@ def center_data(
     else:
         x_offset = np.zeros(n_features)
         y_offset = np.zeros(y.shape[1:]) if y.ndim > 1 else 0.0
+        if raw_gram is not None:  # (the columns' norms: its diagonal)
+            raw_moments = (None, np.diag(raw_gram).copy())
     yt = y - y_offset
     if sqrt_sw is not None:
         yt = yt * (sqrt_sw[:, None] if y.ndim > 1 else sqrt_sw)

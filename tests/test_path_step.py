@@ -4,6 +4,7 @@ Checked against scikit-learn at a tight tolerance and the independent certificat
 the steps counted (they must serve the path), on singular designs, with factors and bounds,
 and with a step that would raise the objective (it must not be kept)."""
 
+import re
 import warnings
 
 import numpy as np
@@ -147,3 +148,30 @@ def test_a_step_that_raises_the_objective_is_not_kept(monkeypatch):
         X, y, alphas, coefs, gaps, l1_ratio=0.7, sw=None, positive=False, tol=1e-10
     )
     np.testing.assert_allclose(coefs, expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_path_scans_x_through_its_gram_matrix(value, monkeypatch):
+    """A path that forms the Gram matrix (dense, tall) forms it first: its diagonal gives
+    the columns' norms and shows a NaN or infinity, X itself is scanned only then (with
+    ``check_array``'s message), and finite data are not scanned at all."""
+    from sklearn.utils import check_array
+
+    import sparsefit._cv as cv_module
+
+    X, y = correlated(5, n=120, p=10)
+    scans, scan = [], cv_module._assert_all_finite
+    monkeypatch.setattr(cv_module, "_assert_all_finite", lambda *a: (scans.append(1), scan(*a)))
+    alphas, coefs, gaps = enet_path(X, y, l1_ratio=0.5, alphas=5, tol=1e-10)
+    assert scans == []
+    assert_path_certified(
+        X, y, alphas, coefs, gaps, l1_ratio=0.5, sw=None, positive=False, tol=1e-10
+    )
+    X[7, 2] = value
+    with pytest.raises(ValueError) as expected:
+        check_array(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=re.escape(str(expected.value))):
+            enet_path(X, y, l1_ratio=0.5, alphas=5)
+    assert scans == [1]
