@@ -198,40 +198,14 @@ def enet_path(
     if params:
         raise ValueError(f"Unexpected parameters in params: {sorted(params)}")
     _check_path_params(tol, max_iter, selection)
-    X = check_array(
-        X, accept_sparse=("csc", "csr"), dtype=[np.float64, np.float32], ensure_all_finite=False
-    )
-    gram_first = _forms_gram_first(X, sample_weight, precompute)
-    if not gram_first:
-        _assert_all_finite(X.data if sp.issparse(X) else X)  # (check_array's own message)
-    y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-    if y.ndim != 1:
-        raise ValueError(
-            f"y must be 1-D (one target), got shape {y.shape}: sparsefit's paths fit one "
-            "target; for several targets sharing a support use "
-            "sklearn.linear_model.MultiTaskElasticNet."
-        )
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(
-            f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}."
-        )
-    if sample_weight is not None:
-        sample_weight = check_sample_weight(sample_weight, X)
-    n_samples, n_features = X.shape
+    X, y, sample_weight, problem = _path_problem(X, y, sample_weight, precompute)
+    n_features = X.shape[1]
     penalty = L1L2(
         1.0,
         l1_ratio,
         penalty_factor=check_penalty_factor(penalty_factor, n_features),
         bounds=check_bounds(bounds, positive, n_features) if bounds is not None else None,
         positive=positive,
-    )
-    problem = FitProblem(
-        X,
-        y,
-        sample_weight,
-        fit_intercept=False,
-        gram_first="always" if gram_first else False,
-        check_finite=(lambda: _assert_all_finite(X)) if gram_first else None,
     )
     auto = problem.workspace.gram_pays_along_path
     problem.precompute(precompute, X.dtype, False, auto)
@@ -265,6 +239,40 @@ def enet_path(
     if return_n_iter:
         return alphas, coefs, dual_gaps, [res.n_iter for res in results]
     return alphas, coefs, dual_gaps
+
+
+def _path_problem(X, y, sample_weight, precompute):
+    """The validated ``(X, y, sample_weight)`` of a path and its ``FitProblem`` (no
+    intercept). A path that forms the Gram matrix forms it first (``_forms_gram_first``):
+    X is then scanned for NaN and infinity only if its diagonal is not finite."""
+    X = check_array(
+        X, accept_sparse=("csc", "csr"), dtype=[np.float64, np.float32], ensure_all_finite=False
+    )
+    gram_first = _forms_gram_first(X, sample_weight, precompute)
+    if not gram_first:
+        _assert_all_finite(X.data if sp.issparse(X) else X)  # (check_array's own message)
+    y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+    if y.ndim != 1:
+        raise ValueError(
+            f"y must be 1-D (one target), got shape {y.shape}: sparsefit's paths fit one "
+            "target; for several targets sharing a support use "
+            "sklearn.linear_model.MultiTaskElasticNet."
+        )
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}."
+        )
+    if sample_weight is not None:
+        sample_weight = check_sample_weight(sample_weight, X)
+    problem = FitProblem(
+        X,
+        y,
+        sample_weight,
+        fit_intercept=False,
+        gram_first="always" if gram_first else False,
+        check_finite=(lambda: _assert_all_finite(X)) if gram_first else None,
+    )
+    return X, y, sample_weight, problem
 
 
 def _forms_gram_first(X, sample_weight, precompute):
