@@ -655,6 +655,18 @@ class Rounding:
         entries = self.gamma * (self.scale * self.yt_norm + self.gram_scale * gw)
         return 0.5 * rtr + _entry_effect(w, XtR, entries, penalty)
 
+    def plain(self, W, bw, wGw):
+        """``__call__`` for many points at once (the columns of ``W``, their ``b.w`` and
+        ``w.G w``), for plain Lasso penalties (``duality_gaps_plain``)."""
+        absW = np.abs(W)
+        cw, gw = self.scale @ absW, self.gram_scale @ absW
+        rtr = tuning.ROUNDING * self.n_features * (self.yty + 2.0 * np.abs(bw) + np.abs(wGw))
+        rtr += self.gamma * (gw * gw + 2.0 * self.yt_norm * cw)
+        if not W.shape[0]:
+            return 0.5 * rtr
+        entries = self.scale[:, None] * self.yt_norm + self.gram_scale[:, None] * gw
+        return 0.5 * rtr + self.gamma * entries.max(axis=0) * absW.sum(axis=0)
+
     def entries(self, w, RtR):
         """Probable errors of the entries of ``Xt^T R`` computed from products with the data
         at ``w`` (``R`` is accurate to about ``dR = 4 eps c.|w|``; the entry ``j`` to ``c_j``

@@ -462,12 +462,19 @@ def _checked_alpha_array(alphas):
     entries = np.ravel(alphas) if isinstance(alphas, np.ndarray) else list(alphas)
     if len(entries) == 0:
         raise ValueError("alphas must not be empty.")
-    for index, alpha in enumerate(entries):
+    if isinstance(entries, np.ndarray) and entries.dtype.kind == "f":
+        # (an array of floats: only its first bad entry, if any, is checked by itself)
+        bad = (~(entries >= 0.0) | ~np.isfinite(entries)).nonzero()[0]
+        entries = entries[bad[:1]] if bad.size else entries[:0]
+        first = int(bad[0]) if bad.size else 0
+    else:
+        first = 0
+    for index, alpha in enumerate(entries, start=first):
         name = f"alphas[{index}]"
         check_scalar(alpha, name, target_type=Real, min_val=0.0, include_boundaries="left")
         if not np.isfinite(alpha):
             raise ValueError(f"{name} == {alpha}, must be finite.")
-    return np.sort(np.asarray(entries, dtype=np.float64))[::-1]
+    return np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
 
 
 def _warn_path_not_converged(name, results, datafit, max_iter):

@@ -20,7 +20,7 @@ Numeric core: imports NumPy only.
 
 import numpy as np
 
-__all__ = ["LeastSquares", "duality_gap", "primal_objective", "ridge_gap"]
+__all__ = ["LeastSquares", "duality_gap", "duality_gaps_plain", "primal_objective", "ridge_gap"]
 
 
 class LeastSquares:
@@ -110,6 +110,20 @@ def duality_gap(XtR, RtR, Rty, w, penalty, fixed=None):
     primal = 0.5 * aug + float(penalty.l1[nz] @ np.abs(w_nz))
     conj = penalty.l1_conjugate(scale * XtA, fixed) if penalty.bounded else 0.0
     dual = -0.5 * scale * scale * aug + scale * Rty - conj
+    return primal - dual
+
+
+def duality_gaps_plain(XtR, RtR, Rty, W, l1):
+    """``duality_gap`` of many points at once, for plain Lasso penalties (one L1 weight
+    ``l1[k]`` per point, no L2 weight, bound or unpenalized feature): the points are the
+    columns of ``W``, their summaries the columns of ``XtR`` and the entries of ``RtR`` and
+    ``Rty``. The same formula: the dual point ``s R``, ``s = min(1, l1 / ||Xt^T R||_inf)``."""
+    top = np.abs(XtR).max(axis=0) if XtR.shape[0] else np.zeros(W.shape[1])
+    scale = np.ones(W.shape[1])
+    over = top > l1
+    scale[over] = l1[over] / top[over]
+    primal = 0.5 * RtR + l1 * np.abs(W).sum(axis=0)
+    dual = -0.5 * scale * scale * RtR + scale * Rty
     return primal - dual
 
 

@@ -22,7 +22,7 @@ from ._cd import CDResult, Rounding, certified_gap, enet_coordinate_descent
 from ._finish import path_step
 from ._homotopy import homotopy_applies, lasso_homotopy
 from ._moments import Moments, merge_all
-from ._objective import primal_objective
+from ._objective import duality_gaps_plain, primal_objective
 from ._support import SupportSystem
 
 __all__ = ["alpha_grid", "fold_moments", "solve_lasso_path", "solve_path"]
@@ -177,30 +177,24 @@ def solve_lasso_path(
         workspace.precompute_gram()
     if not homotopy_applies(workspace, unit):
         return None
-    penalties = [unit.scaled(alpha) for alpha in alphas]  # (no L2 weight: the L1 scaled)
     design, G = workspace.design, workspace.full_gram
     W = lasso_homotopy(G, target.Xty, unit, alphas, design.col_norms2 > 0.0)
-    Gw = G @ W
-    bw = target.Xty @ W
-    wGw = np.einsum("ij,ij->j", W, Gw)
-    errors = Rounding(design, target.yty) if target.yt is not None else None
-    coefs = np.empty((design.n_features, len(penalties)))
+    XtR, RtR, Rty, gaps, errors = _homotopy_checks(workspace, target, unit, alphas, W)
+    coefs = np.empty((design.n_features, len(alphas)))
     results, known = [], None
-    for i, penalty in enumerate(penalties):
+    for i, alpha in enumerate(alphas):
         result = None
         if i < W.shape[1]:
-            w = W[:, i]
-            state = (target.Xty - Gw[:, i], target.yty - 2.0 * bw[i] + wGw[i], target.yty - bw[i])
-            gap = certified_gap(workspace, target, penalty, w, state)
-            error = 0.0 if errors is None else errors(w, bw[i], wGw[i], state[0], penalty)
-            if gap <= tol_abs and error <= tuning.RELIABLE * tol_abs:
+            state = (XtR[:, i], RtR[i], Rty[i])
+            if gaps[i] <= tol_abs and errors[i] <= tuning.RELIABLE * tol_abs:
                 result = CDResult(
-                    w=w, gap=gap, tol_abs=tol_abs, n_iter=1, n_epochs=0, summaries=state
+                    w=W[:, i], gap=gaps[i], tol_abs=tol_abs, n_iter=1, n_epochs=0, summaries=state
                 )
             known = None
         if result is None:
             w0 = W[:, i] if i < W.shape[1] else (results[-1].w if results else None)
             min_iter = 1 if i < W.shape[1] else 2
+            penalty = unit.scaled(alpha)  # (no L2 weight: the L1 scaled)
             result = _descend(
                 workspace, target, penalty, tol_abs, max_iter, w0, rng, min_iter, known
             )
@@ -210,6 +204,35 @@ def solve_lasso_path(
         if callback is not None:
             callback(i, result)
     return coefs, results
+
+
+def _homotopy_checks(workspace, target, unit, alphas, W):
+    """The summaries ``(Xt^T R, R^T R, R^T yt)`` of the homotopy's points (the columns of
+    ``W``), their duality gaps and the probable rounding errors of those gaps, from the
+    Gram matrix: for a plain Lasso all at once (``duality_gaps_plain``, ``Rounding.plain``),
+    else point by point (``certified_gap``)."""
+    design, G, b, yty = workspace.design, workspace.full_gram, target.Xty, target.yty
+    Gw = G @ W
+    bw = b @ W
+    wGw = np.einsum("ij,ij->j", W, Gw)
+    XtR, RtR, Rty = b[:, None] - Gw, yty - 2.0 * bw + wGw, yty - bw
+    rounding = Rounding(design, yty) if target.yt is not None else None
+    k = W.shape[1]
+    plain = unit.uniform_l1 is not None and not (
+        unit.bounded or unit.any_unpenalized or unit.has_l2
+    )
+    if plain:
+        l1 = unit.uniform_l1 * np.asarray(alphas, dtype=np.float64)[:k]
+        gaps = duality_gaps_plain(XtR, RtR, Rty, W, l1)
+        errors = rounding.plain(W, bw, wGw) if rounding is not None else np.zeros(k)
+        return XtR, RtR, Rty, gaps, errors
+    gaps, errors = np.empty(k), np.zeros(k)
+    for i in range(k):
+        state, penalty = (XtR[:, i], RtR[i], Rty[i]), unit.scaled(alphas[i])
+        gaps[i] = certified_gap(workspace, target, penalty, W[:, i], state)
+        if rounding is not None:
+            errors[i] = rounding(W[:, i], bw[i], wGw[i], state[0], penalty)
+    return XtR, RtR, Rty, gaps, errors
 
 
 def fold_moments(X, y, folds, sample_weight=None, center=True):

@@ -281,3 +281,33 @@ def test_wide_fit_goes_to_the_homotopy_and_is_certified(weights, monkeypatch):
     ours = enet_objective(X, y, est.coef_, est.intercept_, alpha=alpha, sample_weight=sw)
     theirs = enet_objective(X, y, ref.coef_, ref.intercept_, alpha=alpha, sample_weight=sw)
     assert ours <= theirs + 1e-12 * abs(theirs)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_leaps_land_where_the_breakpoints_do(seed, monkeypatch):
+    """On a coarse grid several features enter between grid points: the homotopy leaps to
+    each grid point at once (``_Path.leap``) where the breakpoints would get there one entry
+    at a time. The path equals the one without leaps and scikit-learn's at a tight
+    tolerance, every point from the homotopy; leaps were taken, and refused leaps (a sign
+    that would change, a feature beyond the boundary) left the path unchanged."""
+    import sparsefit._homotopy as homotopy
+
+    X, y = tall(n=300, p=40, seed=seed)
+    alphas = np.geomspace(1.0, 1e-3, 8) * np.abs(X.T @ y).max() / X.shape[0]
+    taken, refused = [], []
+    leap = homotopy._Path.leap
+
+    def counted(self, *args):
+        out = leap(self, *args)
+        (taken if out is not None else refused).append(1)
+        return out
+
+    monkeypatch.setattr(homotopy._Path, "leap", counted)
+    _, coefs, _, n_iter = lasso_path(X, y, alphas=alphas, tol=1e-10, return_n_iter=True)
+    assert np.all(np.asarray(n_iter) == 1) and taken
+    monkeypatch.setattr(homotopy, "_LEAP_MIN", X.shape[1] + 1)  # (no leap is ever tried)
+    _, stepwise, _ = lasso_path(X, y, alphas=alphas, tol=1e-10)
+    np.testing.assert_allclose(coefs, stepwise, rtol=1e-9, atol=1e-12)
+    _, ref, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100000)
+    np.testing.assert_allclose(coefs, ref, rtol=1e-6, atol=1e-9)
+    assert_path_certified(X, y, alphas, coefs, tol=1e-10)

@@ -243,3 +243,33 @@ def test_projected_gap_bounds_the_suboptimality(seed, l2):
         XtR, RtR, Rty = summaries(Xt, yt, w)
         gap = _projected_gap(XtR, RtR, Rty, w, pen, U, G[:, U], Xt.T @ yt)
         assert gap >= primal(w) - p_star - 1e-9 * abs(p_star), (shift, gap, primal(w) - p_star)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gaps_of_many_points_equal_the_gap_point_by_point(seed):
+    """``duality_gaps_plain`` and ``Rounding.plain`` (a homotopy's points certified at once)
+    are ``duality_gap`` and ``Rounding.__call__`` column by column, on points whose scaling
+    is active (correlations above the weight) or not, including the zero point."""
+    from sparsefit._cd import Rounding
+    from sparsefit._data import make_design
+    from sparsefit._objective import duality_gaps_plain
+
+    rng = np.random.default_rng(seed)
+    n, p, k = 40, 9, 6
+    X, y = center(rng.normal(size=(n, p)), rng.normal(size=n))[:2]
+    W = rng.normal(size=(p, k)) * (rng.random((p, k)) < 0.5)
+    W[:, 0] = 0.0
+    l1 = np.abs(X.T @ y).max() * rng.uniform(0.01, 2.0, size=k)
+    R = y[:, None] - X @ W
+    XtR, RtR, Rty = X.T @ R, (R * R).sum(axis=0), R.T @ y
+    G, b, yty = X.T @ X, X.T @ y, float(y @ y)
+    bw, wGw = b @ W, np.einsum("ij,ij->j", W, G @ W)
+    rounding = Rounding(make_design(X), yty)
+    gaps = duality_gaps_plain(XtR, RtR, Rty, W, l1)
+    errors = rounding.plain(W, bw, wGw)
+    for i in range(k):
+        penalty = SeparablePenalty(np.full(p, l1[i]), np.zeros(p), None, None)
+        assert_allclose(gaps[i], _duality_gap(XtR[:, i], RtR[i], Rty[i], W[:, i], penalty))
+        expected = rounding(W[:, i], bw[i], wGw[i], XtR[:, i], penalty)
+        assert_allclose(errors[i], expected, rtol=1e-12)
+    assert np.all(gaps >= -1e-9 * yty)

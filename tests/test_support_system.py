@@ -294,8 +294,9 @@ def test_a_refused_extension_keeps_the_factor():
 
 
 def test_remove_drops_the_feature_from_the_factor():
-    """``remove``: the feature leaves the factor (the long tail after an early feature
-    refactorized), where a solve on the smaller support keeps it, constrained to zero."""
+    """``remove``: the feature leaves the factor (an early feature: the long tail after it
+    reduced to a triangle again), where a solve on the smaller support keeps it, constrained
+    to zero."""
     G, _, rng = _gram(7)
     S0 = np.arange(20)
     S = np.delete(S0, 1)  # an early feature: a long tail after it
@@ -344,7 +345,7 @@ def test_remove_rotates_the_factor_without_refactorizing(l2, monkeypatch):
 @pytest.mark.parametrize("l2", [0.0, 0.7])
 def test_feature_by_feature_extend_remove_and_solve_base(l2):
     """The homotopy's use: features appended one at a time and dropped anywhere in the
-    factor (early ones: a long tail refactorized); every solve on the factorized set, in its
+    factor (early ones: a long tail reduced again); every solve on the factorized set, in its
     order, equals a direct solve; a copy of a factorized column is refused (the factor kept
     exact) when there is no L2 weight to make the block regular."""
     G, _, rng = _gram(8, n=80, k=30, collinear=True)  # columns 2 and 3 are copies
