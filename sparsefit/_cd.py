@@ -51,7 +51,7 @@ from ._dual_newton import dual_newton_applies, dual_newton_fit
 from ._finish import solve_on_support
 from ._homotopy import fit_homotopy_applies, lasso_homotopy_fit
 from ._objective import duality_gap, primal_objective
-from ._support import SupportSystem
+from ._support import SupportSystem, symmetric_product
 
 __all__ = ["CDResult", "Rounding", "Target", "certified_gap", "enet_coordinate_descent"]
 
@@ -270,7 +270,7 @@ class _Fit:
             wS = w[S]
             Gw = self.Gw
             if Gw is None:  # one product with the whole matrix beats gathering columns
-                Gw = G @ w if 4 * S.size >= w.size else G[:, S] @ wS
+                Gw = symmetric_product(G, w) if 4 * S.size >= w.size else G[:, S] @ wS
             bw = float(t.Xty[S] @ wS)
             wGw = float(wS @ Gw[S])
             XtR = t.Xty - Gw
@@ -799,10 +799,10 @@ class _GramSubproblem:
     def prod(self, wc):
         """``G[:, coords] @ wc`` (length ``m``)."""
         if self.whole:
-            return self.G @ wc
+            return symmetric_product(self.G, wc)
         v = np.zeros(self.m)
         v[self.coords] = wc
-        return self.G @ v
+        return symmetric_product(self.G, v)
 
     def gap_of(self, wc, q):
         """The subproblem's duality gap at ``wc`` (``q = G[:, coords] @ wc``)."""

