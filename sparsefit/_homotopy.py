@@ -55,6 +55,10 @@ _LEAP_SLACK = 1.0 + 1e-10
 #: grid point (one entry costs a breakpoint no more than a leap; measured on one-hot Ames,
 #: its 100-point path: 1 as the minimum 1.03 times the time of 2, 3 the same as 2)
 _LEAP_MIN = 2
+#: a leap goes at most this factor below the current ``alpha`` (the default grid's step,
+#: ``1e-3 ** (1 / 99)``): towards a distant grid point (a refit at one ``alpha``) by way of
+#: intermediate points, where the prediction of a whole distance would fail
+_LEAP_STEP = 0.933
 
 __all__ = ["fit_homotopy_applies", "homotopy_applies", "lasso_homotopy", "lasso_homotopy_fit"]
 
@@ -426,7 +430,7 @@ def _follow(path, t, alphas, W, k, budget):
     breakpoints, filling ``W``; the number of grid points done."""
     p = W.shape[0]
     found = None  # (the segment's direction, when a leap has solved it)
-    failed = -1  # the grid point that a leap failed to reach
+    retry_below = np.inf  # after a failed leap, none until the breakpoints pass its target
     for step in range(budget):
         if k == alphas.size:
             break
@@ -439,12 +443,14 @@ def _follow(path, t, alphas, W, k, budget):
         found = None
         delta, feature, enters = path.next_event(t, active, d, a)
         end = t - delta
-        if enters and k < alphas.size and end > alphas[k] and k != failed:
-            found = path.leap(t, alphas[k], active, d, a)
+        # (towards a distant grid point, by way of points a grid step apart)
+        target = max(alphas[k], t * _LEAP_STEP)
+        if enters and end > target and t <= retry_below:
+            found = path.leap(t, target, active, d, a)
             if found is None:
-                failed = k  # (the breakpoints go on to this grid point: no other leap)
+                retry_below = target  # (the breakpoints go on to it)
             else:
-                t = alphas[k]
+                t = target
                 while k < alphas.size and alphas[k] >= t:
                     W[:, k] = path.w(p)
                     k += 1

@@ -311,3 +311,9 @@ def test_leaps_land_where_the_breakpoints_do(seed, monkeypatch):
     _, ref, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100000)
     np.testing.assert_allclose(coefs, ref, rtol=1e-6, atol=1e-9)
     assert_path_certified(X, y, alphas, coefs, tol=1e-10)
+    # one distant grid point (a refit): leaps by way of intermediate points, to the same end
+    monkeypatch.setattr(homotopy, "_LEAP_MIN", 2)
+    taken.clear()
+    _, last, _, n_iter = lasso_path(X, y, alphas=alphas[-1:], tol=1e-10, return_n_iter=True)
+    assert n_iter == [1] and taken
+    np.testing.assert_allclose(last[:, 0], coefs[:, -1], rtol=1e-9, atol=1e-12)
