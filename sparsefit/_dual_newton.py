@@ -225,7 +225,8 @@ class _Rounds:
         self.unit = float(design.col_norms2[free].mean())
         self.sigma0 = np.inf if self.smooth else tuning.DUAL_NEWTON_SIGMA0 / self.unit
         self.sigma, self.centre = self.sigma0, np.zeros(p)
-        self.W = _first_working_set(design, target, penalty.l1, free)
+        full = tuning.DUAL_NEWTON_FULL_ENTRIES if self.smooth else tuning.DUAL_NEWTON_ROUNDS_FULL
+        self.W = _first_working_set(design, target, penalty.l1, free, full)
         # start where (about) no feature is active: yt scaled into the dual's flat region,
         # from which the steps add features as they enter
         top = _pull(target.Xty, penalty.l1, free).max()
@@ -301,14 +302,14 @@ def _pull(v, l1, free):
     return pull
 
 
-def _first_working_set(design, target, l1, free):
+def _first_working_set(design, target, l1, free, full_entries):
     """Every feature when a product with the data is cheap (``n p`` up to
-    ``DUAL_NEWTON_FULL_ENTRIES``) or the working set would not be much smaller, else the
+    ``full_entries``) or the working set would not be much smaller, else the
     ``DUAL_NEWTON_WS_PER_SAMPLE * n`` free features most correlated with ``yt`` relative to
     their L1 weight (sorted indices)."""
     n, p = design.n_samples, design.n_features
     size = tuning.DUAL_NEWTON_WS_PER_SAMPLE * n
-    if n * p <= tuning.DUAL_NEWTON_FULL_ENTRIES or size > tuning.DUAL_NEWTON_WS_MAX_FRACTION * p:
+    if n * p <= full_entries or size > tuning.DUAL_NEWTON_WS_MAX_FRACTION * p:
         return np.arange(p)
     pull = _pull(target.Xty, l1, free)
     pull[~free] = -1.0

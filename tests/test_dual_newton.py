@@ -196,6 +196,7 @@ def test_working_set_grows_to_the_violators(spy, monkeypatch, l1_ratio, divisor)
     """With a working set of one feature per sample to start (``n p`` above the threshold),
     the rounds add the features whose optimality conditions fail until none does."""
     monkeypatch.setattr(cd.tuning, "DUAL_NEWTON_FULL_ENTRIES", 0)
+    monkeypatch.setattr(cd.tuning, "DUAL_NEWTON_ROUNDS_FULL", 0)  # (the Lasso's rounds)
     monkeypatch.setattr(cd.tuning, "DUAL_NEWTON_WS_PER_SAMPLE", 1)
     X, y = wide_problem(4)
     alpha = alpha_at(X, y, l1_ratio, divisor)
