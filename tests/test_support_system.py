@@ -259,11 +259,23 @@ def test_a_jittered_factor_is_extended_not_refactorized(monkeypatch):
     features with the same jitter (a factorization of the small Schur complement only, as
     for a regular block): along a path of one-hot data every support is singular, and each
     new feature used to cost a factorization of the whole block. The solves stay solutions:
-    for a right-hand side in the range, ``G_SS u = r`` to refinement accuracy."""
-    G, _, rng = _gram(5, n=60, k=25, collinear=True)
+    for a right-hand side in the range, ``G_SS u = r`` to refinement accuracy.
+
+    Columns 2 and 3 are copies: the plain factorization's pivot there is zero up to
+    rounding, whose sign the BLAS kernels decide (a positive one gives an ill-conditioned
+    factor, which is not extended); the data are the first whose plain factorization
+    fails on this machine."""
+    from scipy.linalg import lapack
+
+    S0 = np.arange(12)
+    for seed in range(5, 100):
+        G, _, rng = _gram(seed, n=60, k=25, collinear=True)
+        if lapack.dpotrf(G[np.ix_(S0, S0)], lower=False)[1] != 0:
+            break
+    else:
+        raise AssertionError("no collinear block whose plain factorization fails")
     calls = _count_factorizations(monkeypatch)
     system = _SupportSystem(G, 0.0)
-    S0 = np.arange(12)  # columns 2 and 3 are copies
     system.solve(S0, G[np.ix_(S0, S0)] @ rng.normal(size=12))
     assert system.jittered
     calls.clear()
