@@ -59,6 +59,9 @@ _LEAP_MIN = 2
 #: ``1e-3 ** (1 / 99)``): towards a distant grid point (a refit at one ``alpha``) by way of
 #: intermediate points, where the prediction of a whole distance would fail
 _LEAP_STEP = 0.933
+#: a leap whose point has features beyond the boundary takes them in and solves again, at
+#: most this many times in all
+_LEAP_ROUNDS = 3
 
 __all__ = ["fit_homotopy_applies", "homotopy_applies", "lasso_homotopy", "lasso_homotopy_fit"]
 
@@ -308,8 +311,15 @@ class _Path:
         nothing changes (None). Returns the new segment's ``(active, d, a)``."""
         steps, zero_at = self.events
         span = t - t1
-        if self.through_data or not span > 0 or (zero_at <= span).any():
+        if self.through_data or not span > 0:
             return None
+        leave = zero_at.min() if zero_at.size else np.inf
+        if leave <= span:  # (then only as far as half-way from the last entry to it)
+            E = (steps < leave).nonzero()[0]
+            if E.size < _LEAP_MIN:
+                return None
+            span = 0.5 * (steps[E].max() + leave)
+            t1 = t - span
         E = (steps <= span).nonzero()[0]
         if E.size < _LEAP_MIN:  # (one entry: the breakpoint costs no more than the leap)
             return None
@@ -317,34 +327,75 @@ class _Path:
         if not s_E.all():
             return None
         system, k0 = self.system, active.size
-        for j in E:  # (one at a time: cheaper than a block append of a few)
-            if not system.extend(j):
-                system.shrink(k0)
-                return None
-        self.sign[E] = s_E  # (tentative)
-        A = system.base
-        # the direction and the point at t1, each by a forward and a backward solve
-        half = system.forward(self.c[A] * self.sign[A])
-        d = system.backward(half)
-        u = system.backward(system.forward(self.b[A]) - t1 * half)
-        held = system.exact and math.isfinite(u.sum() + d.sum())
-        if held:  # every sign held (those of unpenalized features are zero)
-            held = (np.sign(u) == self.sign[A])[self.penalized[A]].all()
-        if held:  # no feature outside the support beyond the boundary
-            corr = self.b - self.product(A, u)
-            over = np.abs(corr) > (t1 * _LEAP_SLACK) * self.c
-            over[A] = False
-            held = not (over & ~self.blocked).any()
-        if not held:
-            self.sign[E] = 0.0
+        h0 = self.half[1] if self.half and self.half[0] == system.version else None
+        found = None
+        for _ in range(_LEAP_ROUNDS):
+            if not self._join(E, s_E):
+                break
+            found = self._point(t, t1, k0, h0)
+            if found is None or isinstance(found, tuple):
+                break
+            # features beyond the boundary at t1: they join too, on their side
+            E = found
+            s_E = np.sign(self.corr_at_t1[E])
+            found = None
+        if found is None:
+            self.sign[system.base[k0:]] = 0.0
             system.shrink(k0)
             return None
+        A, d, u, half, corr = found
         self.u[A] = u
-        self.in_active[E] = True
+        self.in_active[A[k0:]] = True
         self.corr = corr
         self.half = system.version, half
         self.left = self.entered = -1
-        return A, d, self.product(A, d)
+        return t1, (A, d, self.product(A, d))
+
+    def _join(self, E, s_E):
+        """Append ``E`` to the factor with the signs ``s_E`` (False: one of them would make
+        it singular or ill-conditioned)."""
+        for j in E:  # (one at a time: cheaper than a block append of a few)
+            if not self.system.extend(j):
+                return False
+        self.sign[E] = s_E  # (tentative)
+        return True
+
+    def _point(self, t, t1, k0, h0):
+        """The solution at ``t1`` on the factor's support with its signs (the support at
+        ``t`` and the features appended after its ``k0``): ``(A, d, u, half, corr)`` if it is
+        the Lasso solution there; the features beyond the boundary if only they stop it;
+        None if a sign did not hold (``h0``: the forward half at ``t``, if kept)."""
+        system, A = self.system, self.system.base
+        if h0 is None:  # the direction and the point at t1, from scratch
+            half = system.forward(self.c[A] * self.sign[A])
+            d = system.backward(half)
+            u = system.backward(system.forward(self.b[A]) - t1 * half)
+        else:  # the same from the point at t: only the new rows solved forward
+            E, cs = A[k0:], self.c[A[k0:]] * self.sign[A[k0:]]
+            h_E = system.forward_tail(k0, h0, cs)
+            # (the system's residual at t: zero on the old support, ``corr - t c s`` on E)
+            x_E = system.forward_tail(k0, None, self.corr[E] - t * cs)
+            if h_E is None or x_E is None:
+                return None
+            half = np.concatenate((h0, h_E))
+            d = system.backward(half)
+            rhs = (t - t1) * half
+            rhs[k0:] += x_E
+            u = system.backward(rhs)
+            u[:k0] += self.u[A[:k0]]
+        if not (system.exact and math.isfinite(u.sum() + d.sum())):
+            return None
+        # every sign held (those of unpenalized features are zero)
+        if not (np.sign(u) == self.sign[A])[self.penalized[A]].all():
+            return None
+        corr = self.b - self.product(A, u)
+        over = np.abs(corr) > (t1 * _LEAP_SLACK) * self.c
+        over[A] = False
+        over &= ~self.blocked
+        if over.any():
+            self.corr_at_t1 = corr
+            return over.nonzero()[0]
+        return A, d, u, half, corr
 
 
 def fit_homotopy_applies(workspace, penalty):
@@ -443,25 +494,27 @@ def _follow(path, t, alphas, W, k, budget):
         found = None
         delta, feature, enters = path.next_event(t, active, d, a)
         end = t - delta
-        # (towards a distant grid point, by way of points a grid step apart)
-        target = max(alphas[k], t * _LEAP_STEP)
-        if enters and end > target and t <= retry_below:
-            found = path.leap(t, target, active, d, a)
-            if found is None:
-                retry_below = target  # (the breakpoints go on to it)
-            else:
-                t = target
-                while k < alphas.size and alphas[k] >= t:
-                    W[:, k] = path.w(p)
-                    k += 1
-                continue
         while k < alphas.size and alphas[k] >= end:  # grid points on this segment
             u = path.u.copy()
             u[active] += (t - alphas[k]) * d
             W[:, k] = path.w(p, u)
             k += 1
-        if not np.isfinite(delta):
+        if k == alphas.size or not np.isfinite(delta):
             break
+        # the next grid point, or a grid step below the last one passed (towards a distant
+        # grid point by way of intermediate points): the breakpoint at ``end`` and those
+        # after it up to there may be leapt over together
+        target = max(alphas[k], min(t, alphas[k - 1] if k else t) * _LEAP_STEP)
+        if enters and end > target and min(t, target / _LEAP_STEP) <= retry_below:
+            found = path.leap(t, target, active, d, a)
+            if found is None:
+                retry_below = target  # (the breakpoints go on to it)
+            else:
+                t, found = found
+                while k < alphas.size and alphas[k] >= t:
+                    W[:, k] = path.w(p)
+                    k += 1
+                continue
         path.u[active] += delta * d
         t = end
         path.left = path.entered = -1

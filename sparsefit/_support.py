@@ -13,6 +13,12 @@ __all__ = ["SupportSystem", "symmetric_product"]
 #: block size of the triangular-pentagonal QR that deletes a column (``dtpqrt``; measured
 #: 0.12 against 0.21 ms unblocked for a tail of 150)
 _QR_BLOCK = 32
+#: the factor's buffer has room for ``1 / _ROOM_DIVISOR`` more features (at least
+#: ``_ROOM_MIN`` in all): the triangular solves run over the whole buffer (a view of its
+#: leading block would be copied), so its spare room costs every solve, where growing it
+#: copies the factor once
+_ROOM_DIVISOR = 4
+_ROOM_MIN = 32
 
 
 def symmetric_product(G, v):
@@ -79,7 +85,7 @@ class SupportSystem:
     def _reset(self, S, factor, exact):
         """Make ``factor`` (upper, of ``S``) the one in use, in a buffer with spare room."""
         k = S.size
-        cap = min(self.G.shape[0], max(k + k // 2, 32))
+        cap = min(self.G.shape[0], max(k + k // _ROOM_DIVISOR, _ROOM_MIN))
         self._version += 1
         self.buf = np.eye(cap, order="F")
         # (only the upper triangle is ever read: the solves are triangular)
@@ -229,7 +235,9 @@ class SupportSystem:
         if size <= self.buf.shape[0]:
             return
         k, old = self.base.size, self.buf
-        self.buf = np.eye(min(self.G.shape[0], max(size + size // 2, 32)), order="F")
+        self.buf = np.eye(
+            min(self.G.shape[0], max(size + size // _ROOM_DIVISOR, _ROOM_MIN)), order="F"
+        )
         self.buf[:k, :k] = old[:k, :k]
 
     # -- the factorized set itself, feature by feature (the homotopy's breakpoints) ---------
@@ -485,6 +493,17 @@ class SupportSystem:
             return None
         h_T, info = lapack.dtrtrs(factor, r_new - Z.T @ h, lower=False, trans=1)
         return h_T if info == 0 else None
+
+    def forward_tail(self, k0, h, r):
+        """The last rows of ``R^{-T} [r_0; r]`` when the factor has only been appended to
+        since it held ``k0`` features: ``h = R_0^{-T} r_0`` its first rows (unchanged by
+        appends; None for ``r_0 = 0``), and the rest ``Rc^T x = r - Z^T h`` with the appended
+        columns ``[Z; Rc]`` (a small solve instead of one with the whole factor). None if
+        LAPACK reports an error."""
+        k = self.base.size
+        rhs = r if h is None or not k0 else r - self.buf[:k0, k0:k].T @ h
+        x, info = lapack.dtrtrs(self.buf[k0:k, k0:k], rhs, lower=False, trans=1)
+        return x if info == 0 else None
 
     def forward(self, r):
         """``R^{-T} r`` on the factorized set (``r`` in the order of ``base``)."""

@@ -317,3 +317,47 @@ def test_leaps_land_where_the_breakpoints_do(seed, monkeypatch):
     _, last, _, n_iter = lasso_path(X, y, alphas=alphas[-1:], tol=1e-10, return_n_iter=True)
     assert n_iter == [1] and taken
     np.testing.assert_allclose(last[:, 0], coefs[:, -1], rtol=1e-9, atol=1e-12)
+
+
+def test_leaps_short_of_a_leave_and_through_new_violators(monkeypatch):
+    """Strongly correlated features (some leave): a leap predicted to pass a leave stops
+    half-way between the last entry before it and the leave (a point off the grid), and a
+    leap whose point has features beyond the boundary takes them in and solves again. Both
+    happen here, and the path is the one without leaps, scikit-learn's at a tight tolerance
+    and certified."""
+    import sparsefit._homotopy as homotopy
+
+    rng = np.random.default_rng(0)
+    p = 60
+    corr = 0.9 ** np.abs(np.subtract.outer(range(p), range(p)))
+    X = rng.normal(size=(300, p)) @ np.linalg.cholesky(corr).T
+    y = X @ (rng.normal(size=p) * (rng.random(p) < 0.5)) + rng.normal(size=300)
+    X, y = X - X.mean(axis=0), y - y.mean()
+    alphas = np.geomspace(1.0, 1e-3, 15) * np.abs(X.T @ y).max() / X.shape[0]
+    short, through = [], []
+    leap, point = homotopy._Path.leap, homotopy._Path._point
+
+    def counted_leap(self, t, t1, *args):
+        self.rounds = []
+        out = leap(self, t, t1, *args)
+        if out is not None:
+            short.append(out[0] > t1)
+            through.append(any(not isinstance(r, tuple) and r is not None for r in self.rounds))
+        return out
+
+    def counted_point(self, *args):
+        out = point(self, *args)
+        self.rounds.append(out)
+        return out
+
+    monkeypatch.setattr(homotopy._Path, "leap", counted_leap)
+    monkeypatch.setattr(homotopy._Path, "_point", counted_point)
+    _, coefs, _, n_iter = lasso_path(X, y, alphas=alphas, tol=1e-10, return_n_iter=True)
+    assert np.all(np.asarray(n_iter) == 1)
+    assert any(short) and any(through), (short, through)
+    monkeypatch.setattr(homotopy, "_LEAP_MIN", p + 1)  # (no leap is ever tried)
+    _, stepwise, _ = lasso_path(X, y, alphas=alphas, tol=1e-10)
+    np.testing.assert_allclose(coefs, stepwise, rtol=1e-9, atol=1e-12)
+    _, ref, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100000)
+    np.testing.assert_allclose(coefs, ref, rtol=1e-6, atol=1e-9)
+    assert_path_certified(X, y, alphas, coefs, tol=1e-10)
