@@ -70,15 +70,18 @@ def solve_on_support(
     return search.w if search.improved else None
 
 
-def path_step(G, b, w, support, penalty, *, system, coords, ceiling):
+def path_step(G, b, w, support, penalty, *, system, coords, ceiling, joins=None):
     """``solve_on_support`` over the whole problem, with the gradient it ends on: from the
     previous solution ``w`` of a path at a new penalty, the search over the coordinates
     ``coords`` (the valid features) ends on the new solution when its last round finds
     no violator. Returns ``(w_new, grad)`` with ``grad = (G w_new - b)[coords]`` computed by
     that last check (the certificate needs no other product), ``(w_new, None)`` when the
     search stopped short of it (rounds spent, a system it could not solve), or None when
-    it gained nothing."""
+    it gained nothing. ``joins``: ``(features, signs)`` predicted to join, which join the
+    support from the first round (as violators would after it)."""
     search = _FeatureSign(G, b, w, support, penalty, system, coords, ceiling)
+    if joins is not None:
+        search.join(*joins)
     for _ in range(2 * tuning.NEWTON_ROUNDS):
         if not search.round():
             break
@@ -102,6 +105,7 @@ class _FeatureSign:
         self.improved = False
         self.joined = 0  # features that joined in the last round (0: none)
         self.fallback = None  # (S, sign, the worst violator, its sign): a retry after a join
+        self.predicted = None  # mask of the features that joined by prediction (``join``)
         self._coords_penalty = None  # the penalty restricted to coords (formed once)
         #: the gradient at coords of the last check that found no violator (None: w has
         #: moved since, or no check found none)
@@ -133,6 +137,8 @@ class _FeatureSign:
         if u is None or u is True:
             return u is True
         events = self._events(u)
+        if events.size and self._drop_predicted(events):
+            return True
         if events.size == 0 and self.system.borrowed(S):
             # a solution through the factor of a larger singular block: S's own decides
             u = self._solve(w_S, fresh=True)
@@ -305,6 +311,41 @@ class _FeatureSign:
             self.B = np.concatenate([self.B, S[at_bound]])
             keep &= ~at_bound
         self.S, self.sign = S[keep], np.sign(P[keep])
+
+    def join(self, J, signs):
+        """Let the features ``J`` (at zero, penalized, not at a bound) join ``S`` with the
+        ``signs`` they are predicted to take, the first the likeliest (the one that joins
+        alone if together they cannot lower the objective)."""
+        self.fallback = (self.S, self.sign, int(J[0]), float(signs[0]))
+        self.S = np.concatenate([self.S, J])
+        self.sign = np.concatenate([self.sign, signs])
+        self.joined = J.size
+        self.predicted = np.zeros(self.w.size, dtype=bool)
+        self.predicted[J] = True
+
+    def _drop_predicted(self, events):
+        """When every coefficient that changed sign is one predicted to join and still at
+        zero, those leave again and the search goes on (True): their breakpoints are the
+        start of the segment, so the line search could only take them out, at the cost of
+        its evaluations."""
+        if self.predicted is None:
+            return False
+        S = self.S
+        E = S[events]
+        if not (self.predicted[E].all() and not self.w[E].any()):
+            return False
+        keep = np.ones(S.size, dtype=bool)
+        keep[events] = False
+        self.S, self.sign = S[keep], self.sign[keep]
+        self.predicted[E] = False
+        left = self.predicted[self.S]
+        if left.any():  # (the likeliest left: the one that joins alone, if it comes to it)
+            first = int(left.nonzero()[0][0])
+            self.fallback = (*self.fallback[:2], int(self.S[first]), float(self.sign[first]))
+            self.joined = int(left.sum())
+        else:
+            self.fallback, self.joined = None, 0
+        return True
 
     def _retry_worst(self):
         S, sign, j, s_j = self.fallback

@@ -27,6 +27,10 @@ from ._support import SupportSystem, symmetric_product
 
 __all__ = ["alpha_grid", "fold_moments", "solve_lasso_path", "solve_path"]
 
+#: a feature is predicted to join at the next ``alpha`` when its extrapolated correlation
+#: exceeds its L1 weight by this factor
+_PREDICTED_MARGIN = 1.0
+
 
 def alpha_grid(alpha_max, eps=1e-3, n_alphas=100):
     """scikit-learn's grid: ``n_alphas`` values from ``alpha_max`` down to ``eps * alpha_max``
@@ -75,6 +79,7 @@ def solve_path(
         if result is None:
             result = _descend(workspace, target, penalty, tol_abs, max_iter, w, rng, 2, known)
         w, known = result.w, result.summaries
+        step.record(penalty, known)
         coefs[:, i] = w
         results.append(result)
         if callback is not None:
@@ -116,6 +121,32 @@ class _ExactStep:
         design = workspace.design
         self.errors = Rounding(design, target.yty) if target.yt is not None else None
         self.valid = design.col_norms2 > 0.0
+        self.history = []  # ((scale of the penalty, Xt^T R) of the last two points)
+
+    def record(self, penalty, known):
+        """Keep the correlations ``Xt^T R`` of the point solved at ``penalty``."""
+        if self.applies:
+            self.history = [*self.history[-1:], (float(penalty.l1.max()), known[0])]
+
+    def _predicted_joins(self, penalty, w, coords):
+        """The features predicted to join at ``penalty``: those at zero whose correlation,
+        extrapolated linearly in ``alpha`` from the last two points (exact while the support
+        holds), is beyond their L1 weight by ``_PREDICTED_MARGIN``; with the signs they
+        take, likeliest first. None when there is no such prediction."""
+        if len(self.history) < 2 or penalty.bounded or penalty.any_unpenalized:
+            return None
+        (a0, c0), (a1, c1) = self.history
+        a2 = float(penalty.l1.max())
+        if not (a0 > a1 > a2 > 0.0):
+            return None
+        idx = coords[w[coords] == 0.0]
+        pred = c1[idx] + (c1[idx] - c0[idx]) * ((a1 - a2) / (a0 - a1))
+        excess = np.abs(pred) - penalty.l1[idx] * _PREDICTED_MARGIN
+        J = (excess > 0.0).nonzero()[0]
+        if not J.size:
+            return None
+        J = J[np.argsort(-excess[J])]
+        return idx[J], np.sign(pred[J])
 
     def _system(self, penalty):
         ws, G = self.workspace, self.workspace.full_gram
@@ -144,6 +175,7 @@ class _ExactStep:
             system=self._system(penalty),
             coords=coords,
             ceiling=value + noise,
+            joins=self._predicted_joins(penalty, w, coords),
         )
         if out is None:
             return None, w, known

@@ -175,3 +175,71 @@ def test_path_scans_x_through_its_gram_matrix(value, monkeypatch):
         with pytest.raises(ValueError, match=re.escape(str(expected.value))):
             enet_path(X, y, l1_ratio=0.5, alphas=5)
     assert scans == [1]
+
+
+def _record_predictions(monkeypatch):
+    """Wraps ``_ExactStep._predicted_joins`` (called once per step, in the order of the
+    path): its output at each call."""
+    made, predict = [], path_module._ExactStep._predicted_joins
+
+    def recorded(step, penalty, w, coords):
+        out = predict(step, penalty, w, coords)
+        made.append(out)
+        return out
+
+    monkeypatch.setattr(path_module._ExactStep, "_predicted_joins", recorded)
+    return made
+
+
+def test_predicted_joins_are_exact_on_an_orthogonal_design(monkeypatch):
+    """Orthogonal centred columns (``X^T X = n I``): the Lasso solution is soft-thresholding,
+    ``w_j = sign(b_j) max(|b_j| - alpha, 0)`` with ``b = X^T y / n``, so the correlations
+    are linear in ``alpha`` on every stretch and the features predicted to join at each
+    ``alpha`` (from the third on) are exactly those with ``alpha < |b_j| <= the previous
+    alpha``, with the signs of ``b_j``."""
+    monkeypatch.setattr(path_module, "homotopy_applies", lambda *args: False)
+    made = _record_predictions(monkeypatch)
+    rng = np.random.default_rng(7)
+    n, p = 200, 40
+    Z = rng.normal(size=(n, p))
+    X, _ = np.linalg.qr(Z - Z.mean(axis=0))  # (orthonormal, and centred: in 1's complement)
+    X *= np.sqrt(n)
+    y = X @ (rng.normal(size=p) * (rng.random(p) < 0.6)) + rng.normal(size=n)
+    y -= y.mean()
+    b = X.T @ y / n
+    alphas, coefs, gaps = enet_path(X, y, l1_ratio=1.0, alphas=30, eps=1e-2, tol=1e-12)
+    assert len(made) == alphas.size - 1  # (every alpha after the first)
+    assert sum(out is not None for out in made) >= 5
+    for i, out in enumerate(made[1:], start=2):
+        expected = ((np.abs(b) > alphas[i]) & (np.abs(b) <= alphas[i - 1])).nonzero()[0]
+        J, signs = (np.zeros(0, dtype=int), np.zeros(0)) if out is None else out
+        assert sorted(J.tolist()) == expected.tolist(), (i, J, expected)
+        np.testing.assert_array_equal(signs, np.sign(b[J]))
+    assert_path_certified(
+        X, y, alphas, coefs, gaps, l1_ratio=1.0, sw=None, positive=False, tol=1e-12
+    )
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_wrong_predictions_cost_rounds_only(l1_ratio, monkeypatch):
+    """Predictions that are mostly wrong (every feature at zero, with random signs) leave
+    the path as it is: each step drops or keeps them by its own search, every point is
+    certified and no worse than scikit-learn's, and the steps still serve the path."""
+    monkeypatch.setattr(path_module, "homotopy_applies", lambda *args: False)
+    rng = np.random.default_rng(11)
+
+    def everything(step, penalty, w, coords):
+        idx = coords[w[coords] == 0.0]
+        return (idx, rng.choice([-1.0, 1.0], size=idx.size)) if idx.size else None
+
+    monkeypatch.setattr(path_module._ExactStep, "_predicted_joins", everything)
+    counted = _Counted(monkeypatch)
+    X, y = correlated(8, n=200, p=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alphas, coefs, gaps = enet_path(X, y, l1_ratio=l1_ratio, alphas=20, tol=1e-10)
+    assert counted.served >= 15, counted.served
+    assert_path_certified(
+        X, y, alphas, coefs, gaps, l1_ratio=l1_ratio, sw=None, positive=False, tol=1e-10
+    )
+    assert_no_worse_than_sklearn(X, y, alphas, coefs, l1_ratio)
