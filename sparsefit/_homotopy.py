@@ -328,9 +328,10 @@ class _Path:
             return None
         system, k0 = self.system, active.size
         h0 = self.half[1] if self.half and self.half[0] == system.version else None
-        found = None
+        found, held_out = None, []
         for _ in range(_LEAP_ROUNDS):
-            if not self._join(E, s_E):
+            self._join(E, s_E, held_out)
+            if system.base.size == k0:
                 break
             found = self._point(t, t1, k0, h0)
             if found is None or isinstance(found, tuple):
@@ -342,6 +343,9 @@ class _Path:
         if found is None:
             self.sign[system.base[k0:]] = 0.0
             system.shrink(k0)
+            for j in held_out:  # (blocked for this leap only)
+                self.blocked[j] = False
+                del self.involved[j]
             return None
         A, d, u, half, corr = found
         self.u[A] = u
@@ -351,14 +355,17 @@ class _Path:
         self.left = self.entered = -1
         return t1, (A, d, self.product(A, d))
 
-    def _join(self, E, s_E):
-        """Append ``E`` to the factor with the signs ``s_E`` (False: one of them would make
-        it singular or ill-conditioned)."""
+    def _join(self, E, s_E, held_out):
+        """Append ``E`` to the factor with the signs ``s_E`` (tentative). A feature that
+        would make it singular or ill-conditioned stays out, blocked as at a breakpoint
+        (``block_entry``), and is listed in ``held_out``."""
+        self.sign[E] = s_E
         for j in E:  # (one at a time: cheaper than a block append of a few)
             if not self.system.extend(j):
-                return False
-        self.sign[E] = s_E  # (tentative)
-        return True
+                self.sign[j] = 0.0
+                self.blocked[j] = True
+                self.involved[j] = self._dependence(j)
+                held_out.append(j)
 
     def _point(self, t, t1, k0, h0):
         """The solution at ``t1`` on the factor's support with its signs (the support at
