@@ -31,8 +31,9 @@ from scipy.linalg import LinAlgError, cho_factor, cho_solve
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from . import _tuning as tuning
-from ._cd import CDResult, Rounding, certified_gap
+from ._cd import CDResult, Rounding, _to_project, certified_gap
 from ._finish import solve_on_support
+from ._objective import duality_gap
 
 __all__ = ["ridge_solve", "ridge_solve_targets", "RIDGE_SOLVERS"]
 
@@ -73,6 +74,16 @@ class _Residuals:
         #: uniform L2 weight (None when they differ: the dual system needs a uniform one)
         l2 = penalty.l2
         self.uniform_l2 = float(l2[0]) if l2.size and np.all(l2 == l2[0]) else None
+        #: the least rounding error of the Gram summaries' gap at any ``w``: an entry of
+        #: ``Xt^T R`` is accurate to ``e_j >= gamma c_j |yt|`` (``Rounding``), its term
+        #: ``(Xt_j^T R)^2 / (2 l2_j)`` to ``e_j^2 / (2 l2_j)``, which ``Rounding``'s estimate
+        #: (linear in ``Xt_j^T R``) misses where the entry cancels to exactly 0 (columns scaled
+        #: by 1e150: ``Xty - G w`` is 0 or 1e135 as the BLAS kernels round)
+        self.gram_floor = 0.0
+        if self.G is not None and self.yt is not None:
+            e = self.errors.gamma * self.errors.yt_norm * self.errors.scale
+            floors = np.divide(0.5 * e * e, l2, out=np.zeros_like(e), where=l2 > 0)
+            self.gram_floor = float(floors.sum())
 
     @property
     def Xty(self):
@@ -87,7 +98,7 @@ class _Residuals:
             wGw = float(w @ Gw)
             XtR = self.Xty - Gw
             error = 0.0 if self.yt is None else self.errors(w, bw, wGw, XtR, self.penalty)
-            if error <= tuning.RELIABLE * self.tol_abs:
+            if error + self.gram_floor <= tuning.RELIABLE * self.tol_abs:
                 return XtR, self.yty - 2.0 * bw + wGw, self.yty - bw
         if self.yt is None:  # Gram on demand: one product with it
             Gw = self.design.gram_matvec(w)
@@ -97,8 +108,64 @@ class _Residuals:
         return self.design.rmatvec(R), float(R @ R), float(R @ self.yt)
 
     def gap(self, w, state=None):
+        """``(gap, state)``: the gap at the residual (``certified_gap``), or, when that one
+        does not meet ``tol_abs`` and some features' terms are rounding noise, the smaller
+        of it and the gap at the residual projected off their columns (``projected_gap``)."""
         state = self.summaries(w) if state is None else state
-        return certified_gap(self.workspace, self.target, self.penalty, w, state), state
+        gap = certified_gap(self.workspace, self.target, self.penalty, w, state)
+        if not gap <= self.tol_abs and self.yt is not None:
+            projected = self.projected_gap(w, state)
+            if projected is not None:
+                gap = min(gap, projected)
+        return gap, state
+
+    def projected_gap(self, w, state):
+        """The ridge gap at the dual point ``R - Xt_U c`` orthogonal to the columns ``U``
+        whose dual term ``(Xt_j^T R)^2 / (2 l2_j)`` no computed residual makes small: the
+        rounding error ``e_j`` of ``Xt_j^T R`` (``Rounding.entries``) alone puts it above
+        ``RELIABLE tol_abs`` (columns scaled far above their L2 weight: scaled by 1e150,
+        ``e_j ~ 1e135`` and a gap of 1e271 at the residual of any ``w``, however exact).
+
+        The exact projection (``c`` solving ``G_UU c = Xt_U^T R``) has ``Xt_U^T theta = 0``:
+        their terms are zero, every other quantity is of ordinary size, and the gap is
+        ``P(w) - D(theta)`` as ``_projected_gap`` of ``_cd`` computes it for unpenalized
+        features (projected with them): a valid certificate, the penalty of ``U`` counted in
+        ``P(w)``. ``c`` is solved after a diagonal scaling (columns of any scale). None when
+        no column is such, the scaled system is rank-deficient, or the gap's probable
+        rounding error (``Rounding.explicit`` of the other entries and their terms' floors
+        ``e_j^2 / (2 l2_j)``) is not well below ``tol_abs``."""
+        XtR, RtR, Rty = state
+        pen, reliable = self.penalty, tuning.RELIABLE * self.tol_abs
+        entries = self.errors.entries(w, RtR)[0]
+        inside = (w > pen.lower) & (w < pen.upper)  # (excluded features: never inside)
+        with np.errstate(over="ignore"):  # (an entry's error beyond 1e154: an inf floor)
+            floors = np.divide(
+                0.5 * entries * entries, pen.l2, out=np.zeros_like(entries), where=pen.l2 > 0
+            )
+        noisy = inside & (floors > reliable)
+        if not noisy.any():
+            return None
+        noisy[_to_project(w, pen)] = True
+        U = noisy.nonzero()[0]
+        G_cols = self.workspace.gram_columns(U)
+        G_UU = G_cols[U]
+        if not (np.all(np.isfinite(G_cols)) and np.all(np.isfinite(XtR[U]))):
+            return None  # (columns beyond 1e154: the Gram matrix overflowed)
+        d = np.sqrt(np.abs(np.diag(G_UU)))  # (abs: a diagonal corrected by the offsets)
+        d[~(d > 0)] = 1.0
+        scaled, _, rank, _ = np.linalg.lstsq(G_UU / np.outer(d, d), XtR[U] / d, rcond=None)
+        if rank < U.size:
+            return None
+        c = scaled / d
+        XtR_p = XtR - G_cols @ c
+        XtR_p[U] = 0.0  # (their dual constraints hold by construction)
+        cXtR, cGc = float(c @ XtR[U]), float(c @ (G_UU @ c))
+        RtR_p, Rty_p = RtR - 2.0 * cXtR + cGc, Rty - float(c @ self.Xty[U])
+        gap = duality_gap(XtR_p, RtR_p, Rty_p, w, pen, noisy) + max(cXtR - 0.5 * cGc, 0.0)
+        error = self.errors.explicit(w, XtR_p, RtR, pen) + float(floors[~noisy].sum())
+        if not (error <= reliable and np.isfinite(gap)):
+            return None
+        return max(gap, 0.0)
 
     def kernel(self):
         """``Xt Xt^T``, formed once (the Cholesky start and the dual iterations share it)."""
