@@ -333,7 +333,7 @@ class _Path:
             self._join(E, s_E, held_out)
             if system.base.size == k0:
                 break
-            found = self._point(t, t1, k0, h0)
+            found = self._point(t, t1, k0, h0, held_out)
             if found is None or isinstance(found, tuple):
                 break
             # features beyond the boundary at t1: they join too, on their side
@@ -367,11 +367,14 @@ class _Path:
                 self.involved[j] = self._dependence(j)
                 held_out.append(j)
 
-    def _point(self, t, t1, k0, h0):
+    def _point(self, t, t1, k0, h0, held_out):
         """The solution at ``t1`` on the factor's support with its signs (the support at
         ``t`` and the features appended after its ``k0``): ``(A, d, u, half, corr)`` if it is
         the Lasso solution there; the features beyond the boundary if only they stop it;
-        None if a sign did not hold (``h0``: the forward half at ``t``, if kept)."""
+        None if a sign did not hold or a feature held out of the factor by this leap is
+        beyond the boundary (``h0``: the forward half at ``t``, if kept). (A feature blocked
+        at its breakpoint stays on the boundary, tied; one held out by a leap is not tied
+        at ``t1``: a zero coefficient is optimal for it only inside.)"""
         system, A = self.system, self.system.base
         if h0 is None:  # the direction and the point at t1, from scratch
             half = system.forward(self.c[A] * self.sign[A])
@@ -398,6 +401,8 @@ class _Path:
         corr = self.b - self.product(A, u)
         over = np.abs(corr) > (t1 * _LEAP_SLACK) * self.c
         over[A] = False
+        if over[held_out].any():
+            return None
         over &= ~self.blocked
         if over.any():
             self.corr_at_t1 = corr

@@ -361,3 +361,34 @@ def test_leaps_short_of_a_leave_and_through_new_violators(monkeypatch):
     _, ref, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100000)
     np.testing.assert_allclose(coefs, ref, rtol=1e-6, atol=1e-9)
     assert_path_certified(X, y, alphas, coefs, tol=1e-10)
+
+
+@pytest.mark.parametrize("seed", [1, 5])
+def test_a_leap_holds_out_a_dependent_column_only_inside_the_boundary(seed, monkeypatch):
+    """One-hot categories, standardized (every category's columns sum to a constant, zero
+    once centred): a feature that a leap cannot append (its column is in the span of the
+    support's) is held out of the factor, and the leap is kept only if that feature's
+    correlation is inside the boundary at the leap's end (unlike a feature blocked at its
+    own breakpoint, it is not tied there). Leaps held features out here, and every point
+    of the path is exact: certified far below the path's ``tol``."""
+    import sparsefit._homotopy as homotopy
+
+    rng = np.random.default_rng(seed)
+    n = 600
+    blocks = [np.eye(levels)[rng.integers(0, levels, size=n)] for levels in (5, 4, 6, 3, 8)]
+    X = np.hstack([*blocks, rng.normal(size=(n, 6))])
+    y = X @ (rng.normal(size=X.shape[1]) * (rng.random(X.shape[1]) < 0.6)) + rng.normal(size=n)
+    X, y = (X - X.mean(axis=0)) / X.std(axis=0), y - y.mean()
+    held = []
+    join = homotopy._Path._join
+
+    def counted(self, E, s_E, held_out):
+        before = len(held_out)
+        join(self, E, s_E, held_out)
+        held.append(len(held_out) - before)
+
+    monkeypatch.setattr(homotopy._Path, "_join", counted)
+    alphas, coefs, _, n_iter = lasso_path(X, y, alphas=100, tol=1e-4, return_n_iter=True)
+    assert sum(held) > 0
+    assert np.all(np.asarray(n_iter) == 1)
+    assert_path_certified(X, y, alphas, coefs, tol=1e-10)
