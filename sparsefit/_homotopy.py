@@ -25,10 +25,10 @@ The same path serves single fits with far more features than samples
 (``_DataGram``: the entries the support's factor needs, and one product with the data per
 breakpoint), once coordinate descent's support has grown past the number of samples.
 
-Where several features are predicted to enter before the next grid point and none to
-leave, the path leaps there: they join the factor together and the point is solved on the
-new support, kept only if it is the solution (signs held, no other feature beyond the
-boundary); otherwise the breakpoints are followed one by one.
+Where several features are predicted to enter or leave before the next grid point, the
+path leaps there: those entering join the factor, those leaving are held at zero, and the
+point is solved on the new support, kept only if it is the solution (signs held, no other
+feature beyond the boundary); otherwise the breakpoints are followed one by one.
 
 Applies to pure L1 penalties (factors allowed, unpenalized and excluded features
 included), without finite bounds.
@@ -62,6 +62,8 @@ _LEAP_STEP = 0.933
 #: a leap whose point has features beyond the boundary takes them in and solves again, at
 #: most this many times in all
 _LEAP_ROUNDS = 3
+#: no features (a leap's leaving features when none leave)
+_NONE = np.zeros(0, dtype=np.intp)
 
 __all__ = ["fit_homotopy_applies", "homotopy_applies", "lasso_homotopy", "lasso_homotopy_fit"]
 
@@ -293,35 +295,43 @@ class _Path:
         zero_at[~(zero_at > 0)] = np.inf
         if self.any_unpenalized:
             zero_at[~self.penalized[active]] = np.inf
-        self.events = steps, zero_at  # (every feature's: ``leap``)
+        leave = np.inf
         if zero_at.size:
             k = int(zero_at.argmin())
-            if zero_at[k] < best:
-                best, feature, enters = float(zero_at[k]), int(active[k]), False
+            leave = float(zero_at[k])
+            if leave < best:
+                best, feature, enters = leave, int(active[k]), False
+        self.events = steps, zero_at, leave  # (every feature's, and the first leave: ``leap``)
         return best, feature, enters
 
     def leap(self, t, t1, active, d, a):
         """Go from ``t`` straight to the grid point ``t1`` below it when the segment's
         prediction (``next_event``'s, along ``d``) has ``_LEAP_MIN`` or more features
-        entering before ``t1`` and none leaving: all of them join the factor and the
-        solution at ``t1`` is solved on the new support, with the new direction. It is taken
-        if it is the Lasso solution there (every sign held, no other feature's correlation
-        beyond ``t1``), which the breakpoints would have reached one entry at a time (a
-        solve, a product and a search per entry); otherwise the factor is cut back and
-        nothing changes (None). Returns the new segment's ``(active, d, a)``."""
-        steps, zero_at = self.events
+        entering or leaving before ``t1``: those entering join the factor, those leaving
+        are held at zero (``_without``), and the solution at ``t1`` is solved on the new
+        support, with the new direction. It is taken if it is the Lasso solution there
+        (every sign held, no other feature's correlation beyond ``t1``, the leaving ones
+        included), which the breakpoints would have reached one event at a time (a solve, a
+        product and a search per event); the leaving features then leave the factor.
+        Otherwise the factor is cut back and nothing changes (None). A leave that would
+        unblock a feature (``unblock``) is not leapt over: the leap stops half-way from the
+        last entry before it. Returns ``(t1, (active, d, a))``, the new segment's."""
+        steps, zero_at, leave = self.events
         span = t - t1
         if self.through_data or not span > 0:
             return None
-        leave = zero_at.min() if zero_at.size else np.inf
-        if leave <= span:  # (then only as far as half-way from the last entry to it)
-            E = (steps < leave).nonzero()[0]
-            if E.size < _LEAP_MIN:
-                return None
-            span = 0.5 * (steps[E].max() + leave)
-            t1 = t - span
+        L = _NONE
+        if leave <= span:
+            L = self._leaving(active[zero_at <= span])
+            if L is None:  # (then only as far as half-way from the last entry to it)
+                E = (steps < leave).nonzero()[0]
+                if E.size < _LEAP_MIN:
+                    return None
+                span = 0.5 * (steps[E].max() + leave)
+                t1 = t - span
+                L = _NONE
         E = (steps <= span).nonzero()[0]
-        if E.size < _LEAP_MIN:  # (one entry: the breakpoint costs no more than the leap)
+        if E.size + L.size < _LEAP_MIN:  # (one event: a breakpoint costs no more)
             return None
         s_E = np.sign(self.corr[E] - steps[E] * a[E])  # (the side each one reaches)
         if not s_E.all():
@@ -331,9 +341,9 @@ class _Path:
         found, held_out = None, []
         for _ in range(_LEAP_ROUNDS):
             self._join(E, s_E, held_out)
-            if system.base.size == k0:
+            if system.base.size == k0 and not L.size:
                 break
-            found = self._point(t, t1, k0, h0, held_out)
+            found = self._point(t, t1, k0, h0, held_out, L)
             if found is None or isinstance(found, tuple):
                 break
             # features beyond the boundary at t1: they join too, on their side
@@ -348,12 +358,54 @@ class _Path:
                 del self.involved[j]
             return None
         A, d, u, half, corr = found
+        for j in L:  # (now out of the factor: ``A`` is the rest, in its order)
+            self.u[j], self.sign[j], self.in_active[j] = 0.0, 0.0, False
+            system.remove(j)
         self.u[A] = u
-        self.in_active[A[k0:]] = True
+        self.in_active[A] = True
         self.corr = corr
-        self.half = system.version, half
+        self.half = None if half is None else (system.version, half)
         self.left = self.entered = -1
         return t1, (A, d, self.product(A, d))
+
+    def _signs_held(self, A, u):
+        """Whether ``u`` on ``A`` has the support's signs (unpenalized features: any)."""
+        if self.any_unpenalized:
+            return bool((np.sign(u) == self.sign[A])[self.penalized[A]].all())
+        return bool((u * self.sign[A] > 0.0).all())
+
+    def _without(self, A, u, d, L):
+        """``(A', u', d')``: the factor's support ``A`` without ``L`` and the solution and
+        direction ``u``, ``d`` on it constrained to zero on ``L``: with ``Z = G_AA^{-1}
+        E_L``, ``u' = u - Z Z_LL^{-1} u_L`` (two triangular solves per feature of ``L``;
+        the factor is not changed); None if it cannot be solved."""
+        pos = self.system.pos[L]
+        if L.size == 1:
+            e = np.zeros(A.size)
+            e[pos] = 1.0
+            z = self.system.solve_base(e)
+            u, d = u - z * (u[pos] / z[pos]), d - z * (d[pos] / z[pos])
+        else:
+            e = np.zeros((A.size, L.size))
+            e[pos, np.arange(L.size)] = 1.0
+            Z = self.system.solve_base(e)
+            try:
+                lam = np.linalg.solve(Z[pos], np.column_stack((u[pos], d[pos])))
+            except np.linalg.LinAlgError:  # (a singular block of the inverse: rounding)
+                return None
+            u, d = (np.column_stack((u, d)) - Z @ lam).T
+        keep = np.ones(A.size, dtype=bool)
+        keep[pos] = False
+        return A[keep], u[keep], d[keep]
+
+    def _leaving(self, L):
+        """The features ``L`` predicted to leave before a leap's end, if the leap may go
+        past them: no blocked feature's dependence involves them (their leave would unblock
+        it, see ``unblock``), else None."""
+        for involved in self.involved.values():
+            if involved is None or not involved.isdisjoint(L.tolist()):
+                return None
+        return L
 
     def _join(self, E, s_E, held_out):
         """Append ``E`` to the factor with the signs ``s_E`` (tentative). A feature that
@@ -367,7 +419,7 @@ class _Path:
                 self.involved[j] = self._dependence(j)
                 held_out.append(j)
 
-    def _point(self, t, t1, k0, h0, held_out):
+    def _point(self, t, t1, k0, h0, held_out, L):
         """The solution at ``t1`` on the factor's support with its signs (the support at
         ``t`` and the features appended after its ``k0``): ``(A, d, u, half, corr)`` if it is
         the Lasso solution there; the features beyond the boundary if only they stop it;
@@ -393,16 +445,20 @@ class _Path:
             rhs[k0:] += x_E
             u = system.backward(rhs)
             u[:k0] += self.u[A[:k0]]
-        if not (system.exact and math.isfinite(u.sum() + d.sum())):
+        if L.size:  # the leaving features held at zero
+            kept = self._without(A, u, d, L)
+            if kept is None:
+                return None
+            (A, u, d), half = kept, None
+        if not (system.exact and math.isfinite(u @ d)):
             return None
-        # every sign held (those of unpenalized features are zero)
-        if not (np.sign(u) == self.sign[A])[self.penalized[A]].all():
+        if not self._signs_held(A, u):
             return None
         corr = self.b - self.product(A, u)
         over = np.abs(corr) > (t1 * _LEAP_SLACK) * self.c
         over[A] = False
-        if over[held_out].any():
-            return None
+        if (held_out and over[held_out].any()) or over[L].any():
+            return None  # (a leaving feature beyond it: it does not leave before t1)
         over &= ~self.blocked
         if over.any():
             self.corr_at_t1 = corr

@@ -319,12 +319,12 @@ def test_leaps_land_where_the_breakpoints_do(seed, monkeypatch):
     np.testing.assert_allclose(last[:, 0], coefs[:, -1], rtol=1e-9, atol=1e-12)
 
 
-def test_leaps_short_of_a_leave_and_through_new_violators(monkeypatch):
-    """Strongly correlated features (some leave): a leap predicted to pass a leave stops
-    half-way between the last entry before it and the leave (a point off the grid), and a
-    leap whose point has features beyond the boundary takes them in and solves again. Both
-    happen here, and the path is the one without leaps, scikit-learn's at a tight tolerance
-    and certified."""
+def test_leaps_through_leaves_and_new_violators(monkeypatch):
+    """Strongly correlated features (some leave): a leap predicted to pass a leave goes
+    through it (the leaving feature held at zero in the solve, taken out of the factor if
+    the point is the solution), and a leap whose point has features beyond the boundary
+    takes them in and solves again. Both happen here, and the path is the one without
+    leaps, scikit-learn's at a tight tolerance and certified."""
     import sparsefit._homotopy as homotopy
 
     rng = np.random.default_rng(0)
@@ -334,14 +334,14 @@ def test_leaps_short_of_a_leave_and_through_new_violators(monkeypatch):
     y = X @ (rng.normal(size=p) * (rng.random(p) < 0.5)) + rng.normal(size=300)
     X, y = X - X.mean(axis=0), y - y.mean()
     alphas = np.geomspace(1.0, 1e-3, 15) * np.abs(X.T @ y).max() / X.shape[0]
-    short, through = [], []
+    left, through = [], []
     leap, point = homotopy._Path.leap, homotopy._Path._point
 
     def counted_leap(self, t, t1, *args):
-        self.rounds = []
+        self.rounds, before = [], self.in_active.copy()
         out = leap(self, t, t1, *args)
         if out is not None:
-            short.append(out[0] > t1)
+            left.append(bool((before & ~self.in_active).any()))
             through.append(any(not isinstance(r, tuple) and r is not None for r in self.rounds))
         return out
 
@@ -354,12 +354,69 @@ def test_leaps_short_of_a_leave_and_through_new_violators(monkeypatch):
     monkeypatch.setattr(homotopy._Path, "_point", counted_point)
     _, coefs, _, n_iter = lasso_path(X, y, alphas=alphas, tol=1e-10, return_n_iter=True)
     assert np.all(np.asarray(n_iter) == 1)
-    assert any(short) and any(through), (short, through)
+    assert any(left) and any(through), (left, through)
     monkeypatch.setattr(homotopy, "_LEAP_MIN", p + 1)  # (no leap is ever tried)
     _, stepwise, _ = lasso_path(X, y, alphas=alphas, tol=1e-10)
     np.testing.assert_allclose(coefs, stepwise, rtol=1e-9, atol=1e-12)
     _, ref, _ = sk_lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100000)
     np.testing.assert_allclose(coefs, ref, rtol=1e-6, atol=1e-9)
+    assert_path_certified(X, y, alphas, coefs, tol=1e-10)
+
+
+@pytest.mark.parametrize("n_leaving", [1, 2])
+def test_a_leap_solves_without_its_leaving_features(n_leaving):
+    """The point and direction of a leap on its support without the features predicted to
+    leave, through the factor of the support with them (``_Path._without``), are the
+    solutions of the smaller system itself (closed form: its own solve)."""
+    import sparsefit._homotopy as homotopy
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(80, 12))
+    G, b = X.T @ X, X.T @ rng.normal(size=80)
+    path = homotopy._Path(G, b, np.ones(12), np.ones(12, dtype=bool))
+    A = np.array([4, 0, 7, 2, 9, 5])
+    for j in A:
+        assert path.system.extend(j)
+    Gs = path.G  # (the scaled Gram matrix the path solves with)
+    u, d = np.linalg.solve(Gs[np.ix_(A, A)], np.column_stack((b[A], np.ones(A.size)))).T
+    L = A[[1, 4]][:n_leaving]
+    A_kept, u_kept, d_kept = path._without(A, u, d, L)
+    keep = ~np.isin(A, L)
+    np.testing.assert_array_equal(A_kept, A[keep])
+    ref = np.linalg.solve(
+        Gs[np.ix_(A_kept, A_kept)], np.column_stack((b[A_kept], np.ones(keep.sum())))
+    )
+    np.testing.assert_allclose(u_kept, ref[:, 0], rtol=1e-10)
+    np.testing.assert_allclose(d_kept, ref[:, 1], rtol=1e-10)
+
+
+def test_a_leap_whose_leaving_feature_stays_beyond_the_boundary_is_not_taken(monkeypatch):
+    """A feature predicted to leave before a leap's end whose correlation is beyond the
+    boundary there, held at zero, does not leave: the leap is not taken (the feature is
+    not taken in again as a new violator, which would append it to the factor twice). On
+    this correlated design such leaps are tried, and every point of the path at
+    ``tol=1e-4`` is exact: certified far below it."""
+    import sparsefit._homotopy as homotopy
+
+    rng = np.random.default_rng(7)
+    p = int(rng.integers(20, 120))
+    corr = rng.uniform(0.3, 0.95) ** np.abs(np.subtract.outer(range(p), range(p)))
+    X = rng.normal(size=(400, p)) @ np.linalg.cholesky(corr).T
+    y = X @ (rng.normal(size=p) * (rng.random(p) < 0.4)) + rng.normal(size=400)
+    X, y = X - X.mean(axis=0), y - y.mean()
+    refused = []
+    point = homotopy._Path._point
+
+    def counted_point(self, t, t1, k0, h0, held_out, L):
+        out = point(self, t, t1, k0, h0, held_out, L)
+        if L.size:
+            refused.append(out is None)
+        return out
+
+    monkeypatch.setattr(homotopy._Path, "_point", counted_point)
+    alphas, coefs, _, n_iter = lasso_path(X, y, alphas=100, tol=1e-4, return_n_iter=True)
+    assert np.all(np.asarray(n_iter) == 1)
+    assert any(refused) and not all(refused), refused
     assert_path_certified(X, y, alphas, coefs, tol=1e-10)
 
 
