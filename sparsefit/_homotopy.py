@@ -424,9 +424,12 @@ class _Path:
         ``t`` and the features appended after its ``k0``): ``(A, d, u, half, corr)`` if it is
         the Lasso solution there; the features beyond the boundary if only they stop it;
         None if a sign did not hold or a feature held out of the factor by this leap is
-        beyond the boundary (``h0``: the forward half at ``t``, if kept). (A feature blocked
-        at its breakpoint stays on the boundary, tied; one held out by a leap is not tied
-        at ``t1``: a zero coefficient is optimal for it only inside.)"""
+        beyond the boundary (``h0``: the forward half at ``t``, if kept). The features ``L``
+        (predicted to leave) are held at zero and are not part of ``A``; one beyond the
+        boundary at ``t1`` does not leave, and the point is refused (``half`` is None when
+        ``L`` is not empty: the factor will change). (A feature blocked at its breakpoint
+        stays on the boundary, tied; one held out by a leap is not tied at ``t1``: a zero
+        coefficient is optimal for it only inside.)"""
         system, A = self.system, self.system.base
         if h0 is None:  # the direction and the point at t1, from scratch
             half = system.forward(self.c[A] * self.sign[A])
