@@ -278,6 +278,8 @@ class _Fit:
             if error <= tuning.RELIABLE * self.tol_abs:
                 return XtR, t.yty - 2.0 * bw + wGw, t.yty - bw
         S = (w != 0).nonzero()[0]
+        if not S.size:  # (the residual is yt itself)
+            return t.Xty.copy(), t.yty, t.yty
         if t.yt is None:  # Gram columns on demand: those of the support
             Gw = self.design.cross_gram(np.arange(w.size), S) @ w[S]
             bw, wGw = float(t.Xty[S] @ w[S]), float(w[S] @ Gw[S])
@@ -423,6 +425,10 @@ class _Fit:
             return None, None
         if gap > 0.5 * self.prev_gap:  # slow progress: let the working set grow
             self.ws_min = min(self.n_valid, 2 * self.ws_min if self.ws_min else 2 * tuning.P0)
+        if self.workspace.gram_declined and not support.any():
+            # every violator at once: the fit declined the full Gram matrix for this block
+            # (``_data.gram_pays_for_fit``), where growing it costs a block and a pass each
+            self.ws_min = candidates.size
         self.prev_gap = gap
         nnz = int(support.sum())
         # twice the support; four times when the last subproblem filled its whole working set
@@ -434,7 +440,8 @@ class _Fit:
             top = np.argpartition(-score[candidates], ws_size - 1)[:ws_size]
             return np.sort(candidates[top]), tuning.INNER_RATIO * gap
         # every violator is in: solving this subproblem accurately usually ends the fit
-        if self.workspace.single_blocks and ws_size > candidates.size:
+        blocks = self.workspace.single_blocks or self.workspace.gram_declined
+        if blocks and ws_size > candidates.size:
             candidates = self._padded(candidates, score, state[0], ws_size)
         return candidates, min(tuning.INNER_RATIO * gap, 0.1 * self.tol_abs)
 

@@ -16,7 +16,7 @@ from ._base import parallel_blas, single_threaded_blas, warn_user
 from ._batched import applies as batched_applies
 from ._batched import batched_starts
 from ._cd import Target, enet_coordinate_descent
-from ._data import GramDesign, Workspace, center_data
+from ._data import GramDesign, Workspace, center_data, gram_pays_for_fit
 from ._objective import LeastSquares
 from ._path import alpha_grid, solve_lasso_path, solve_path
 from ._ridge import ridge_solve_targets
@@ -51,6 +51,10 @@ class FitProblem:
     check_finite : callable, optional
         The scan of ``X`` for NaN and infinity that validation left to centring
         (``center_data``).
+    penalty : penalty, optional
+        With ``gram_first``, the penalty of a single fit of a 1-D ``y``: the Gram matrix is
+        then formed only if it costs less than the fit's first working set as a block
+        (``_GramJudge``).
     """
 
     def __init__(
@@ -64,7 +68,11 @@ class FitProblem:
         parallel=True,
         gram_first=False,
         check_finite=None,
+        penalty=None,
     ):
+        judge = None
+        if gram_first is True and penalty is not None and np.ndim(y) == 1:
+            judge = gram_first = _GramJudge(penalty, *X.shape, mean)
         design, yt, x_offset, y_offset = center_data(
             X,
             y,
@@ -76,6 +84,9 @@ class FitProblem:
             check_finite=check_finite,
         )
         self._setup(design, yt.reshape(X.shape[0], -1), x_offset, y_offset, mean)
+        if judge is not None and judge.product is not None:  # (``Xt^T yt`` from it)
+            self._Xty = design.rmatvec(yt, product=judge.product).reshape(-1, 1)
+            self.workspace.gram_declined = not judge.pays
 
     @classmethod
     def from_gram(cls, gram, Xty, yty, n_samples, x_offset, y_offset, mean=True):
@@ -281,8 +292,37 @@ class FitProblem:
         return results
 
 
+class _GramJudge:
+    """Whether a single fit forms the Gram matrix of its tall, narrow dense data first
+    (``center_data``'s ``gram_first``), judged from ``X^T yt``: the features violating
+    their optimality conditions at zero are the fit's first working set, and their block
+    may cost less than the full matrix (``_data.gram_pays_for_fit``; measured on
+    California's 20640 x 164 design, ElasticNet at alpha_max / 10: 84 violators, the fit
+    16.0 against 21.3 ms). Keeps the product (``Xt^T yt`` follows from it)."""
+
+    def __init__(self, penalty, n_samples, n_features, mean):
+        self.unit = LeastSquares(n_samples, mean).solver_penalty(penalty, n_features)
+        self.product = None
+        self.pays = True
+
+    def __call__(self, product):
+        self.product = product
+        score = self.unit.subdiff_distance(np.zeros(product.size), -product)
+        violators = int(np.count_nonzero(score > 0))
+        self.pays = gram_pays_for_fit(product.size, violators)
+        return self.pays
+
+
 def fit_problem(
-    X, y, sample_weight, *, fit_intercept, mean=True, gram_first=False, check_finite=None
+    X,
+    y,
+    sample_weight,
+    *,
+    fit_intercept,
+    mean=True,
+    gram_first=False,
+    check_finite=None,
+    penalty=None,
 ):
     """The :class:`FitProblem` of validated data: in memory, or distributed (``X`` a
     ``_dask.DaskData``, which builds it from one pass over the cluster's blocks)."""
@@ -296,6 +336,7 @@ def fit_problem(
         mean=mean,
         gram_first=gram_first,
         check_finite=check_finite,
+        penalty=penalty,
     )
 
 

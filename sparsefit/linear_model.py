@@ -242,6 +242,7 @@ class ElasticNetCD(LinearRegressorBase):
             fit_intercept=self.fit_intercept,
             gram_first=not given,
             check_finite=check_finite,
+            penalty=penalty if self.precompute is False and not self.warm_start else None,
         )
         auto = problem.workspace.gram_pays_along_path and n_samples > n_features
         problem.precompute(self.precompute, X.dtype, self.fit_intercept, auto)
