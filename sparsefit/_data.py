@@ -1049,12 +1049,7 @@ def center_data(
     raw_gram = raw = None
     if gram_first and sw is None and not sp.issparse(X) and X.dtype == np.float64:
         if gram_first == "always" or gram_is_cheap_shape(n_samples, n_features):
-            if _gram_wanted(X, yt, gram_first):
-                raw_gram = _raw_gram(X, parallel)
-                raw = np.diag(raw_gram).copy()
-            elif check_finite is not None:  # (the norms are needed: they scan X)
-                with np.errstate(all="ignore"):
-                    raw = _dense_weighted_sq_col_sums(X, None)
+            raw_gram, raw = _gram_first(X, yt, gram_first, parallel, check_finite)
     if check_finite is not None and (raw is None or not np.isfinite(raw.sum())):
         # (a NaN or infinite entry makes its column's sum of squares non-finite: only then
         # is X scanned; squares that overflow pass it)
@@ -1074,15 +1069,24 @@ def center_data(
     return design, yt, x_offset, y_offset
 
 
-def _gram_wanted(X, yt, gram_first):
-    """Whether ``center_data`` forms ``X^T X`` first: always, unless ``gram_first`` is a
-    single fit's judgement of ``X^T yt`` (formed here, without floating-point warnings:
-    X may not have been scanned for NaN and infinity yet)."""
-    if not callable(gram_first):
-        return True
+def _gram_first(X, yt, gram_first, parallel, check_finite):
+    """``(X^T X or None, the columns' sums of squares or None)`` for ``center_data``: the
+    product formed first unless ``gram_first`` is a single fit's judgement of ``X^T yt``
+    that declines it (the product formed here without floating-point warnings: X may not
+    have been scanned for NaN and infinity yet); then the sums of squares are formed when
+    they are to scan X (``check_finite``)."""
+    if callable(gram_first):
+        with np.errstate(all="ignore"):
+            wanted = bool(gram_first(X.T @ yt))
+    else:
+        wanted = True
+    if wanted:
+        raw_gram = _raw_gram(X, parallel)
+        return raw_gram, np.diag(raw_gram).copy()
+    if check_finite is None:
+        return None, None
     with np.errstate(all="ignore"):
-        product = X.T @ yt
-    return bool(gram_first(product))
+        return None, _dense_weighted_sq_col_sums(X, None)
 
 
 def gram_pays_for_fit(n_features, violators):
