@@ -1040,20 +1040,22 @@ def center_data(
     raw_moments = None
     if sp.issparse(X) and X.format not in ("csr", "csc"):
         X = X.tocsc()  # (as the design would: its passes read the compressed structure)
-    if fit_intercept:
-        y_offset = y.mean(axis=0) if sw is None else sw @ y / sw.sum()
-        y_offset = y_offset + _mean_correction(y - y_offset, sw)
-    else:
-        y_offset = np.zeros(y.shape[1:]) if y.ndim > 1 else 0.0
-    yt = y - y_offset
+    # (before X is scanned, without floating-point warnings: they follow the scan)
+    with np.errstate(all="ignore") if check_finite is not None else contextlib.nullcontext():
+        y_offset = _y_offset(y, sw, fit_intercept)
+        yt = y - y_offset
     raw_gram = raw = None
     if gram_first and sw is None and not sp.issparse(X) and X.dtype == np.float64:
         if gram_first == "always" or gram_is_cheap_shape(n_samples, n_features):
             raw_gram, raw = _gram_first(X, yt, gram_first, parallel, check_finite)
-    if check_finite is not None and (raw is None or not np.isfinite(raw.sum())):
-        # (a NaN or infinite entry makes its column's sum of squares non-finite: only then
-        # is X scanned; squares that overflow pass it)
-        check_finite()
+    if check_finite is not None:
+        if raw is None or not np.isfinite(raw.sum()):
+            # (a NaN or infinite entry makes its column's sum of squares non-finite: only
+            # then is X scanned; squares that overflow pass it)
+            check_finite()
+        if not np.all(np.isfinite(yt)):  # (the same, now with its warnings)
+            y_offset = _y_offset(y, sw, fit_intercept)
+            yt = y - y_offset
     if fit_intercept:
         x_offset, raw_moments = _column_means(X, sw, raw)
     else:
@@ -1067,6 +1069,14 @@ def center_data(
     if raw_gram is not None:
         design.raw_gram = raw_gram
     return design, yt, x_offset, y_offset
+
+
+def _y_offset(y, sw, fit_intercept):
+    """The (weighted) mean of ``y``, refined by a second pass (zero without intercept)."""
+    if not fit_intercept:
+        return np.zeros(y.shape[1:]) if y.ndim > 1 else 0.0
+    y_offset = y.mean(axis=0) if sw is None else sw @ y / sw.sum()
+    return y_offset + _mean_correction(y - y_offset, sw)
 
 
 def _gram_first(X, yt, gram_first, parallel, check_finite):

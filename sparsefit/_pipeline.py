@@ -72,7 +72,9 @@ class FitProblem:
     ):
         judge = None
         if gram_first is True and penalty is not None and np.ndim(y) == 1:
-            judge = gram_first = _GramJudge(penalty, *X.shape, mean)
+            # (not where the full matrix pays even with no violator: few features)
+            if not gram_pays_for_fit(X.shape[1], 0):
+                judge = gram_first = _GramJudge(penalty, *X.shape, mean)
         design, yt, x_offset, y_offset = center_data(
             X,
             y,

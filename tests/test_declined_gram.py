@@ -174,3 +174,44 @@ def test_non_finite_input_found_by_the_norms_on_a_declined_route(
         with pytest.raises(ValueError, match=re.escape(message)):
             cls(alpha=alpha).fit(X, y)
     assert scans == [1] and decisions == [False, False]
+
+
+@pytest.mark.parametrize("shape", [(1200, 120), (80, 4)], ids=["judged", "gram-first"])
+def test_no_warning_comes_before_the_scan_of_x(shape):
+    """The mean of ``y`` is formed before X is scanned (the judge needs ``X^T yt``): where
+    it overflows (finite values near the largest float), its warnings may not come before
+    X's NaN error, which is scikit-learn's."""
+    X = np.random.default_rng(0).normal(size=shape)
+    X[3, 1] = np.nan
+    y = np.full(shape[0], 1e308)
+    y[::2] = 1.5e308
+    with pytest.raises(ValueError) as expected:
+        Lasso().fit(X, y)
+    message = str(expected.value).replace("Lasso", "LassoCD")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=re.escape(message)):
+            LassoCD().fit(X, y)
+
+
+def test_a_large_declined_fit_runs_on_single_precision_blocks(decisions, monkeypatch):
+    """Large enough (``SINGLE_BLOCK_MIN_ENTRIES``), the declined fit's blocks are formed in
+    single precision (``Workspace``), refined against the data: the answer is the one with
+    the full Gram matrix, certified."""
+    import sparsefit._data as data
+
+    products = []
+    single = data.Workspace._single_products
+    monkeypatch.setattr(
+        data.Workspace, "_single_products", lambda *a: products.append(1) or single(*a)
+    )
+    X, y = tall(n=40_000, p=120)
+    alpha = alpha_at(X, y, 5)  # (27 violators at zero)
+    est = LassoCD(alpha=alpha, tol=1e-8).fit(X, y)
+    assert decisions == [False] and products
+    assert_enet_certified(est, X, y)
+    gram = LassoCD(alpha=alpha, tol=1e-8, precompute=True).fit(X, y)
+    problem = dict(alpha=alpha, l1_ratio=1.0)
+    ours = enet_objective(X, y, est.coef_, est.intercept_, **problem)
+    theirs = enet_objective(X, y, gram.coef_, gram.intercept_, **problem)
+    assert ours <= theirs + 1e-12 * abs(theirs)
