@@ -1023,20 +1023,8 @@ def center_data(
     """
     n_samples, n_features = X.shape
     y = np.asarray(y, dtype=np.float64)
-    if sample_weight is None:
-        sw = None
-        sqrt_sw = None
-    else:
-        sw = np.asarray(sample_weight, dtype=np.float64)
-        if normalize_weights:
-            total = sw.sum()
-            if not (np.isfinite(total) and total > n_samples / np.finfo(np.float64).max):
-                # the sum overflows, or n / sum does (subnormal weights): the normalized
-                # weights do not depend on the scale, so bring the largest weight to 1 first
-                sw = sw / sw.max()
-                total = sw.sum()
-            sw = sw * (n_samples / total)
-        sqrt_sw = np.sqrt(sw)
+    sw = _weights(sample_weight, n_samples, normalize_weights)
+    sqrt_sw = None if sw is None else np.sqrt(sw)
     raw_moments = None
     if sp.issparse(X) and X.format not in ("csr", "csc"):
         X = X.tocsc()  # (as the design would: its passes read the compressed structure)
@@ -1069,6 +1057,22 @@ def center_data(
     if raw_gram is not None:
         design.raw_gram = raw_gram
     return design, yt, x_offset, y_offset
+
+
+def _weights(sample_weight, n_samples, normalize):
+    """The weights as float64, normalized to sum to ``n_samples`` (``normalize``)."""
+    if sample_weight is None:
+        return None
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if normalize:
+        total = sw.sum()
+        if not (np.isfinite(total) and total > n_samples / np.finfo(np.float64).max):
+            # the sum overflows, or n / sum does (subnormal weights): the normalized
+            # weights do not depend on the scale, so bring the largest weight to 1 first
+            sw = sw / sw.max()
+            total = sw.sum()
+        sw = sw * (n_samples / total)
+    return sw
 
 
 def _y_offset(y, sw, fit_intercept):
