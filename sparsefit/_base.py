@@ -128,7 +128,13 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         None."""
         if not check_input or _is_dask(X) or sample_weight is not None:
             return (*self._validate_fit_data(X, y, sample_weight, check_input), None)
-        X, y, _ = self._validate_fit_data(X, y, None, ensure_all_finite=False)
+        try:
+            X, y, _ = self._validate_fit_data(X, y, None, ensure_all_finite=False)
+        except ValueError:
+            # (scikit-learn scans X before y: validated again with the scan, whose error
+            # about X comes first)
+            self._validate_fit_data(X, y, None)
+            raise
         name = type(self).__name__
 
         def check_finite():

@@ -344,3 +344,22 @@ def test_integer_input_gives_float64(cls):
     assert est.predict(Xi).dtype == np.float64
     certify = assert_ridge_certified if cls is RidgeGD else assert_enet_certified
     certify(est, Xi.astype(float), yi.astype(float))
+
+
+@pytest.mark.parametrize("cls", ALL, ids=ALL_IDS)
+@pytest.mark.parametrize("n, p", [(80, 4), (20, 4)], ids=["tall", "small"])
+def test_non_finite_x_and_y_name_x_as_scikit_learn_does(cls, n, p):
+    """NaN in both X and y: scikit-learn scans X first and names it, also where the scan of
+    tall X is left to the Gram matrix (y is validated before)."""
+    from sklearn.linear_model import ElasticNet, Lasso, Ridge
+
+    X, y = data(n=n, p=p)
+    X[3, 1] = np.nan
+    y[5] = np.nan
+    theirs = {LassoCD: Lasso, ElasticNetCD: ElasticNet, RidgeGD: Ridge}[cls]
+    with pytest.raises(ValueError) as expected:
+        theirs().fit(X, y)
+    message = str(expected.value).replace(theirs.__name__, cls.__name__)
+    assert "Input X" in message
+    with pytest.raises(ValueError, match=re.escape(message)):
+        cls().fit(X, y)
