@@ -803,7 +803,11 @@ class SeparablePenalty:
         if nz.size == 0:
             return 0.0
         wn = w[nz]
-        return float(self.l1[nz] @ np.abs(wn)) + 0.5 * float(self.l2[nz] @ (wn * wn))
+        value = float(self.l1[nz] @ np.abs(wn))
+        if self.has_l2:  # (as ``(sqrt(l2) w)^2``: no square of a large ``w`` overflows alone)
+            scaled = np.sqrt(self.l2[nz]) * wn
+            value += 0.5 * float(scaled @ scaled)
+        return value
 
     def subdiff_distance(self, w, grad):
         """Distance of ``-grad`` to the subdifferential at ``w``, bounds included.

@@ -101,7 +101,7 @@ def enet_gap_sum_form(Xt, yt, w, l1, l2, positive=False):
     R = yt - Xt @ w
     XtR = Xt.T @ R
     RtR = R @ R
-    w2 = w @ w
+    w2 = w @ w if l2 else 0.0  # (no L2 term: w^2 may be beyond float64, times zero)
     if l1 > 0:  # formulation A: rescale the residual into the dual feasible set
         XtA = XtR - l2 * w
         dnorm = (np.max(XtA) if positive else np.max(np.abs(XtA))) if XtA.size else 0.0

@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
 
 from sparsefit import ElasticNetCD, LassoCD, RidgeGD
+from sparsefit.penalties import SeparablePenalty
 
 from ._certificates import (
     assert_enet_certified,
@@ -337,6 +338,32 @@ def test_feature_scale_with_matching_alpha(cls, scale, fmt):
     certify(est, Xs, y)
     assert_allclose(est.coef_ * scale, ref_coef, rtol=1e-5, atol=1e-8)
     assert_allclose(est.predict(Xin), ref_pred, rtol=1e-6, atol=1e-6)
+
+
+def test_lasso_coefficients_whose_squares_overflow():
+    """X scaled by 1e-100 and y by 1e100: the same Lasso problem at the same alpha, with
+    coefficients 1e200 times those of the unscaled one, whose squares are beyond float64
+    (the penalty had an L2 term ``0 * w^2``: an overflow warning and a NaN objective). No
+    warning, certified, and coef_ / 1e200 is scikit-learn's on the unscaled data."""
+    X, y = make(8, n=25, p=5)
+    est = LassoCD(alpha=0.05, tol=1e-12)
+    assert not fit_recording(est, X * 1e-100, y * 1e100)
+    certify(est, X * 1e-100, y * 1e100)
+    ref = Lasso(alpha=0.05, tol=1e-14, max_iter=100_000).fit(X, y)
+    assert_allclose(est.coef_ / 1e200, ref.coef_, rtol=1e-5, atol=1e-8)
+
+
+def test_penalty_value_with_squares_beyond_float64():
+    """``l2 / 2 w^2`` with ``w^2`` beyond float64 but the term within it: the closed form,
+    without a warning."""
+    w = np.array([1e200, -3e200, 0.0])
+    pen = SeparablePenalty(np.ones(3), np.full(3, 1e-300), -np.inf, np.inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = pen.value(w)
+    assert_allclose(
+        value, 4e200 + 0.5 * ((1e-150 * 1e200) ** 2 + (1e-150 * 3e200) ** 2), rtol=1e-14
+    )
 
 
 @pytest.mark.parametrize("cls", ALL, ids=IDS)
