@@ -195,7 +195,7 @@ class _DataDesign:
         """The columns whose offset is not mild (see ``_offsets_mild``)."""
         norms2 = self.col_norms2 if norms2 is None else norms2
         limit = _HEAVY_OFFSET_RATIO * np.maximum(norms2, np.finfo(float).tiny)
-        return self.n_samples * self.x_offset**2 > limit
+        return self.n_samples * _square(self.x_offset) > limit
 
     @property
     def heavy_offsets(self):
@@ -211,7 +211,7 @@ class _DataDesign:
         norms = np.sqrt(self.col_norms2)
         raw = norms
         if self.x_offset is not None:
-            raw = np.sqrt(self.col_norms2 + self.weight_sum * self.x_offset**2)
+            raw = np.sqrt(self.col_norms2 + self.weight_sum * _square(self.x_offset))
         products = raw if self.sparse or not self.heavy_offsets else norms
         gram = raw if not self.heavy_offsets else norms
         return products, gram
@@ -319,7 +319,7 @@ class DenseDesign(_DataDesign):
         products, gram = super()._error_scales()
         split = self.heavy_columns
         if split is not None:  # products corrected by the offsets except on the split
-            raw = np.sqrt(self.col_norms2 + self.weight_sum * self.x_offset**2)
+            raw = np.sqrt(self.col_norms2 + self.weight_sum * _square(self.x_offset))
             products, gram = raw.copy(), raw.copy()
             products[split[0]] = gram[split[0]] = np.sqrt(self.col_norms2[split[0]])
         return products, gram
@@ -443,10 +443,11 @@ class DenseDesign(_DataDesign):
         with self._parallel_if(self.n_samples * self.n_features**2) as threads:
             if self.sqrt_sw is None:
                 G, self.raw_gram = self.raw_gram, None
-                G = gram_product(self.X, threads is not None) if G is None else G
-                if self.x_offset is None:
-                    return G
-                G -= self.n_samples * np.outer(self.x_offset, self.x_offset)
+                with _beyond():  # (see ``_raw_gram``)
+                    G = gram_product(self.X, threads is not None) if G is None else G
+                    if self.x_offset is None:
+                        return G
+                    G -= self.n_samples * np.outer(self.x_offset, self.x_offset)
                 split = self.heavy_columns
                 if split is not None:  # rows and columns of the split from their copy
                     cols = self.rmatvec(split[1])
@@ -491,10 +492,11 @@ class DenseDesign(_DataDesign):
             raw = _dense_weighted_sq_col_sums(X, sw)
         if self.x_offset is None:
             return raw
-        norms2 = raw - self.weight_sum * self.x_offset**2
-        # raw - total * mean^2 loses digits when a column's mean dwarfs its spread
-        # (an empty column's zero is exact: raw == 0)
-        bad = np.flatnonzero((norms2 <= 1e-6 * raw) & (raw > 0))
+        with np.errstate(invalid="ignore"):  # (inf - inf: squares beyond float64)
+            norms2 = raw - self.weight_sum * _square(self.x_offset)
+        # raw - total * mean^2 loses digits when a column's mean dwarfs its spread, all of
+        # them where the squares are beyond float64 (an empty column's zero is exact)
+        bad = np.flatnonzero(~(norms2 > 1e-6 * raw) & (raw > 0))
         if bad.size:
             Xb = self.columns(bad)
             norms2[bad] = np.einsum("ij,ij->j", Xb, Xb)
@@ -632,10 +634,12 @@ class SparseDesign(_DataDesign):
             return raw
         if u is None:
             u = np.asarray(self.X.T @ sw).ravel()
-        norms2 = np.maximum(raw - 2.0 * u * self.x_offset + float(sw.sum()) * self.x_offset**2, 0)
+        with np.errstate(over="ignore", invalid="ignore"):  # (beyond float64: redone)
+            norms2 = raw - 2.0 * u * self.x_offset + float(sw.sum()) * _square(self.x_offset)
+        norms2 = np.maximum(norms2, 0.0)
         # the correction loses digits when a column's mean dwarfs its spread: redo exactly
         # (an empty column's zero is exact: raw == 0)
-        bad = np.flatnonzero((norms2 <= 1e-6 * raw) & (raw > 0))
+        bad = np.flatnonzero(~(norms2 > 1e-6 * raw) & (raw > 0))
         for start, block in self._column_blocks(bad):
             C = self.centred_columns(block)
             norms2[bad[start : start + block.size]] = np.einsum("ij,ij->j", C, C)
@@ -927,6 +931,20 @@ def make_design(X, x_offset=None, sqrt_sw=None, parallel=None, raw_moments=None)
     return cls(X, x_offset, sqrt_sw, parallel, raw_moments)
 
 
+def _square(v):
+    """``v**2``, infinite where it is beyond float64 (without a warning: such a scale is
+    handled as infinite, e.g. an offset that is heavy whatever the spread)."""
+    with _beyond():
+        return np.square(v)
+
+
+def _beyond():
+    """Products of uncentred X whose entries may be beyond float64 (a column shifted by
+    more than about 1e154): infinite, and ``inf - inf`` not a number, without warnings
+    (the offsets of such a column are heavy: its products are formed again centred)."""
+    return np.errstate(over="ignore", invalid="ignore")
+
+
 def _dense_weighted_sq_col_sums(X, sw):
     """``sum_i sw_i X_ij^2`` for dense ``X`` (float64 accumulation, no copy of X)."""
     if sw is None and X.dtype == np.float64 and X.flags.f_contiguous and _VECDOT:
@@ -965,7 +983,8 @@ def _sparse_weighted_sq_col_sums(X, sw, block=2**22):
         hi = int(np.searchsorted(indptr, indptr[lo] + block, side="right")) - 1
         hi = min(max(hi, lo + 1), n_major)
         a, b = indptr[lo], indptr[hi]
-        squares = np.square(X.data[a:b], dtype=np.float64)
+        with _beyond():
+            squares = np.square(X.data[a:b], dtype=np.float64)
         structure = (squares, X.indices[a:b], indptr[lo : hi + 1] - a)
         if csr:
             out += sp.csr_matrix(structure, shape=(hi - lo, X.shape[1])).T @ sw[lo:hi]
@@ -1126,7 +1145,9 @@ def _raw_gram(X, parallel):
     """``X^T X`` of dense float64 ``X`` itself (no copy), on every BLAS thread when large."""
     n, p = X.shape
     big = parallel is not None and n * p * p >= tuning.PARALLEL_FLOPS
-    with parallel() if big else contextlib.nullcontext() as threads:
+    # (entries beyond float64 are infinite, without a warning: a column that large has a
+    # heavy offset, its Gram entries formed again from the centred column, or is refused)
+    with parallel() if big else contextlib.nullcontext() as threads, _beyond():
         return gram_product(X, threads is not None)
 
 
@@ -1158,8 +1179,9 @@ def _column_means(X, sw, raw=None):
         sums = X.sum(axis=0, dtype=np.float64) if sw is None else X.T @ sw
         raw = _dense_weighted_sq_col_sums(X, sw) if raw is None else raw
     means = sums / total
-    spread2 = raw / total - means**2
-    bad = np.flatnonzero((spread2 * _MEAN_SPREAD_RATIO**2 <= means**2) & (means != 0))
+    with np.errstate(invalid="ignore"):  # (inf - inf: squares beyond float64, refined)
+        spread2 = raw / total - _square(means)
+    bad = np.flatnonzero(~(spread2 * _MEAN_SPREAD_RATIO**2 > _square(means)) & (means != 0))
     if bad.size:
         means[bad] += _mean_correction_columns(X, weights, bad, means[bad]) / total
     return means, (sums, raw)

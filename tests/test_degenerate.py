@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import Lasso
+from sklearn.linear_model import ElasticNet, Lasso
 
 from sparsefit import ElasticNetCD, LassoCD, RidgeGD
 from sparsefit.penalties import SeparablePenalty
@@ -351,6 +351,37 @@ def test_lasso_coefficients_whose_squares_overflow():
     certify(est, X * 1e-100, y * 1e100)
     ref = Lasso(alpha=0.05, tol=1e-14, max_iter=100_000).fit(X, y)
     assert_allclose(est.coef_ / 1e200, ref.coef_, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("shift", [1e160, -1e300])
+@pytest.mark.parametrize(
+    "make_est, fmt",
+    [
+        (lambda: LassoCD(alpha=0.05, tol=1e-10), "dense"),
+        (lambda: LassoCD(alpha=0.05, tol=1e-10, precompute=True), "dense"),
+        (lambda: ElasticNetCD(alpha=0.05, tol=1e-10), "dense"),
+        (lambda: LassoCD(alpha=0.05, tol=1e-10), "csr"),
+    ],
+    ids=["lasso", "lasso-gram", "enet", "lasso-csr"],
+)
+def test_a_column_shifted_beyond_the_squares_of_float64(make_est, fmt, shift):
+    """A column shifted by more than about 1e154 (in float64 it is constant: its centred
+    column is zero): its raw squares and Gram entries are beyond float64. No warning (the
+    offsets are heavy: the products are formed again centred), certified, and the solution
+    is scikit-learn's on the data with that column zero (scikit-learn's own Lasso warns at
+    these shifts)."""
+    X, y = make(8, n=60, p=6)
+    Xs = X.copy()
+    Xs[:, 2] += shift
+    assert np.ptp(Xs[:, 2]) == 0.0  # (constant in float64)
+    est = make_est()
+    assert not fit_recording(est, Xs if fmt == "dense" else sp.csr_matrix(Xs), y)
+    certify(est, Xs, y)
+    X0 = X.copy()
+    X0[:, 2] = 0.0
+    rho = est.l1_ratio
+    ref = ElasticNet(alpha=0.05, l1_ratio=rho, tol=1e-14, max_iter=100_000).fit(X0, y)
+    assert_allclose(est.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
 
 
 def test_penalty_value_with_squares_beyond_float64():
