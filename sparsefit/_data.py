@@ -492,7 +492,7 @@ class DenseDesign(_DataDesign):
             raw = _dense_weighted_sq_col_sums(X, sw)
         if self.x_offset is None:
             return raw
-        with np.errstate(invalid="ignore"):  # (inf - inf: squares beyond float64)
+        with _beyond():  # (inf - inf: squares beyond float64, redone below)
             norms2 = raw - self.weight_sum * _square(self.x_offset)
         # raw - total * mean^2 loses digits when a column's mean dwarfs its spread, all of
         # them where the squares are beyond float64 (an empty column's zero is exact)
@@ -634,7 +634,7 @@ class SparseDesign(_DataDesign):
             return raw
         if u is None:
             u = np.asarray(self.X.T @ sw).ravel()
-        with np.errstate(over="ignore", invalid="ignore"):  # (beyond float64: redone)
+        with _beyond():  # (beyond float64: redone below)
             norms2 = raw - 2.0 * u * self.x_offset + float(sw.sum()) * _square(self.x_offset)
         norms2 = np.maximum(norms2, 0.0)
         # the correction loses digits when a column's mean dwarfs its spread: redo exactly
@@ -1179,7 +1179,7 @@ def _column_means(X, sw, raw=None):
         sums = X.sum(axis=0, dtype=np.float64) if sw is None else X.T @ sw
         raw = _dense_weighted_sq_col_sums(X, sw) if raw is None else raw
     means = sums / total
-    with np.errstate(invalid="ignore"):  # (inf - inf: squares beyond float64, refined)
+    with _beyond():  # (inf - inf: squares beyond float64, refined)
         spread2 = raw / total - _square(means)
     bad = np.flatnonzero(~(spread2 * _MEAN_SPREAD_RATIO**2 > _square(means)) & (means != 0))
     if bad.size:
